@@ -1,0 +1,56 @@
+//! `driftfire-bots`: connects a swarm of bots to a server, prints progress each second, and
+//! prints the final figures as one JSON object on the last stdout line. Exits non-zero if any
+//! bot failed to connect or was dropped.
+
+use std::time::Duration;
+
+use clap::Parser;
+use driftfire_server::bots::{SwarmConfig, run_swarm};
+use tracing_subscriber::EnvFilter;
+
+/// A swarm of bots playing Driftfire over real WebSockets.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Game socket URL.
+    #[arg(long, env = "DRIFTFIRE_URL", default_value = "ws://127.0.0.1:8080/ws")]
+    url: String,
+    /// Number of bots.
+    #[arg(long, default_value_t = 10)]
+    count: usize,
+    /// How long to play, seconds.
+    #[arg(long, default_value_t = 30.0)]
+    seconds: f64,
+    /// Seconds over which connections are spread.
+    #[arg(long, default_value_t = 2.0)]
+    ramp_seconds: f64,
+    /// Bot names are this plus a number.
+    #[arg(long, default_value = "bot-")]
+    name_prefix: String,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")))
+        .init();
+    let args = Args::parse();
+    let config = SwarmConfig {
+        url: args.url,
+        count: args.count,
+        duration: Duration::from_secs_f64(args.seconds.max(0.0)),
+        ramp: Duration::from_secs_f64(args.ramp_seconds.max(0.0)),
+        name_prefix: args.name_prefix,
+    };
+    println!("driftfire-bots: {} bots against {} for {:.0} s", config.count, config.url, config.duration.as_secs_f64());
+    let report = run_swarm(config, |p| {
+        println!(
+            "[{:5.1}s] in game {:4}  failed {:3}  dropped {:3}  snapshots {}",
+            p.elapsed_s, p.live, p.failed, p.disconnected, p.snapshots
+        );
+    })
+    .await;
+    println!("{}", serde_json::to_string(&report).expect("report serialises"));
+    if report.failed > 0 || report.disconnected > 0 { std::process::ExitCode::FAILURE } else { std::process::ExitCode::SUCCESS }
+}

@@ -1,0 +1,258 @@
+//! A swarm of bots that play through the real protocol over real WebSockets, for load tests,
+//! benchmarks and for watching a lively server. Used by the `driftfire-bots` binary.
+
+mod brain;
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use driftfire_shared::codec::{decode_server, encode_client};
+use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg, Snapshot};
+use driftfire_shared::sim::SimConfig;
+use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
+use tokio::time::{MissedTickBehavior, interval, sleep, timeout};
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::Message;
+
+pub use brain::Brain;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct SwarmConfig {
+    /// Game socket URL, e.g. `ws://127.0.0.1:8080/ws`.
+    pub url: String,
+    /// Number of bots.
+    pub count: usize,
+    /// How long each bot plays after the swarm starts.
+    pub duration: Duration,
+    /// Connections are spread over this time so the server sees a ramp, not a spike.
+    pub ramp: Duration,
+    /// Names are `{prefix}{n}`.
+    pub name_prefix: String,
+}
+
+/// The swarm's final figures: the last stdout line of `driftfire-bots`, as JSON.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct SwarmReport {
+    /// Bots that got a Welcome.
+    pub connected: usize,
+    /// Bots that could not connect or were rejected.
+    pub failed: usize,
+    /// Bots whose session ended before the end of the run.
+    pub disconnected: usize,
+    /// Snapshots received per second, per bot (mean over connected bots).
+    pub snapshots_per_s: f64,
+    /// Bytes received per second, per bot (mean over connected bots).
+    pub down_bytes_per_s: f64,
+    /// Bytes sent per second, per bot.
+    pub up_bytes_per_s: f64,
+    /// Mean size of a snapshot message, bytes.
+    pub snapshot_bytes_mean: f64,
+    /// Median application-level round trip (Ping → Pong), ms.
+    pub rtt_p50_ms: f64,
+    /// 99th percentile round trip, ms.
+    pub rtt_p99_ms: f64,
+    /// Seconds the swarm ran.
+    pub seconds: f64,
+}
+
+#[derive(Default)]
+struct Counters {
+    connected: AtomicUsize,
+    failed: AtomicUsize,
+    disconnected: AtomicUsize,
+    live: AtomicUsize,
+    snapshots: AtomicU64,
+    snapshot_bytes: AtomicU64,
+    down_bytes: AtomicU64,
+    up_bytes: AtomicU64,
+    /// Sum over bots of seconds spent in session, for per-bot rates.
+    session_micros: AtomicU64,
+    rtts_ms: Mutex<Vec<f64>>,
+}
+
+/// A progress line, printed once per second by the binary.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// Seconds since start.
+    pub elapsed_s: f64,
+    /// Bots in session now.
+    pub live: usize,
+    /// Failures so far.
+    pub failed: usize,
+    /// Drops so far.
+    pub disconnected: usize,
+    /// Snapshots received so far, all bots.
+    pub snapshots: u64,
+}
+
+/// Runs the swarm to the end and reports; `on_progress` is called about once a second.
+pub async fn run_swarm(config: SwarmConfig, mut on_progress: impl FnMut(Progress)) -> SwarmReport {
+    let counters = Arc::new(Counters::default());
+    let started = Instant::now();
+    let end = started + config.duration;
+    let mut bots = tokio::task::JoinSet::new();
+    for n in 0..config.count {
+        let delay = config.ramp.mul_f64(n as f64 / config.count.max(1) as f64);
+        let (url, name, counters) = (config.url.clone(), format!("{}{n}", config.name_prefix), counters.clone());
+        bots.spawn(async move {
+            sleep(delay).await;
+            run_bot(&url, name, n as u64, end.into(), &counters).await;
+        });
+    }
+    let mut ticker = interval(Duration::from_secs(1));
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            joined = bots.join_next() => if joined.is_none() { break },
+            _ = ticker.tick() => on_progress(Progress {
+                elapsed_s: started.elapsed().as_secs_f64(),
+                live: counters.live.load(Ordering::Relaxed),
+                failed: counters.failed.load(Ordering::Relaxed),
+                disconnected: counters.disconnected.load(Ordering::Relaxed),
+                snapshots: counters.snapshots.load(Ordering::Relaxed),
+            }),
+        }
+    }
+    report(&counters, started.elapsed())
+}
+
+fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
+    let session_s = c.session_micros.load(Ordering::Relaxed) as f64 / 1e6;
+    let per_bot_rate = |total: u64| if session_s > 0.0 { total as f64 / session_s } else { 0.0 };
+    let snapshots = c.snapshots.load(Ordering::Relaxed);
+    let mut rtts = c.rtts_ms.lock().expect("rtt lock").clone();
+    rtts.sort_by(f64::total_cmp);
+    let pct = |p: f64| if rtts.is_empty() { 0.0 } else { rtts[((p / 100.0 * rtts.len() as f64).ceil() as usize).clamp(1, rtts.len()) - 1] };
+    SwarmReport {
+        connected: c.connected.load(Ordering::Relaxed),
+        failed: c.failed.load(Ordering::Relaxed),
+        disconnected: c.disconnected.load(Ordering::Relaxed),
+        snapshots_per_s: per_bot_rate(snapshots),
+        down_bytes_per_s: per_bot_rate(c.down_bytes.load(Ordering::Relaxed)),
+        up_bytes_per_s: per_bot_rate(c.up_bytes.load(Ordering::Relaxed)),
+        snapshot_bytes_mean: if snapshots > 0 { c.snapshot_bytes.load(Ordering::Relaxed) as f64 / snapshots as f64 } else { 0.0 },
+        rtt_p50_ms: pct(50.0),
+        rtt_p99_ms: pct(99.0),
+        seconds: elapsed.as_secs_f64(),
+    }
+}
+
+/// Why a bot's session ended early.
+#[derive(Debug, thiserror::Error)]
+enum BotError {
+    #[error("connect failed: {0}")]
+    Connect(tokio_tungstenite::tungstenite::Error),
+    #[error("rejected: {0}")]
+    Rejected(String),
+    #[error("no Welcome within 10 s")]
+    NoWelcome,
+    #[error("dropped: {0}")]
+    Dropped(String),
+}
+
+async fn run_bot(url: &str, name: String, seed: u64, end: tokio::time::Instant, c: &Counters) {
+    match play(url, &name, seed, end, c).await {
+        Ok(()) => {}
+        Err(error @ (BotError::Connect(_) | BotError::Rejected(_) | BotError::NoWelcome)) => {
+            c.failed.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(bot = %name, %error, "bot failed to join");
+        }
+        Err(error @ BotError::Dropped(_)) => {
+            c.disconnected.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(bot = %name, %error, "bot disconnected");
+        }
+    }
+}
+
+async fn play(url: &str, name: &str, seed: u64, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
+    let (mut ws, _) = connect_async(url).await.map_err(BotError::Connect)?;
+    let hello = encode_client(&ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.into() }).expect("hello encodes");
+    ws.send(Message::Binary(hello.into())).await.map_err(BotError::Connect)?;
+    let welcome = timeout(Duration::from_secs(10), async {
+        while let Some(Ok(msg)) = ws.next().await {
+            if let Message::Binary(bytes) = msg {
+                match decode_server(&bytes) {
+                    Ok(ServerMsg::Welcome(w)) => return Ok(w),
+                    Ok(ServerMsg::Rejected { reason }) => return Err(BotError::Rejected(reason.to_string())),
+                    _ => {}
+                }
+            }
+        }
+        Err(BotError::Dropped("closed during handshake".into()))
+    })
+    .await
+    .map_err(|_| BotError::NoWelcome)??;
+    c.connected.fetch_add(1, Ordering::Relaxed);
+    c.live.fetch_add(1, Ordering::Relaxed);
+    let session_start = Instant::now();
+    let result = session(&mut ws, welcome, seed, end, c).await;
+    c.live.fetch_sub(1, Ordering::Relaxed);
+    c.session_micros.fetch_add(session_start.elapsed().as_micros() as u64, Ordering::Relaxed);
+    if result.is_ok() {
+        if let Ok(bytes) = encode_client(&ClientMsg::Leave) {
+            let _ = ws.send(Message::Binary(bytes.into())).await;
+        }
+        let _ = timeout(Duration::from_secs(2), async { while let Some(Ok(_)) = ws.next().await {} }).await;
+    }
+    result
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn session(ws: &mut Socket, welcome: driftfire_shared::protocol::Welcome, seed: u64, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
+    let cfg = SimConfig::new(welcome.tick_hz);
+    let mut brain = Brain::new(welcome.player_id, seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xB07);
+    let mut inputs = interval(Duration::from_secs_f32(cfg.dt));
+    inputs.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut pings = interval(Duration::from_secs(1));
+    let mut ping_sent: Option<(u32, Instant)> = None;
+    let mut nonce = 0u32;
+    let mut latest: Option<Snapshot> = None;
+    let send = |ws: &mut Socket, msg: ClientMsg| {
+        let bytes = encode_client(&msg).expect("client messages encode");
+        c.up_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        ws.send(Message::Binary(bytes.into()))
+    };
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep_until(end) => return Ok(()),
+            _ = inputs.tick() => {
+                let frame = brain.decide(&cfg, latest.as_ref());
+                send(ws, ClientMsg::Input(frame)).await.map_err(|e| BotError::Dropped(e.to_string()))?;
+            }
+            _ = pings.tick() => {
+                nonce = nonce.wrapping_add(1);
+                ping_sent = Some((nonce, Instant::now()));
+                send(ws, ClientMsg::Ping { nonce }).await.map_err(|e| BotError::Dropped(e.to_string()))?;
+            }
+            frame = ws.next() => match frame {
+                Some(Ok(Message::Binary(bytes))) => {
+                    c.down_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                    match decode_server(&bytes) {
+                        Ok(ServerMsg::Snapshot(snapshot)) => {
+                            c.snapshots.fetch_add(1, Ordering::Relaxed);
+                            c.snapshot_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                            latest = Some(snapshot);
+                        }
+                        Ok(ServerMsg::Pong { nonce: n }) => {
+                            if let Some((sent_nonce, at)) = ping_sent.take_if(|(s, _)| *s == n) {
+                                debug_assert_eq!(sent_nonce, n);
+                                c.rtts_ms.lock().expect("rtt lock").push(at.elapsed().as_secs_f64() * 1e3);
+                            }
+                        }
+                        Ok(ServerMsg::ShuttingDown) => return Err(BotError::Dropped("server shutting down".into())),
+                        Ok(_) => {}
+                        Err(error) => return Err(BotError::Dropped(format!("undecodable server message: {error}"))),
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => return Err(BotError::Dropped(format!("closed by server: {frame:?}"))),
+                Some(Ok(_)) => {}
+                Some(Err(error)) => return Err(BotError::Dropped(error.to_string())),
+                None => return Err(BotError::Dropped("connection closed".into())),
+            }
+        }
+    }
+}

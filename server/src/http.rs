@@ -1,0 +1,131 @@
+//! The HTTP side of the one port: static web client, health, status JSON, and the upgrade of
+//! `/ws` to a WebSocket driven by tokio-tungstenite.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use driftfire_shared::codec::MAX_CLIENT_MSG_BYTES;
+use driftfire_shared::protocol::PROTOCOL_VERSION;
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::connection;
+use crate::state::ServerState;
+
+/// Builds the router for all routes.
+pub fn router(state: Arc<ServerState>) -> Router {
+    let router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/status", get(status))
+        .route("/ws", get(upgrade));
+    let router = match &state.config.web_dir {
+        Some(dir) => {
+            let index = ServeFile::new(dir.join("index.html"));
+            router.fallback_service(
+                ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index),
+            )
+        }
+        None => router.fallback(|| async {
+            (StatusCode::NOT_FOUND, "No web client is served: start the server with --web-dir pointing at the built bundle.\n")
+        }),
+    };
+    router.with_state(state)
+}
+
+/// `/api/status`.
+#[derive(Debug, Serialize)]
+struct Status {
+    version: &'static str,
+    protocol: u32,
+    uptime_s: u64,
+    tick_hz: u16,
+    connections: usize,
+    players: usize,
+    rooms: usize,
+    tick_p99_ms: f64,
+    tick_mean_ms: f64,
+    tick_overruns: u64,
+    room_list: Vec<crate::rooms::RoomStatus>,
+}
+
+async fn status(State(state): State<Arc<ServerState>>) -> axum::Json<Status> {
+    let summary = state.rooms.summary();
+    axum::Json(Status {
+        version: env!("CARGO_PKG_VERSION"),
+        protocol: PROTOCOL_VERSION,
+        uptime_s: state.started.elapsed().as_secs(),
+        tick_hz: state.config.tick_hz,
+        connections: state.connections.load(Ordering::Relaxed),
+        players: summary.players,
+        rooms: summary.rooms.len(),
+        tick_p99_ms: summary.tick_p99_ms,
+        tick_mean_ms: summary.tick_mean_ms,
+        tick_overruns: summary.tick_overruns,
+        room_list: summary.rooms,
+    })
+}
+
+/// Frame and message limits for client sockets: a client never needs more than one
+/// `MAX_CLIENT_MSG_BYTES` message, so anything larger is refused (close 1009) before buffering.
+pub fn websocket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_CLIENT_MSG_BYTES))
+        .max_frame_size(Some(MAX_CLIENT_MSG_BYTES))
+}
+
+fn header_has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+/// `GET /ws`: validates the RFC 6455 handshake, answers 101, and hands the upgraded stream to
+/// a connection task.
+async fn upgrade(State(state): State<Arc<ServerState>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, mut request: Request) -> Response {
+    let headers = request.headers();
+    if !header_has_token(headers, header::CONNECTION, "upgrade") || !header_has_token(headers, header::UPGRADE, "websocket") {
+        return (StatusCode::UPGRADE_REQUIRED, [(header::UPGRADE, "websocket")], "WebSocket upgrade required\n").into_response();
+    }
+    if headers.get(header::SEC_WEBSOCKET_VERSION).map(HeaderValue::as_bytes) != Some(b"13") {
+        return (StatusCode::BAD_REQUEST, [(header::SEC_WEBSOCKET_VERSION, "13")], "unsupported WebSocket version\n").into_response();
+    }
+    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) else {
+        return (StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key\n").into_response();
+    };
+    let accept = derive_accept_key(key.as_bytes());
+    if state.shutdown.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "server shutting down\n").into_response();
+    }
+    let on_upgrade = hyper::upgrade::on(&mut request);
+    let task_state = state.clone();
+    state.tasks.spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(error) => return tracing::debug!(%peer, %error, "websocket upgrade failed"),
+        };
+        task_state.connections.fetch_add(1, Ordering::Relaxed);
+        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(websocket_config())).await;
+        connection::serve(ws, peer, task_state.clone()).await;
+        task_state.connections.fetch_sub(1, Ordering::Relaxed);
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, "upgrade")
+        .header(header::UPGRADE, "websocket")
+        .header(header::SEC_WEBSOCKET_ACCEPT, accept)
+        .body(axum::body::Body::empty())
+        .expect("static response parts are valid")
+}

@@ -1,0 +1,140 @@
+//! Test harness: a real server on 127.0.0.1:0 and a minimal real WebSocket client.
+
+#![allow(dead_code, missing_docs)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use driftfire_server::ServerConfig;
+use driftfire_shared::codec::{decode_server, encode_client};
+use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION, ServerMsg, Snapshot, Welcome};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Generous bound for anything a test waits on, so a broken server fails instead of hanging.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    pub task: JoinHandle<Result<(), driftfire_server::ServerError>>,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(ServerConfig::default()).await
+    }
+
+    pub async fn start_with(config: ServerConfig) -> Self {
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("debug,hyper=info,tokio_tungstenite=info,tungstenite=info").try_init();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(driftfire_server::run(listener, config, async {
+            let _ = stopped.await;
+        }));
+        Self { addr, stop: Some(stop), task }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    pub fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    pub async fn status(&self) -> serde_json::Value {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let request = format!("GET /api/status HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr);
+        tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut response).await.unwrap();
+        let body = response.split("\r\n\r\n").nth(1).expect("http body");
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("bad status json {e}: {body}"))
+    }
+}
+
+pub struct Client {
+    pub ws: Socket,
+    pub welcome: Welcome,
+    pub latest: Option<Snapshot>,
+    pub seq: u32,
+}
+
+pub async fn connect(url: &str) -> Socket {
+    connect_async(url).await.expect("websocket connects").0
+}
+
+pub async fn send(ws: &mut Socket, msg: &ClientMsg) {
+    ws.send(Message::Binary(encode_client(msg).unwrap().into())).await.unwrap();
+}
+
+/// Next server message, or the close frame / end of stream as `Err`.
+pub async fn recv(ws: &mut Socket) -> Result<ServerMsg, Option<CloseFrame>> {
+    loop {
+        match tokio::time::timeout(WAIT, ws.next()).await.expect("server went silent") {
+            Some(Ok(Message::Binary(bytes))) => return Ok(decode_server(&bytes).expect("server sends valid messages")),
+            Some(Ok(Message::Close(frame))) => return Err(frame),
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return Err(None),
+        }
+    }
+}
+
+/// Reads until the server closes; returns the close frame.
+pub async fn expect_close(ws: &mut Socket) -> CloseFrame {
+    loop {
+        match recv(ws).await {
+            Ok(_) => {}
+            Err(Some(frame)) => return frame,
+            Err(None) => panic!("connection ended without a close frame"),
+        }
+    }
+}
+
+impl Client {
+    pub async fn join(url: &str, name: &str) -> Self {
+        let mut ws = connect(url).await;
+        send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.into() }).await;
+        loop {
+            match recv(&mut ws).await {
+                Ok(ServerMsg::Welcome(welcome)) => return Self { ws, welcome, latest: None, seq: 0 },
+                Ok(other) => panic!("expected Welcome, got {other:?}"),
+                Err(frame) => panic!("closed before Welcome: {frame:?}"),
+            }
+        }
+    }
+
+    pub async fn input(&mut self, aim: f32, thrust: bool, fire: bool) {
+        self.seq += 1;
+        send(&mut self.ws, &ClientMsg::Input(InputFrame { seq: self.seq, aim, thrust, fire })).await;
+    }
+
+    /// Reads messages until a snapshot satisfies `pred`; panics after [`WAIT`].
+    pub async fn until_snapshot(&mut self, mut pred: impl FnMut(&Snapshot) -> bool) -> Snapshot {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "condition not met in time");
+            match recv(&mut self.ws).await {
+                Ok(ServerMsg::Snapshot(s)) => {
+                    self.latest = Some(s.clone());
+                    if pred(&s) {
+                        return s;
+                    }
+                }
+                Ok(_) => {}
+                Err(frame) => panic!("closed while waiting: {frame:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! End-to-end tests: a real server on port 0 and real WebSocket clients.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use driftfire_shared::codec::encode_client;
+use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION, RejectReason, ServerMsg};
+use futures_util::SinkExt;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_players_see_each_others_ships_move_as_their_inputs_say() {
+    let server = TestServer::start().await;
+    let mut a = Client::join(&server.ws_url(), "alice").await;
+    let mut b = Client::join(&server.ws_url(), "bob").await;
+    let (a_id, b_id) = (a.welcome.player_id, b.welcome.player_id);
+    assert_ne!(a_id, b_id);
+    assert_eq!(b.welcome.players.len(), 2, "bob's Welcome lists both players");
+
+    let start_a = b.until_snapshot(|s| s.body.ships.iter().any(|x| x.owner == a_id)).await;
+    let a_start = start_a.body.ships.iter().find(|s| s.owner == a_id).unwrap().pos;
+    let start_b = a.until_snapshot(|s| s.body.ships.iter().any(|x| x.owner == b_id)).await;
+    let b_start = start_b.body.ships.iter().find(|s| s.owner == b_id).unwrap().pos;
+
+    // Alice flies toward +x, Bob toward +y, for about a second (past the 0.5 s turn).
+    let until = Instant::now() + Duration::from_millis(1200);
+    while Instant::now() < until {
+        a.input(0.0, true, false).await;
+        b.input(std::f32::consts::FRAC_PI_2, true, false).await;
+        tokio::time::sleep(Duration::from_millis(33)).await;
+    }
+    let seen_by_b = b.until_snapshot(|s| s.last_input_seq > 0 && s.body.ships.iter().any(|x| x.owner == a_id && x.pos.x > a_start.x + 150.0)).await;
+    let alice = seen_by_b.body.ships.iter().find(|s| s.owner == a_id).unwrap();
+    assert!((alice.pos.y - a_start.y).abs() < (alice.pos.x - a_start.x).abs(), "alice moved mostly along +x: {a_start} -> {}", alice.pos);
+    let seen_by_a = a.until_snapshot(|s| s.body.ships.iter().any(|x| x.owner == b_id && x.pos.y > b_start.y + 150.0)).await;
+    assert!(seen_by_a.last_input_seq >= 1 && seen_by_a.last_input_seq <= a.seq, "snapshot echoes alice's input seq");
+}
+
+#[tokio::test]
+async fn version_mismatch_is_rejected_with_its_reason() {
+    let server = TestServer::start().await;
+    let mut ws = connect(&server.ws_url()).await;
+    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION + 41, name: "old".into() }).await;
+    match recv(&mut ws).await {
+        Ok(ServerMsg::Rejected { reason }) => {
+            assert_eq!(reason, RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: PROTOCOL_VERSION + 41 });
+            assert!(reason.to_string().contains("version"));
+        }
+        other => panic!("expected Rejected, got {other:?}"),
+    }
+    let close = expect_close(&mut ws).await;
+    assert_eq!(close.code, CloseCode::Policy);
+    assert!(close.reason.contains("version mismatch"), "{}", close.reason);
+}
+
+/// Opens a socket, optionally says Hello, sends `frame`, and returns the close frame it gets.
+async fn close_after(url: &str, hello_first: bool, frame: Message) -> (CloseCode, String) {
+    let mut ws = connect(url).await;
+    if hello_first {
+        send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: "mallory".into() }).await;
+    }
+    // An oversize frame may be refused before the server reads it all; a failed send is fine.
+    let _ = ws.send(frame).await;
+    let close = expect_close(&mut ws).await;
+    (close.code, close.reason.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_frames_get_their_close_codes_while_a_player_keeps_playing() {
+    let server = TestServer::start().await;
+    let url = server.ws_url();
+    let mut bystander = Client::join(&url, "bystander").await;
+    let before = bystander.until_snapshot(|_| true).await.tick;
+
+    let nan_input = encode_client(&ClientMsg::Input(InputFrame { seq: 1, aim: f32::NAN, thrust: true, fire: true })).unwrap();
+    let input = encode_client(&ClientMsg::Input(InputFrame::default())).unwrap();
+    let cases: Vec<(&str, bool, Message, CloseCode)> = vec![
+        ("garbage before hello", false, Message::Binary(vec![0xFF, 0x00, 0x13, 0x37].into()), CloseCode::Invalid),
+        ("garbage after hello", true, Message::Binary(vec![0xEE; 9].into()), CloseCode::Invalid),
+        ("text frame", false, Message::Text("{\"hello\":1}".into()), CloseCode::Unsupported),
+        ("text frame in game", true, Message::Text("hi".into()), CloseCode::Unsupported),
+        ("oversize frame", false, Message::Binary(vec![0u8; 64 * 1024].into()), CloseCode::Size),
+        ("oversize frame in game", true, Message::Binary(vec![1u8; 2 * 1024 * 1024].into()), CloseCode::Size),
+        ("input before hello", false, Message::Binary(input.into()), CloseCode::Policy),
+        ("nan aim", true, Message::Binary(nan_input.into()), CloseCode::Invalid),
+    ];
+    for (name, hello_first, frame, expected) in cases {
+        let (code, reason) = close_after(&url, hello_first, frame).await;
+        assert_eq!(code, expected, "{name}: reason {reason:?}");
+        assert!(!reason.is_empty(), "{name}: close frame has a reason");
+    }
+
+    // The bystander never noticed: snapshots keep flowing and the server still answers.
+    let after = bystander.until_snapshot(|s| s.tick > before + 10).await;
+    assert!(after.body.ships.iter().any(|s| s.owner == bystander.welcome.player_id));
+    assert_eq!(server.status().await["players"], 1);
+}
+
+#[tokio::test]
+async fn a_connection_that_says_nothing_is_closed_after_the_handshake_timeout() {
+    let config = driftfire_server::ServerConfig { handshake_timeout: Duration::from_millis(300), ..Default::default() };
+    let server = TestServer::start_with(config).await;
+    let mut ws = connect(&server.ws_url()).await;
+    let started = Instant::now();
+    let close = expect_close(&mut ws).await;
+    assert_eq!(close.code, CloseCode::Policy);
+    assert!(close.reason.contains("handshake timeout"));
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn a_disconnect_removes_the_ship() {
+    let server = TestServer::start().await;
+    let mut a = Client::join(&server.ws_url(), "stays").await;
+    let b = Client::join(&server.ws_url(), "goes").await;
+    let b_id = b.welcome.player_id;
+    a.until_snapshot(|s| s.body.ships.iter().any(|x| x.owner == b_id)).await;
+    drop(b); // TCP closes without a close frame.
+    let mut saw_left = false;
+    loop {
+        match recv(&mut a.ws).await.expect("still connected") {
+            ServerMsg::PlayerLeft { id } if id == b_id => saw_left = true,
+            ServerMsg::Snapshot(s) if saw_left => {
+                assert!(s.body.ships.iter().all(|x| x.owner != b_id), "ship gone");
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(server.status().await["players"], 1);
+}
+
+#[tokio::test]
+async fn leave_closes_normally() {
+    let server = TestServer::start().await;
+    let mut a = Client::join(&server.ws_url(), "polite").await;
+    send(&mut a.ws, &ClientMsg::Leave).await;
+    assert_eq!(expect_close(&mut a.ws).await.code, CloseCode::Normal);
+}
+
+#[tokio::test]
+async fn names_are_cleaned_and_made_unique() {
+    let server = TestServer::start().await;
+    let a = Client::join(&server.ws_url(), "  Ace\u{200B} ").await;
+    let b = Client::join(&server.ws_url(), "Ace").await;
+    assert_eq!(a.welcome.name, "Ace");
+    assert_eq!(b.welcome.name, "Ace#2");
+    let mut ws = connect(&server.ws_url()).await;
+    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: "\u{200B}\u{202E}".into() }).await;
+    assert!(matches!(recv(&mut ws).await, Ok(ServerMsg::Rejected { reason: RejectReason::InvalidName })));
+}
+
+#[tokio::test]
+async fn quick_play_opens_a_new_room_when_rooms_are_full() {
+    let config = driftfire_server::ServerConfig { max_players_per_room: 2, max_rooms: 2, ..Default::default() };
+    let server = TestServer::start_with(config).await;
+    let url = server.ws_url();
+    let _players = [Client::join(&url, "a").await, Client::join(&url, "b").await, Client::join(&url, "c").await];
+    let status = server.status().await;
+    assert_eq!(status["rooms"], 2);
+    assert_eq!(status["players"], 3);
+    let _d = Client::join(&url, "d").await;
+    let mut ws = connect(&url).await;
+    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: "e".into() }).await;
+    assert!(matches!(recv(&mut ws).await, Ok(ServerMsg::Rejected { reason: RejectReason::ServerFull })));
+    assert_eq!(expect_close(&mut ws).await.code, CloseCode::Again);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_tells_players_and_closes_within_two_seconds() {
+    let mut server = TestServer::start().await;
+    let mut a = Client::join(&server.ws_url(), "last").await;
+    a.until_snapshot(|_| true).await;
+    let started = Instant::now();
+    server.shutdown();
+    let mut saw_notice = false;
+    let close = loop {
+        match recv(&mut a.ws).await {
+            Ok(ServerMsg::ShuttingDown) => saw_notice = true,
+            Ok(_) => {}
+            Err(frame) => break frame.expect("a close frame, not a dropped socket"),
+        }
+    };
+    assert!(saw_notice, "ShuttingDown arrived before the close frame");
+    assert_eq!(close.code, CloseCode::Away);
+    tokio::time::timeout(Duration::from_secs(2), &mut server.task).await.expect("server stops within 2 s").unwrap().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn status_and_health_endpoints_answer() {
+    let server = TestServer::start().await;
+    let _a = Client::join(&server.ws_url(), "one").await;
+    let status = server.status().await;
+    for key in ["version", "players", "rooms", "tick_hz", "uptime_s", "tick_p99_ms"] {
+        assert!(status.get(key).is_some(), "status lacks {key}: {status}");
+    }
+    assert_eq!(status["players"], 1);
+    assert_eq!(status["tick_hz"], 30);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(server.status().await["tick_p99_ms"].as_f64().unwrap() > 0.0);
+
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut stream, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut response = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_swarm_plays_and_reports() {
+    let server = TestServer::start().await;
+    let config = driftfire_server::bots::SwarmConfig {
+        url: server.ws_url(),
+        count: 6,
+        duration: Duration::from_secs(3),
+        ramp: Duration::from_millis(300),
+        name_prefix: "t".into(),
+    };
+    let report = driftfire_server::bots::run_swarm(config, |_| {}).await;
+    assert_eq!((report.connected, report.failed, report.disconnected), (6, 0, 0), "{report:?}");
+    assert!(report.snapshots_per_s > 20.0 && report.snapshots_per_s < 40.0, "{report:?}");
+    assert!(report.down_bytes_per_s > 1000.0 && report.rtt_p50_ms > 0.0 && report.rtt_p99_ms >= report.rtt_p50_ms, "{report:?}");
+}

@@ -1,0 +1,123 @@
+//! The only place that turns protocol messages into bytes and back.
+//!
+//! bincode 2 with the standard (varint) configuration and a hard size limit, so that a hostile
+//! length prefix is refused before anything is allocated for it.
+
+use bincode::config::{Configuration, Limit, LittleEndian, Varint};
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::protocol::{ClientMsg, ServerMsg, Snapshot, SnapshotBody};
+
+/// Largest client→server message: a Hello with a long name is the biggest by far (inputs are
+/// ~10 bytes). The server's WebSocket frame limit is set from this too.
+pub const MAX_CLIENT_MSG_BYTES: usize = 1024;
+
+/// Largest server→client message. A full snapshot of a crowded room (50 ships, a few hundred
+/// bullets and asteroids at ~25 bytes each) is ~20 KB; 1 MiB leaves room for growth while still
+/// stopping a corrupt prefix from allocating gigabytes on the client.
+pub const MAX_SERVER_MSG_BYTES: usize = 1 << 20;
+
+type ClientConfig = Configuration<LittleEndian, Varint, Limit<MAX_CLIENT_MSG_BYTES>>;
+type ServerConfig = Configuration<LittleEndian, Varint, Limit<MAX_SERVER_MSG_BYTES>>;
+
+const CLIENT_CONFIG: ClientConfig = bincode::config::standard().with_limit::<MAX_CLIENT_MSG_BYTES>();
+const SERVER_CONFIG: ServerConfig = bincode::config::standard().with_limit::<MAX_SERVER_MSG_BYTES>();
+
+/// Why bytes could not become a message or a message could not become bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    /// The bytes are not a valid message (bad tag, truncated, bad UTF-8, over the size limit…).
+    #[error("undecodable message: {0}")]
+    Decode(#[from] bincode::error::DecodeError),
+    /// A message decoded but bytes were left over, so sender and receiver disagree on the format.
+    #[error("{0} trailing bytes after message")]
+    TrailingBytes(usize),
+    /// The message could not be encoded (it exceeds the size limit).
+    #[error("unencodable message: {0}")]
+    Encode(#[from] bincode::error::EncodeError),
+}
+
+fn decode_exact<T: DeserializeOwned, C: bincode::config::Config>(
+    bytes: &[u8],
+    config: C,
+) -> Result<T, CodecError> {
+    let (value, read) = bincode::serde::decode_from_slice(bytes, config)?;
+    match bytes.len() - read {
+        0 => Ok(value),
+        extra => Err(CodecError::TrailingBytes(extra)),
+    }
+}
+
+fn encode<T: Serialize, C: bincode::config::Config>(value: &T, config: C) -> Result<Vec<u8>, CodecError> {
+    Ok(bincode::serde::encode_to_vec(value, config)?)
+}
+
+/// Encodes a client message.
+pub fn encode_client(msg: &ClientMsg) -> Result<Vec<u8>, CodecError> {
+    encode(msg, CLIENT_CONFIG)
+}
+
+/// Decodes a client message; the whole slice must be exactly one message.
+pub fn decode_client(bytes: &[u8]) -> Result<ClientMsg, CodecError> {
+    decode_exact(bytes, CLIENT_CONFIG)
+}
+
+/// Encodes a server message.
+pub fn encode_server(msg: &ServerMsg) -> Result<Vec<u8>, CodecError> {
+    encode(msg, SERVER_CONFIG)
+}
+
+/// Decodes a server message; the whole slice must be exactly one message.
+pub fn decode_server(bytes: &[u8]) -> Result<ServerMsg, CodecError> {
+    decode_exact(bytes, SERVER_CONFIG)
+}
+
+/// A snapshot body encoded once per tick and shared by every recipient, who each get their own
+/// small header. The result is byte-for-byte what `encode_server(&ServerMsg::Snapshot(..))`
+/// gives, at the cost of one body encode per room tick instead of one per player.
+pub struct EncodedSnapshotBody(Vec<u8>);
+
+impl EncodedSnapshotBody {
+    /// Encodes `body` once.
+    pub fn new(body: &SnapshotBody) -> Result<Self, CodecError> {
+        encode(body, SERVER_CONFIG).map(Self)
+    }
+
+    /// Size of the shared part in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the encoded body is empty (never true for a valid body).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The complete `ServerMsg::Snapshot` message for one recipient.
+    pub fn message_for(&self, tick: u64, last_input_seq: u32) -> Result<Vec<u8>, CodecError> {
+        // bincode writes an enum as its variant index then its fields in order, and a struct as
+        // its fields in order, so header + body is exactly the encoding of the whole message.
+        #[derive(Serialize)]
+        enum Header {
+            #[allow(dead_code)]
+            Welcome(()),
+            #[allow(dead_code)]
+            Rejected(()),
+            Snapshot { tick: u64, last_input_seq: u32 },
+        }
+        let mut out = encode(&Header::Snapshot { tick, last_input_seq }, SERVER_CONFIG)?;
+        if out.len() + self.0.len() > MAX_SERVER_MSG_BYTES {
+            return Err(CodecError::Encode(bincode::error::EncodeError::Other("snapshot exceeds MAX_SERVER_MSG_BYTES")));
+        }
+        out.extend_from_slice(&self.0);
+        Ok(out)
+    }
+}
+
+/// Convenience for tests and tools: the same as `EncodedSnapshotBody::new(&s.body)?.message_for(..)`.
+pub fn encode_snapshot(snapshot: &Snapshot) -> Result<Vec<u8>, CodecError> {
+    EncodedSnapshotBody::new(&snapshot.body)?.message_for(snapshot.tick, snapshot.last_input_seq)
+}
+
+#[cfg(test)]
+mod tests;

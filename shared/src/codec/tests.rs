@@ -1,0 +1,146 @@
+//! Round trips of every message, and refusal of hostile or malformed bytes.
+
+use std::time::{Duration, Instant};
+
+use bevy_math::Vec2;
+
+use super::*;
+use crate::protocol::*;
+
+fn sample_body() -> SnapshotBody {
+    SnapshotBody {
+        ships: vec![ShipState {
+            id: NetId(7),
+            owner: PlayerId(3),
+            pos: Vec2::new(-12.5, 800.25),
+            vel: Vec2::new(3.0, -4.0),
+            angle: 1.25,
+            health: 75,
+            thrusting: true,
+            shielded: false,
+            respawn_in: None,
+        }],
+        bullets: vec![BulletState { id: NetId(9), owner: PlayerId(3), pos: Vec2::ONE, vel: Vec2::X * 900.0 }],
+        asteroids: vec![AsteroidState { id: NetId(11), size: 3, pos: Vec2::new(5.0, 6.0), vel: Vec2::NEG_Y }],
+    }
+}
+
+fn all_client_msgs() -> Vec<ClientMsg> {
+    vec![
+        ClientMsg::Hello { version: PROTOCOL_VERSION, name: "Ripley ✈".into() },
+        ClientMsg::Input(InputFrame { seq: 42, aim: -3.1, thrust: true, fire: false }),
+        ClientMsg::Ping { nonce: u32::MAX },
+        ClientMsg::Leave,
+    ]
+}
+
+fn all_server_msgs() -> Vec<ServerMsg> {
+    let player = PlayerInfo { id: PlayerId(1), name: "a".into() };
+    vec![
+        ServerMsg::Welcome(Welcome {
+            player_id: PlayerId(1),
+            name: "a".into(),
+            tick_hz: 30,
+            tick: 99,
+            arena: Vec2::new(4000.0, 4000.0),
+            players: vec![player.clone()],
+        }),
+        ServerMsg::Rejected { reason: RejectReason::VersionMismatch { server: 1, client: 0 } },
+        ServerMsg::Rejected { reason: RejectReason::ServerFull },
+        ServerMsg::Rejected { reason: RejectReason::InvalidName },
+        ServerMsg::Snapshot(Snapshot { tick: 1 << 40, last_input_seq: 5, body: sample_body() }),
+        ServerMsg::Pong { nonce: 17 },
+        ServerMsg::PlayerJoined(player),
+        ServerMsg::PlayerLeft { id: PlayerId(2) },
+        ServerMsg::Kill { killer: Some(PlayerId(1)), victim: PlayerId(2) },
+        ServerMsg::Kill { killer: None, victim: PlayerId(2) },
+        ServerMsg::Scoreboard { entries: vec![ScoreEntry { id: PlayerId(1), score: 100, kills: 1, deaths: 0 }] },
+        ServerMsg::ShuttingDown,
+    ]
+}
+
+#[test]
+fn every_client_message_round_trips() {
+    for msg in all_client_msgs() {
+        let bytes = encode_client(&msg).unwrap();
+        assert_eq!(decode_client(&bytes).unwrap(), msg);
+    }
+}
+
+#[test]
+fn every_server_message_round_trips() {
+    for msg in all_server_msgs() {
+        let bytes = encode_server(&msg).unwrap();
+        assert_eq!(decode_server(&bytes).unwrap(), msg);
+    }
+}
+
+#[test]
+fn shared_body_snapshot_encoding_equals_plain_encoding() {
+    let snapshot = Snapshot { tick: 123_456, last_input_seq: 77, body: sample_body() };
+    let plain = encode_server(&ServerMsg::Snapshot(snapshot.clone())).unwrap();
+    assert_eq!(encode_snapshot(&snapshot).unwrap(), plain);
+}
+
+#[test]
+fn hello_stays_decodable_as_variant_zero_with_version_first() {
+    // An old or future client's Hello must always decode far enough to read its version.
+    let bytes = encode_client(&ClientMsg::Hello { version: 9, name: String::new() }).unwrap();
+    assert_eq!(bytes, [0, 9, 0]);
+}
+
+#[test]
+fn hostile_length_prefix_is_refused_fast_without_allocating() {
+    // Hello { version: 1, name: <length u64::MAX - 1> } followed by nothing.
+    let mut bytes = vec![0u8, 1, 0xFD];
+    bytes.extend_from_slice(&(u64::MAX - 1).to_le_bytes());
+    let started = Instant::now();
+    let err = decode_client(&bytes).unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(50), "took {:?}", started.elapsed());
+    assert!(matches!(err, CodecError::Decode(_)), "{err}");
+
+    // The same against the larger server limit, with a Vec length (Scoreboard entries).
+    let mut bytes = vec![7u8, 0xFD]; // Scoreboard
+    bytes.extend_from_slice(&(1u64 << 40).to_le_bytes());
+    let started = Instant::now();
+    assert!(decode_server(&bytes).is_err());
+    assert!(started.elapsed() < Duration::from_millis(50));
+}
+
+#[test]
+fn garbage_and_truncation_and_trailing_bytes_are_errors() {
+    assert!(decode_client(&[]).is_err());
+    assert!(decode_client(&[200]).is_err(), "unknown variant");
+    let bytes = encode_client(&ClientMsg::Ping { nonce: 5 }).unwrap();
+    assert!(decode_client(&bytes[..bytes.len() - 1]).is_err());
+    let mut long = bytes.clone();
+    long.push(0);
+    assert!(matches!(decode_client(&long), Err(CodecError::TrailingBytes(1))));
+    // Invalid UTF-8 in a name.
+    assert!(decode_client(&[0, 1, 2, 0xFF, 0xFE]).is_err());
+}
+
+#[test]
+fn oversize_message_cannot_be_encoded() {
+    let msg = ClientMsg::Hello { version: 1, name: "x".repeat(MAX_CLIENT_MSG_BYTES * 2) };
+    assert!(matches!(encode_client(&msg), Err(CodecError::Encode(_))));
+}
+
+proptest::proptest! {
+    /// Any byte sequence decodes to a message or an error, never a panic.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+        let _ = decode_client(&bytes);
+        let _ = decode_server(&bytes);
+    }
+
+    /// Inputs with any float bits survive the codec bit for bit.
+    #[test]
+    fn input_round_trips(seq: u32, aim_bits: u32, thrust: bool, fire: bool) {
+        let msg = ClientMsg::Input(InputFrame { seq, aim: f32::from_bits(aim_bits), thrust, fire });
+        let back = decode_client(&encode_client(&msg).unwrap()).unwrap();
+        let (ClientMsg::Input(a), ClientMsg::Input(b)) = (&msg, &back) else { panic!("variant changed") };
+        proptest::prop_assert_eq!(a.aim.to_bits(), b.aim.to_bits());
+        proptest::prop_assert_eq!((a.seq, a.thrust, a.fire), (b.seq, b.thrust, b.fire));
+    }
+}

@@ -1,0 +1,128 @@
+//! Validation of untrusted player input, so that only finite, in-range values reach the sim.
+
+use std::f32::consts::PI;
+
+use crate::protocol::{InputFrame, MAX_NAME_CHARS};
+
+/// Largest |aim| accepted before normalisation. Clients send atan2 results (within ±π); a
+/// little slack allows for clients that accumulate angles, while absurd values mean a broken
+/// or hostile client and are refused rather than silently wrapped.
+pub const MAX_ABS_AIM: f32 = 64.0 * PI;
+
+/// A problem with a value received from a client.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InputError {
+    /// A float was NaN or infinite.
+    #[error("non-finite {0}")]
+    NonFinite(&'static str),
+    /// A number was outside the range the protocol allows.
+    #[error("{0} out of range")]
+    OutOfRange(&'static str),
+    /// The name has no visible characters.
+    #[error("empty name")]
+    EmptyName,
+}
+
+/// Controls that passed validation, as the simulation consumes them.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ValidInput {
+    /// Aim direction, normalised into (-π, π].
+    pub aim: f32,
+    /// Engine on.
+    pub thrust: bool,
+    /// Trigger held.
+    pub fire: bool,
+}
+
+impl ValidInput {
+    /// Checks an input frame from the network.
+    pub fn try_from_frame(frame: &InputFrame) -> Result<Self, InputError> {
+        if !frame.aim.is_finite() {
+            return Err(InputError::NonFinite("aim"));
+        }
+        if frame.aim.abs() > MAX_ABS_AIM {
+            return Err(InputError::OutOfRange("aim"));
+        }
+        Ok(Self { aim: normalize_angle(frame.aim), thrust: frame.thrust, fire: frame.fire })
+    }
+}
+
+/// Wraps an angle into (-π, π].
+pub fn normalize_angle(angle: f32) -> f32 {
+    let mut a = angle % (2.0 * PI);
+    if a <= -PI {
+        a += 2.0 * PI;
+    } else if a > PI {
+        a -= 2.0 * PI;
+    }
+    a
+}
+
+/// Makes a display name out of what a client asked for: control, format and other invisible
+/// characters removed, whitespace runs folded to one space, trimmed, cut to [`MAX_NAME_CHARS`].
+pub fn sanitize_name(requested: &str) -> Result<String, InputError> {
+    let mut out = String::new();
+    let mut pending_space = false;
+    for c in requested.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if c.is_control() || is_invisible(c) {
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    let trimmed: String = out.chars().take(MAX_NAME_CHARS).collect();
+    let trimmed = trimmed.trim_end().to_string();
+    if trimmed.is_empty() { Err(InputError::EmptyName) } else { Ok(trimmed) }
+}
+
+/// Format characters that render as nothing (zero-width spaces and joiners, bidi overrides,
+/// BOM, tags): a name made of them would look empty or spoof another.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(aim: f32) -> InputFrame {
+        InputFrame { seq: 1, aim, thrust: true, fire: false }
+    }
+
+    #[test]
+    fn non_finite_and_absurd_aims_are_refused() {
+        assert_eq!(ValidInput::try_from_frame(&frame(f32::NAN)), Err(InputError::NonFinite("aim")));
+        assert_eq!(ValidInput::try_from_frame(&frame(f32::INFINITY)), Err(InputError::NonFinite("aim")));
+        assert_eq!(ValidInput::try_from_frame(&frame(1e30)), Err(InputError::OutOfRange("aim")));
+    }
+
+    #[test]
+    fn aims_are_normalised() {
+        let v = ValidInput::try_from_frame(&frame(3.0 * PI + 0.5)).unwrap();
+        assert!((v.aim - (-PI + 0.5)).abs() < 1e-4, "{}", v.aim);
+        for a in [-10.0f32, -PI, 0.0, PI, 10.0] {
+            let n = normalize_angle(a);
+            assert!(n > -PI - 1e-6 && n <= PI + 1e-6, "{a} -> {n}");
+        }
+    }
+
+    #[test]
+    fn names_are_cleaned() {
+        assert_eq!(sanitize_name("  Ace   Pilot \n").unwrap(), "Ace Pilot");
+        assert_eq!(sanitize_name("a\u{200B}b\u{202E}c\u{7}").unwrap(), "abc");
+        assert_eq!(sanitize_name("abcdefghijklmnopqrstuvwxyz").unwrap(), "abcdefghijklmnop");
+        assert_eq!(sanitize_name("\u{200B}\u{FEFF} \t"), Err(InputError::EmptyName));
+        assert_eq!(sanitize_name("漢字のパイロット").unwrap(), "漢字のパイロット");
+    }
+}

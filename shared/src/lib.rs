@@ -1,0 +1,16 @@
+//! Driftfire's shared core: the wire protocol, its codec and the deterministic game simulation.
+//!
+//! The server runs the simulation authoritatively; the client runs the very same systems to
+//! predict its own ship. Nothing here knows about sockets, async runtimes or rendering.
+//!
+//! # Layout
+//! - [`protocol`]: `ClientMsg` / `ServerMsg`, the messages that cross the wire, and
+//!   [`protocol::PROTOCOL_VERSION`].
+//! - [`codec`]: the only place that turns messages into bytes and back (bincode, size-limited).
+//! - [`input`]: validation of player input before it may reach the simulation.
+//! - [`sim`]: bevy_ecs components, resources and systems for the game rules, run at a fixed `dt`.
+
+pub mod codec;
+pub mod input;
+pub mod protocol;
+pub mod sim;
