@@ -126,19 +126,19 @@ where
     let ClientMsg::Hello { version, name } = decode_client(&first).map_err(decode_error)? else {
         return Err(Ending::violation(CloseCode::Policy, "first message must be Hello"));
     };
-    let reject = |reason: RejectReason| async {
-        let _ = send(ws, &ServerMsg::Rejected { reason: reason.clone() }).await;
-        Ending::Rejected(reason)
+    let admitted = if version != PROTOCOL_VERSION {
+        Err(RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: version })
+    } else {
+        sanitize_name(&name)
+            .map_err(|_| RejectReason::InvalidName)
+            .and_then(|name| state.rooms.quick_play().map(|room| (name, room)))
     };
-    if version != PROTOCOL_VERSION {
-        return Err(reject(RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: version }).await);
-    }
-    let Ok(name) = sanitize_name(&name) else {
-        return Err(reject(RejectReason::InvalidName).await);
-    };
-    let room = match state.rooms.quick_play() {
-        Ok(room) => room,
-        Err(reason) => return Err(reject(reason).await),
+    let (name, room) = match admitted {
+        Ok(admitted) => admitted,
+        Err(reason) => {
+            let _ = send(ws, &ServerMsg::Rejected { reason: reason.clone() }).await;
+            return Err(Ending::Rejected(reason));
+        }
     };
     let player = state.rooms.new_player_id();
     let (outbound_tx, outbound_rx) = mpsc::channel(OUTBOUND_QUEUE);

@@ -211,22 +211,17 @@ async fn session(ws: &mut Socket, welcome: driftfire_shared::protocol::Welcome, 
     let mut ping_sent: Option<(u32, Instant)> = None;
     let mut nonce = 0u32;
     let mut latest: Option<Snapshot> = None;
-    let send = |ws: &mut Socket, msg: ClientMsg| {
-        let bytes = encode_client(&msg).expect("client messages encode");
-        c.up_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        ws.send(Message::Binary(bytes.into()))
-    };
     loop {
         tokio::select! {
             () = tokio::time::sleep_until(end) => return Ok(()),
             _ = inputs.tick() => {
                 let frame = brain.decide(&cfg, latest.as_ref());
-                send(ws, ClientMsg::Input(frame)).await.map_err(|e| BotError::Dropped(e.to_string()))?;
+                send(ws, c, ClientMsg::Input(frame)).await.map_err(|e| BotError::Dropped(e.to_string()))?;
             }
             _ = pings.tick() => {
                 nonce = nonce.wrapping_add(1);
                 ping_sent = Some((nonce, Instant::now()));
-                send(ws, ClientMsg::Ping { nonce }).await.map_err(|e| BotError::Dropped(e.to_string()))?;
+                send(ws, c, ClientMsg::Ping { nonce }).await.map_err(|e| BotError::Dropped(e.to_string()))?;
             }
             frame = ws.next() => match frame {
                 Some(Ok(Message::Binary(bytes))) => {
@@ -255,4 +250,10 @@ async fn session(ws: &mut Socket, welcome: driftfire_shared::protocol::Welcome, 
             }
         }
     }
+}
+
+async fn send(ws: &mut Socket, c: &Counters, msg: ClientMsg) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    let bytes = encode_client(&msg).expect("client messages encode");
+    c.up_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    ws.send(Message::Binary(bytes.into())).await
 }

@@ -32,9 +32,17 @@ pub enum CodecError {
     /// A message decoded but bytes were left over, so sender and receiver disagree on the format.
     #[error("{0} trailing bytes after message")]
     TrailingBytes(usize),
-    /// The message could not be encoded (it exceeds the size limit).
+    /// The message could not be encoded.
     #[error("unencodable message: {0}")]
     Encode(#[from] bincode::error::EncodeError),
+    /// The encoded message is larger than the receiver would accept.
+    #[error("message of {size} bytes exceeds the {max}-byte limit")]
+    TooLarge {
+        /// Encoded size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 fn decode_exact<T: DeserializeOwned, C: bincode::config::Config>(
@@ -48,13 +56,19 @@ fn decode_exact<T: DeserializeOwned, C: bincode::config::Config>(
     }
 }
 
-fn encode<T: Serialize, C: bincode::config::Config>(value: &T, config: C) -> Result<Vec<u8>, CodecError> {
-    Ok(bincode::serde::encode_to_vec(value, config)?)
+/// bincode enforces its limit only when decoding, so the encoder checks the size itself: the
+/// peer would refuse anything larger anyway.
+fn encode<T: Serialize, C: bincode::config::Config>(value: &T, config: C, max: usize) -> Result<Vec<u8>, CodecError> {
+    let bytes = bincode::serde::encode_to_vec(value, config)?;
+    if bytes.len() > max {
+        return Err(CodecError::TooLarge { size: bytes.len(), max });
+    }
+    Ok(bytes)
 }
 
 /// Encodes a client message.
 pub fn encode_client(msg: &ClientMsg) -> Result<Vec<u8>, CodecError> {
-    encode(msg, CLIENT_CONFIG)
+    encode(msg, CLIENT_CONFIG, MAX_CLIENT_MSG_BYTES)
 }
 
 /// Decodes a client message; the whole slice must be exactly one message.
@@ -64,7 +78,7 @@ pub fn decode_client(bytes: &[u8]) -> Result<ClientMsg, CodecError> {
 
 /// Encodes a server message.
 pub fn encode_server(msg: &ServerMsg) -> Result<Vec<u8>, CodecError> {
-    encode(msg, SERVER_CONFIG)
+    encode(msg, SERVER_CONFIG, MAX_SERVER_MSG_BYTES)
 }
 
 /// Decodes a server message; the whole slice must be exactly one message.
@@ -80,7 +94,7 @@ pub struct EncodedSnapshotBody(Vec<u8>);
 impl EncodedSnapshotBody {
     /// Encodes `body` once.
     pub fn new(body: &SnapshotBody) -> Result<Self, CodecError> {
-        encode(body, SERVER_CONFIG).map(Self)
+        encode(body, SERVER_CONFIG, MAX_SERVER_MSG_BYTES).map(Self)
     }
 
     /// Size of the shared part in bytes.
@@ -105,9 +119,10 @@ impl EncodedSnapshotBody {
             Rejected(()),
             Snapshot { tick: u64, last_input_seq: u32 },
         }
-        let mut out = encode(&Header::Snapshot { tick, last_input_seq }, SERVER_CONFIG)?;
-        if out.len() + self.0.len() > MAX_SERVER_MSG_BYTES {
-            return Err(CodecError::Encode(bincode::error::EncodeError::Other("snapshot exceeds MAX_SERVER_MSG_BYTES")));
+        let mut out = encode(&Header::Snapshot { tick, last_input_seq }, SERVER_CONFIG, MAX_SERVER_MSG_BYTES)?;
+        let size = out.len() + self.0.len();
+        if size > MAX_SERVER_MSG_BYTES {
+            return Err(CodecError::TooLarge { size, max: MAX_SERVER_MSG_BYTES });
         }
         out.extend_from_slice(&self.0);
         Ok(out)

@@ -123,7 +123,7 @@ fn garbage_and_truncation_and_trailing_bytes_are_errors() {
 #[test]
 fn oversize_message_cannot_be_encoded() {
     let msg = ClientMsg::Hello { version: 1, name: "x".repeat(MAX_CLIENT_MSG_BYTES * 2) };
-    assert!(matches!(encode_client(&msg), Err(CodecError::Encode(_))));
+    assert!(matches!(encode_client(&msg), Err(CodecError::TooLarge { max: MAX_CLIENT_MSG_BYTES, .. })));
 }
 
 proptest::proptest! {

@@ -15,7 +15,7 @@ mod rng;
 mod wire;
 
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::{ExecutorKind, ScheduleLabel};
+use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 
 pub use asteroids::free_spot;
 pub use combat::fresh_ship;
@@ -59,7 +59,7 @@ pub fn build_schedule() -> Schedule {
     let mut schedule = Schedule::new(SimTickSchedule);
     // Determinism beats parallelism here: a room's tick is well under a millisecond, and many
     // rooms already spread over the cores.
-    schedule.set_executor_kind(ExecutorKind::SingleThreaded);
+    schedule.set_executor(SingleThreadedExecutor::new());
     schedule.configure_sets((SimSet::Control, SimSet::Motion, SimSet::Resolve).chain());
     schedule.add_systems(
         (
@@ -70,8 +70,9 @@ pub fn build_schedule() -> Schedule {
             movement::confine_to_arena.in_set(SimSet::Motion),
             combat::expire_bullets.in_set(SimSet::Resolve),
             combat::resolve_collisions.in_set(SimSet::Resolve),
-            combat::destroy_ships.in_set(SimSet::Resolve),
+            // Respawn before destroy: a ship destroyed this tick waits exactly `respawn_ticks`.
             combat::respawn_ships.in_set(SimSet::Resolve),
+            combat::destroy_ships.in_set(SimSet::Resolve),
             asteroids::replenish_asteroids.in_set(SimSet::Resolve),
             advance_tick,
         )
@@ -117,7 +118,7 @@ pub fn spawn_ship(world: &mut World, owner: PlayerId) -> Entity {
 /// Fills the asteroid field up to its target at once (a new room starts full).
 pub fn seed_asteroids(world: &mut World) {
     let mut schedule = Schedule::default();
-    schedule.set_executor_kind(ExecutorKind::SingleThreaded);
+    schedule.set_executor(SingleThreadedExecutor::new());
     schedule.add_systems(asteroids::replenish_asteroids);
     let target = world.resource::<SimConfig>().asteroid_target_mass as usize;
     for _ in 0..target {
