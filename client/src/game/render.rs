@@ -1,0 +1,179 @@
+//! Drawing the arena as glowing vector lines: a parallax starfield, the arena wall, asteroids,
+//! ships with flames, shields, health bars and name labels, and bullets.
+
+use std::f32::consts::TAU;
+
+use bevy::prelude::*;
+use bevy::sprite::Anchor;
+use driftfire_shared::sim::heading_dir;
+
+use super::player_color;
+use super::sync::{AsteroidView, BulletView, MyShip, NetObject, ShipView, Smoothed, SyncSet};
+use crate::screens::Screen;
+use crate::session::Session;
+
+/// Stars per parallax layer tile, and the layers' depth factors (fraction of camera motion
+/// they follow: smaller is farther away).
+const STARS_PER_TILE: usize = 60;
+const STAR_LAYERS: [f32; 3] = [0.15, 0.35, 0.6];
+const STAR_TILE: f32 = 1200.0;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, configure_gizmos);
+    app.add_systems(Update, (draw_starfield, draw_arena, draw_asteroids, draw_ships, draw_bullets, attach_labels, update_labels).after(SyncSet).run_if(in_state(Screen::Playing)));
+    // The title screens get a slowly drifting starfield too.
+    app.add_systems(Update, draw_starfield.run_if(not(in_state(Screen::Playing))));
+}
+
+fn configure_gizmos(mut store: ResMut<GizmoConfigStore>) {
+    let (config, _) = store.config_mut::<DefaultGizmoConfigGroup>();
+    config.line.width = 2.0;
+}
+
+/// Deterministic hash → [0, 1) for procedural detail.
+fn hash01(a: u32, b: u32) -> f32 {
+    let mut x = a.wrapping_mul(0x9E37_79B1) ^ b.wrapping_mul(0x85EB_CA77);
+    x ^= x >> 15;
+    x = x.wrapping_mul(0x2C1B_3C6D);
+    x ^= x >> 12;
+    (x >> 8) as f32 / (1u32 << 24) as f32
+}
+
+fn draw_starfield(mut gizmos: Gizmos, time: Res<Time>, camera: Single<(&Transform, &Projection), With<Camera2d>>) {
+    let (transform, _) = *camera;
+    let cam = transform.translation.truncate() + Vec2::new(time.elapsed_secs() * 6.0, 0.0);
+    for (layer, depth) in STAR_LAYERS.iter().enumerate() {
+        let shifted = cam * *depth;
+        let tile = (shifted / STAR_TILE).floor();
+        let brightness = 0.25 + 0.25 * layer as f32;
+        for tx in -1..=1 {
+            for ty in -1..=1 {
+                let tile_x = tile.x as i32 + tx;
+                let tile_y = tile.y as i32 + ty;
+                let seed = (tile_x as u32).wrapping_mul(73_856_093) ^ (tile_y as u32).wrapping_mul(19_349_663) ^ layer as u32;
+                for i in 0..STARS_PER_TILE as u32 {
+                    let local = Vec2::new(hash01(seed, i * 2), hash01(seed, i * 2 + 1)) * STAR_TILE;
+                    let world = Vec2::new(tile_x as f32, tile_y as f32) * STAR_TILE + local - shifted + transform.translation.truncate();
+                    let size = 0.8 + layer as f32 * 0.7;
+                    gizmos.line_2d(world, world + Vec2::new(size, 0.0), Color::srgba(0.8, 0.85, 1.0, brightness));
+                }
+            }
+        }
+    }
+}
+
+fn draw_arena(mut gizmos: Gizmos, session: Option<Res<Session>>) {
+    let Some(session) = session else { return };
+    gizmos.rect_2d(Vec2::ZERO, session.arena, Color::srgb(0.9, 0.25, 0.35));
+    // A faint grid so your own motion reads even in empty space.
+    let half = session.arena / 2.0;
+    let grid = Color::srgba(0.3, 0.45, 0.7, 0.12);
+    let step = 250.0;
+    let mut x = -half.x + step;
+    while x < half.x {
+        gizmos.line_2d(Vec2::new(x, -half.y), Vec2::new(x, half.y), grid);
+        x += step;
+    }
+    let mut y = -half.y + step;
+    while y < half.y {
+        gizmos.line_2d(Vec2::new(-half.x, y), Vec2::new(half.x, y), grid);
+        y += step;
+    }
+}
+
+fn draw_asteroids(mut gizmos: Gizmos, time: Res<Time>, asteroids: Query<(&NetObject, &Smoothed, &AsteroidView)>) {
+    let radii = [0.0, 16.0, 32.0, 58.0];
+    for (object, smoothed, asteroid) in &asteroids {
+        let id = object.id.0;
+        let radius = radii[usize::from(asteroid.size.clamp(1, 3))];
+        let corners = 9 + (id % 4) as usize;
+        let spin = (hash01(id, 99) - 0.5) * 1.2 * time.elapsed_secs();
+        let points: Vec<Vec2> = (0..=corners)
+            .map(|i| {
+                let k = i % corners;
+                let angle = k as f32 / corners as f32 * TAU + spin;
+                let r = radius * (0.78 + 0.3 * hash01(id, k as u32));
+                smoothed.pos + Vec2::from_angle(angle) * r
+            })
+            .collect();
+        gizmos.linestrip_2d(points, Color::srgb(0.72, 0.66, 0.58));
+    }
+}
+
+/// Hull outline of a ship facing `angle` at `pos`.
+fn hull(pos: Vec2, angle: f32) -> [Vec2; 5] {
+    let rot = Rot2::radians(angle);
+    let p = |x: f32, y: f32| pos + rot * Vec2::new(x, y);
+    [p(22.0, 0.0), p(-14.0, 14.0), p(-8.0, 0.0), p(-14.0, -14.0), p(22.0, 0.0)]
+}
+
+fn draw_ships(mut gizmos: Gizmos, time: Res<Time>, ships: Query<(&Smoothed, &ShipView, Has<MyShip>)>) {
+    for (smoothed, view, mine) in &ships {
+        let ship = view.0;
+        if ship.respawn_in.is_some() {
+            continue;
+        }
+        let color = player_color(ship.owner);
+        gizmos.linestrip_2d(hull(smoothed.pos, smoothed.angle), color);
+        if mine {
+            gizmos.circle_2d(smoothed.pos, 30.0, color.with_alpha(0.25));
+        }
+        if ship.thrusting {
+            let back = smoothed.pos - heading_dir(smoothed.angle) * 10.0;
+            let flicker = 14.0 + 8.0 * (time.elapsed_secs() * 40.0).sin().abs();
+            let rot = Rot2::radians(smoothed.angle);
+            let tip = back - heading_dir(smoothed.angle) * flicker;
+            let flame = Color::srgb(1.0, 0.65, 0.2);
+            gizmos.line_2d(back + rot * Vec2::new(0.0, 6.0), tip, flame);
+            gizmos.line_2d(back + rot * Vec2::new(0.0, -6.0), tip, flame);
+        }
+        if ship.shielded {
+            let pulse = 0.35 + 0.25 * (time.elapsed_secs() * 6.0).sin();
+            gizmos.circle_2d(smoothed.pos, 28.0, Color::srgba(0.5, 0.9, 1.0, pulse));
+        }
+        // Health bar under the ship.
+        let width = 40.0;
+        let left = smoothed.pos + Vec2::new(-width / 2.0, -34.0);
+        let fraction = f32::from(ship.health) / 100.0;
+        gizmos.line_2d(left, left + Vec2::X * width, Color::srgba(1.0, 1.0, 1.0, 0.15));
+        let health_color = Color::hsl(120.0 * fraction, 0.9, 0.5);
+        gizmos.line_2d(left, left + Vec2::X * width * fraction, health_color);
+    }
+}
+
+fn draw_bullets(mut gizmos: Gizmos, bullets: Query<(&Smoothed, &BulletView)>) {
+    for (smoothed, bullet) in &bullets {
+        let tail = smoothed.pos - smoothed.vel.normalize_or_zero() * 10.0;
+        gizmos.line_2d(tail, smoothed.pos, player_color(bullet.owner).lighter(0.2));
+    }
+}
+
+/// The name tag of a ship (a child entity, so it follows the ship).
+#[derive(Component)]
+struct NameTag;
+
+fn attach_labels(mut commands: Commands, session: Option<Res<Session>>, new_ships: Query<(Entity, &ShipView), Added<ShipView>>) {
+    let Some(session) = session else { return };
+    for (entity, view) in &new_ships {
+        let name = session.name_of(view.0.owner);
+        commands.entity(entity).with_child((
+            NameTag,
+            Text2d::new(name),
+            TextFont::from_font_size(14.0),
+            TextColor(player_color(view.0.owner).lighter(0.15)),
+            Anchor::BOTTOM_CENTER,
+            Transform::from_xyz(0.0, 30.0, 1.0),
+        ));
+    }
+}
+
+fn update_labels(ships: Query<(&ShipView, &Children), Changed<ShipView>>, mut tags: Query<&mut Visibility, With<NameTag>>) {
+    for (view, children) in &ships {
+        for child in children.iter() {
+            if let Ok(mut visibility) = tags.get_mut(child) {
+                let wanted = if view.0.respawn_in.is_some() { Visibility::Hidden } else { Visibility::Inherited };
+                visibility.set_if_neq(wanted);
+            }
+        }
+    }
+}

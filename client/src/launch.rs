@@ -1,0 +1,176 @@
+//! How the game was started: the server to use, a name, whether to skip the title screen, and
+//! the remembered pilot name (localStorage on the web, a small file on the desktop).
+
+use bevy::prelude::*;
+
+/// Native default: the server's default bind address.
+pub const DEFAULT_NATIVE_SERVER: &str = "ws://127.0.0.1:8080/ws";
+
+/// Start-up options.
+#[derive(Resource, Clone, Debug, PartialEq)]
+pub struct Launch {
+    /// Game socket URL.
+    pub server_url: String,
+    /// Name given on the command line or in the URL; overrides the remembered one.
+    pub name: Option<String>,
+    /// Join straight away (share links, tests).
+    pub autoplay: bool,
+    /// Quit after this many seconds (native smoke tests).
+    pub exit_after_secs: Option<f32>,
+}
+
+impl Default for Launch {
+    fn default() -> Self {
+        Self { server_url: DEFAULT_NATIVE_SERVER.into(), name: None, autoplay: false, exit_after_secs: None }
+    }
+}
+
+const ADJECTIVES: [&str; 16] =
+    ["Swift", "Red", "Silent", "Lucky", "Rogue", "Iron", "Nova", "Ghost", "Solar", "Bold", "Neon", "Dark", "Stray", "Ion", "Quick", "Wild"];
+const NOUNS: [&str; 16] =
+    ["Falcon", "Comet", "Viper", "Drifter", "Raven", "Pilot", "Spark", "Orbit", "Lancer", "Wasp", "Nomad", "Flare", "Kite", "Pulsar", "Hawk", "Moth"];
+
+/// A random pilot name such as "NeonViper42" (at most 16 characters).
+pub fn random_pilot_name() -> String {
+    let bits = entropy();
+    let adjective = ADJECTIVES[(bits & 15) as usize];
+    let noun = NOUNS[((bits >> 4) & 15) as usize];
+    let number = (bits >> 8) % 100;
+    let mut name = format!("{adjective}{noun}{number}");
+    name.truncate(driftfire_shared::protocol::MAX_NAME_CHARS);
+    name
+}
+
+/// The name to prefill: the launch override, else the remembered one, else a random one.
+pub fn initial_name(launch: &Launch) -> String {
+    launch.name.clone().or_else(load_saved_name).filter(|n| !n.trim().is_empty()).unwrap_or_else(random_pilot_name)
+}
+
+#[cfg(not(target_family = "wasm"))]
+mod platform {
+    use std::path::PathBuf;
+
+    use clap::Parser;
+
+    use super::Launch;
+
+    /// Driftfire, the desktop client.
+    #[derive(Parser, Debug)]
+    #[command(version, about)]
+    struct Args {
+        /// Game server socket URL.
+        #[arg(long, env = "DRIFTFIRE_SERVER", default_value = super::DEFAULT_NATIVE_SERVER)]
+        server: String,
+        /// Pilot name (otherwise the remembered or a random one).
+        #[arg(long)]
+        name: Option<String>,
+        /// Skip the title screen and join at once.
+        #[arg(long)]
+        autoplay: bool,
+        /// Quit by itself after this many seconds (for smoke tests).
+        #[arg(long)]
+        exit_after_secs: Option<f32>,
+    }
+
+    /// Reads the command line (and `DRIFTFIRE_SERVER`).
+    pub fn from_environment() -> Launch {
+        let args = Args::parse();
+        Launch { server_url: args.server, name: args.name, autoplay: args.autoplay, exit_after_secs: args.exit_after_secs }
+    }
+
+    fn name_file() -> Option<PathBuf> {
+        let base = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from))
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+        Some(base.join("driftfire").join("name.txt"))
+    }
+
+    /// The name remembered from the last game, if any.
+    pub fn load_saved_name() -> Option<String> {
+        std::fs::read_to_string(name_file()?).ok().map(|s| s.trim().to_string())
+    }
+
+    /// Remembers the name for next time.
+    pub fn save_name(name: &str) {
+        let Some(path) = name_file() else { return };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Err(error) = std::fs::write(&path, name) {
+            bevy::log::warn!("cannot remember name in {}: {error}", path.display());
+        }
+    }
+
+    pub fn entropy() -> u64 {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        (nanos as u64) ^ (u64::from(std::process::id()) << 32)
+    }
+}
+
+#[cfg(target_family = "wasm")]
+mod platform {
+    use super::Launch;
+
+    const NAME_KEY: &str = "driftfire.name";
+
+    /// Reads `?name=…&autoplay=1` and derives the socket URL from the page's own address, so
+    /// https pages use wss and any host or port works.
+    pub fn from_environment() -> Launch {
+        let mut launch = Launch::default();
+        let Some(window) = web_sys::window() else { return launch };
+        let location = window.location();
+        let secure = location.protocol().map(|p| p == "https:").unwrap_or(false);
+        let host = location.host().unwrap_or_else(|_| "127.0.0.1:8080".into());
+        launch.server_url = format!("{}://{host}/ws", if secure { "wss" } else { "ws" });
+        if let Ok(params) = location.search().and_then(|s| web_sys::UrlSearchParams::new_with_str(&s)) {
+            launch.name = params.get("name").filter(|n| !n.trim().is_empty());
+            launch.autoplay = matches!(params.get("autoplay").as_deref(), Some("1" | "true" | "yes"));
+        }
+        launch
+    }
+
+    /// The page's localStorage, if allowed.
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.local_storage().ok()?
+    }
+
+    /// The name remembered from the last game, if any.
+    pub fn load_saved_name() -> Option<String> {
+        storage()?.get_item(NAME_KEY).ok()?
+    }
+
+    /// Remembers the name for next time.
+    pub fn save_name(name: &str) {
+        if let Some(storage) = storage() {
+            let _ = storage.set_item(NAME_KEY, name);
+        }
+    }
+
+    pub fn entropy() -> u64 {
+        (js_sys::Math::random() * (u64::MAX as f64)) as u64
+    }
+}
+
+use platform::entropy;
+pub use platform::{from_environment, load_saved_name, save_name};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_names_are_valid_and_varied() {
+        let names: std::collections::HashSet<String> = (0..50).map(|_| random_pilot_name()).collect();
+        for name in &names {
+            assert_eq!(driftfire_shared::input::sanitize_name(name).as_deref(), Ok(name.as_str()));
+        }
+        assert!(names.len() > 1);
+    }
+
+    #[test]
+    fn launch_name_wins_over_remembered_and_random() {
+        let launch = Launch { name: Some("Zed".into()), ..Launch::default() };
+        assert_eq!(initial_name(&launch), "Zed");
+    }
+}

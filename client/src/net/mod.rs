@@ -1,0 +1,130 @@
+//! The connection to the game server, behind one API for the whole game. Underneath,
+//! `native.rs` runs tokio-tungstenite on a background thread and `wasm.rs` uses the browser's
+//! WebSocket; both deliver [`NetEvent`]s into a channel that a `PreUpdate` system drains.
+
+#[cfg(not(target_family = "wasm"))]
+mod native;
+#[cfg(not(target_family = "wasm"))]
+use native as platform;
+#[cfg(target_family = "wasm")]
+mod wasm;
+#[cfg(target_family = "wasm")]
+use wasm as platform;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bevy::prelude::*;
+use driftfire_shared::codec::{decode_server, encode_client};
+use driftfire_shared::protocol::{ClientMsg, ServerMsg};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<NetEvent>();
+    app.add_systems(PreUpdate, drain_socket);
+}
+
+/// Something that happened on the connection.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub enum NetEvent {
+    /// The socket is open; Hello can go.
+    Opened,
+    /// A message from the server.
+    Received(ServerMsg),
+    /// The connection is over. `code` is the WebSocket close code when the server sent one.
+    Closed {
+        /// WebSocket close code, if any.
+        code: Option<u16>,
+        /// Human-readable reason (from the close frame, or what failed).
+        reason: String,
+    },
+}
+
+/// Traffic counters for the HUD and the net graph.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    /// Bytes received (WebSocket payloads).
+    pub down_bytes: AtomicU64,
+    /// Bytes sent.
+    pub up_bytes: AtomicU64,
+}
+
+/// The open (or opening) connection. Removing the resource closes it.
+#[derive(Resource)]
+pub struct Connection {
+    socket: platform::Socket,
+    /// Where it points.
+    pub url: String,
+    /// Byte counters.
+    pub traffic: std::sync::Arc<Traffic>,
+}
+
+impl Connection {
+    /// Starts connecting to `url` (`ws://` or `wss://`); progress arrives as [`NetEvent`]s.
+    pub fn open(url: &str) -> Self {
+        let traffic = std::sync::Arc::new(Traffic::default());
+        Self { socket: platform::Socket::connect(url, traffic.clone()), url: url.to_string(), traffic }
+    }
+
+    /// Queues a message for the server. Silently dropped if the socket is not open: the game
+    /// learns about a dead socket through `NetEvent::Closed`, not from each send.
+    pub fn send(&self, msg: &ClientMsg) {
+        match encode_client(msg) {
+            Ok(bytes) => {
+                self.traffic.up_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                self.socket.send(bytes);
+            }
+            Err(error) => error!("cannot encode {msg:?}: {error}"),
+        }
+    }
+
+    fn try_recv(&self) -> Option<NetEvent> {
+        self.socket.try_recv()
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.socket.close();
+    }
+}
+
+/// Decodes one binary frame from the server; an undecodable frame ends the connection, because
+/// client and server evidently disagree about the protocol.
+fn decode_frame(bytes: &[u8], traffic: &Traffic) -> NetEvent {
+    traffic.down_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    match decode_server(bytes) {
+        Ok(msg) => NetEvent::Received(msg),
+        Err(error) => NetEvent::Closed { code: None, reason: format!("undecodable message from server ({error}); reload to update") },
+    }
+}
+
+/// Moves everything the transport received into Bevy messages, once per frame.
+fn drain_socket(mut commands: Commands, connection: Option<Res<Connection>>, mut events: MessageWriter<NetEvent>) {
+    let Some(connection) = connection else { return };
+    while let Some(event) = connection.try_recv() {
+        let closed = matches!(event, NetEvent::Closed { .. });
+        events.write(event);
+        if closed {
+            commands.remove_resource::<Connection>();
+            break;
+        }
+    }
+}
+
+/// A readable sentence for a close code, shown on the Disconnected screen.
+pub fn describe_close(code: Option<u16>, reason: &str) -> String {
+    let what = match code {
+        Some(1000) => "Disconnected",
+        Some(1001) => "The server went away",
+        Some(1003) | Some(1007) | Some(1008) | Some(1009) => "The server refused this client",
+        Some(1011) => "The server hit an internal error",
+        Some(1013) => "The server is full",
+        Some(_) => "Connection closed",
+        None => "Connection lost",
+    };
+    match (code, reason.is_empty()) {
+        (Some(code), true) => format!("{what} (code {code})."),
+        (Some(code), false) => format!("{what}: {reason} (code {code})."),
+        (None, true) => format!("{what}."),
+        (None, false) => format!("{what}: {reason}."),
+    }
+}

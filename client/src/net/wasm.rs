@@ -1,0 +1,116 @@
+//! Browser transport: `web_sys::WebSocket` with binary frames as ArrayBuffers. Its callbacks
+//! push [`NetEvent`]s into a channel; the socket object itself lives in a thread-local because
+//! JS objects cannot be shared across threads (and the page has only one).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
+
+use super::{NetEvent, Traffic, decode_frame};
+
+struct Live {
+    ws: WebSocket,
+    // Kept alive for as long as the socket may call them.
+    _callbacks: (Closure<dyn FnMut(Event)>, Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(CloseEvent)>, Closure<dyn FnMut(Event)>),
+}
+
+thread_local! {
+    static SOCKETS: RefCell<HashMap<u32, Live>> = RefCell::new(HashMap::new());
+    static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
+}
+
+/// A handle to a browser WebSocket.
+pub struct Socket {
+    id: u32,
+    events: Receiver<NetEvent>,
+}
+
+impl Socket {
+    pub fn connect(url: &str, traffic: Arc<Traffic>) -> Self {
+        let (tx, events) = crossbeam_channel::unbounded();
+        let id = NEXT_ID.with(|n| {
+            let id = *n.borrow();
+            *n.borrow_mut() = id + 1;
+            id
+        });
+        match WebSocket::new(url) {
+            Ok(ws) => {
+                ws.set_binary_type(BinaryType::Arraybuffer);
+                let callbacks = attach(&ws, tx, traffic);
+                SOCKETS.with(|s| s.borrow_mut().insert(id, Live { ws, _callbacks: callbacks }));
+            }
+            Err(error) => {
+                let _ = tx.send(NetEvent::Closed { code: None, reason: format!("cannot open {url}: {error:?}") });
+            }
+        }
+        Self { id, events }
+    }
+
+    pub fn send(&self, bytes: Vec<u8>) {
+        SOCKETS.with(|s| {
+            if let Some(live) = s.borrow().get(&self.id)
+                && live.ws.ready_state() == WebSocket::OPEN
+            {
+                let _ = live.ws.send_with_u8_array(&bytes);
+            }
+        });
+    }
+
+    pub fn try_recv(&self) -> Option<NetEvent> {
+        self.events.try_recv().ok()
+    }
+
+    pub fn close(&self) {
+        if let Some(live) = SOCKETS.with(|s| s.borrow_mut().remove(&self.id)) {
+            live.ws.set_onopen(None);
+            live.ws.set_onmessage(None);
+            live.ws.set_onclose(None);
+            live.ws.set_onerror(None);
+            let _ = live.ws.close_with_code(1000);
+        }
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn attach(
+    ws: &WebSocket,
+    tx: Sender<NetEvent>,
+    traffic: Arc<Traffic>,
+) -> (Closure<dyn FnMut(Event)>, Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(CloseEvent)>, Closure<dyn FnMut(Event)>) {
+    let on_open = Closure::<dyn FnMut(Event)>::new({
+        let tx = tx.clone();
+        move |_| {
+            let _ = tx.send(NetEvent::Opened);
+        }
+    });
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
+        let tx = tx.clone();
+        move |event: MessageEvent| {
+            if let Ok(buffer) = event.data().dyn_into::<js_sys::ArrayBuffer>() {
+                let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                let _ = tx.send(decode_frame(&bytes, &traffic));
+            }
+        }
+    });
+    let on_close = Closure::<dyn FnMut(CloseEvent)>::new({
+        let tx = tx.clone();
+        move |event: CloseEvent| {
+            // 1005/1006 mean "no close frame": the connection just died.
+            let code = Some(event.code()).filter(|c| *c != 1005 && *c != 1006);
+            let _ = tx.send(NetEvent::Closed { code, reason: event.reason() });
+        }
+    });
+    let on_error = Closure::<dyn FnMut(Event)>::new(move |_| {
+        // The browser reports details only in its console; a close event always follows.
+    });
+    ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    (on_open, on_message, on_close, on_error)
+}

@@ -1,0 +1,46 @@
+//! Disconnected screen: why the connection ended, Retry (Enter) and Back to title (Esc).
+
+use bevy::prelude::*;
+
+use super::Screen;
+use super::widgets::{ACCENT, DIM, button, label, screen_root};
+use crate::session::DisconnectNotice;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(OnEnter(Screen::Disconnected), spawn_disconnected);
+    app.add_systems(Update, choose.run_if(in_state(Screen::Disconnected)));
+}
+
+#[derive(Component)]
+struct RetryButton;
+
+#[derive(Component)]
+struct BackButton;
+
+fn spawn_disconnected(mut commands: Commands, notice: Res<DisconnectNotice>) {
+    let reason = if notice.0.is_empty() { "The connection ended.".to_string() } else { notice.0.clone() };
+    commands.spawn((
+        screen_root(),
+        DespawnOnExit(Screen::Disconnected),
+        children![
+            label("Disconnected", 44.0, ACCENT),
+            (label(reason, 20.0, Color::WHITE), Node { max_width: px(720), ..default() }),
+            button("Retry", RetryButton),
+            button("Back to title", BackButton),
+            label("Enter: retry  ·  Esc: title", 16.0, DIM),
+        ],
+    ));
+}
+
+fn choose(
+    keys: Res<ButtonInput<KeyCode>>,
+    retry: Query<&Interaction, (Changed<Interaction>, With<RetryButton>)>,
+    back: Query<&Interaction, (Changed<Interaction>, With<BackButton>)>,
+    mut next: ResMut<NextState<Screen>>,
+) {
+    if keys.just_pressed(KeyCode::Enter) || retry.iter().any(|i| *i == Interaction::Pressed) {
+        next.set(Screen::Connecting);
+    } else if keys.just_pressed(KeyCode::Escape) || back.iter().any(|i| *i == Interaction::Pressed) {
+        next.set(Screen::Title);
+    }
+}

@@ -1,0 +1,63 @@
+//! Shared look of the menus: colours, panels, buttons with hover feedback.
+
+use bevy::prelude::*;
+
+/// Accent colour (titles, focused field, primary button).
+pub const ACCENT: Color = Color::srgb(0.35, 0.85, 1.0);
+/// Dim text.
+pub const DIM: Color = Color::srgb(0.55, 0.6, 0.7);
+const BUTTON_IDLE: Color = Color::srgb(0.10, 0.16, 0.26);
+const BUTTON_HOVER: Color = Color::srgb(0.16, 0.26, 0.40);
+const BUTTON_PRESSED: Color = Color::srgb(0.22, 0.45, 0.62);
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Update, button_feedback);
+}
+
+/// A full-screen, centred column.
+pub fn screen_root() -> impl Bundle {
+    Node {
+        width: percent(100),
+        height: percent(100),
+        flex_direction: FlexDirection::Column,
+        justify_content: JustifyContent::Center,
+        align_items: AlignItems::Center,
+        row_gap: px(18),
+        ..default()
+    }
+}
+
+/// Text in the default font.
+pub fn label(text: impl Into<String>, size: f32, color: Color) -> impl Bundle {
+    (Text::new(text), TextFont::from_font_size(size), TextColor(color), TextLayout::justify(Justify::Center))
+}
+
+/// A button with a text label and a marker component to find it by.
+pub fn button(text: impl Into<String>, marker: impl Component) -> impl Bundle {
+    (
+        Button,
+        marker,
+        Node {
+            min_width: px(220),
+            padding: UiRect::axes(px(24), px(12)),
+            justify_content: JustifyContent::Center,
+            align_items: AlignItems::Center,
+            border: UiRect::all(px(2)),
+            border_radius: BorderRadius::all(px(8)),
+            ..default()
+        },
+        BorderColor::all(ACCENT),
+        BackgroundColor(BUTTON_IDLE),
+        children![label(text, 24.0, Color::WHITE)],
+    )
+}
+
+fn button_feedback(mut buttons: Query<(&Interaction, &mut BackgroundColor), (Changed<Interaction>, With<Button>)>) {
+    for (interaction, mut background) in &mut buttons {
+        background.0 = match interaction {
+            Interaction::Pressed => BUTTON_PRESSED,
+            Interaction::Hovered => BUTTON_HOVER,
+            Interaction::None => BUTTON_IDLE,
+        };
+    }
+}

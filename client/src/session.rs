@@ -1,0 +1,211 @@
+//! The protocol conversation: open the socket when connecting, say Hello, turn Welcome into a
+//! [`Session`], keep the player list, scores and round-trip time current, and route every
+//! outgoing message through one outbox.
+
+use std::collections::BTreeMap;
+
+use bevy::prelude::*;
+use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, ScoreEntry, ServerMsg};
+
+use crate::launch::Launch;
+use crate::net::{Connection, NetEvent, describe_close};
+use crate::screens::Screen;
+
+/// Seconds between round-trip probes (the HUD's ping).
+const PING_INTERVAL_S: f64 = 1.0;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<Outgoing>();
+    app.init_resource::<PilotName>();
+    app.init_resource::<DisconnectNotice>();
+    app.add_systems(OnEnter(Screen::Connecting), open_connection);
+    app.add_systems(Update, handle_net_events);
+    app.add_systems(Update, send_pings.run_if(in_state(Screen::Playing)));
+    app.add_systems(OnEnter(Screen::Title), close_connection);
+    app.add_systems(PostUpdate, flush_outbox);
+}
+
+/// A message for the server. Every system sends through this, so tests can read what the
+/// game would send without a socket.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct Outgoing(pub ClientMsg);
+
+/// The name the player chose on the title screen.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct PilotName(pub String);
+
+/// Why the last connection ended, for the Disconnected screen.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct DisconnectNotice(pub String);
+
+/// Who killed you last, while your ship waits to respawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Death {
+    /// The killer's name, or `None` for an asteroid.
+    pub killer: Option<String>,
+}
+
+/// Everything known about the session after Welcome.
+#[derive(Resource, Debug, Clone)]
+pub struct Session {
+    /// Your id.
+    pub me: PlayerId,
+    /// Your name as the server stored it.
+    pub name: String,
+    /// Server tick rate.
+    pub tick_hz: u16,
+    /// Arena size.
+    pub arena: Vec2,
+    /// Everyone in the room.
+    pub players: BTreeMap<PlayerId, String>,
+    /// Latest scoreboard, highest first.
+    pub scores: Vec<ScoreEntry>,
+    /// Set when your ship is destroyed; cleared when it is back.
+    pub death: Option<Death>,
+    /// Smoothed round-trip time, ms.
+    pub rtt_ms: Option<f32>,
+    /// Recent kills for the feed: (killer, victim, time).
+    pub kill_feed: Vec<(Option<String>, String, f64)>,
+    ping_nonce: u32,
+    ping_sent_at: Option<(u32, f64)>,
+    last_ping_at: f64,
+}
+
+impl Session {
+    /// A player's name, or a placeholder for someone who already left.
+    pub fn name_of(&self, id: PlayerId) -> String {
+        self.players.get(&id).cloned().unwrap_or_else(|| format!("pilot {}", id.0))
+    }
+
+    /// Your score entry, if the scoreboard has arrived.
+    pub fn my_score(&self) -> Option<&ScoreEntry> {
+        self.scores.iter().find(|s| s.id == self.me)
+    }
+}
+
+fn open_connection(mut commands: Commands, launch: Res<Launch>, mut notice: ResMut<DisconnectNotice>) {
+    notice.0.clear();
+    commands.remove_resource::<Session>();
+    commands.insert_resource(Connection::open(&launch.server_url));
+    info!("connecting to {}", launch.server_url);
+}
+
+fn close_connection(mut commands: Commands, connection: Option<Res<Connection>>, mut outbox: MessageWriter<Outgoing>) {
+    if connection.is_some() {
+        outbox.write(Outgoing(ClientMsg::Leave));
+    }
+    commands.remove_resource::<Session>();
+}
+
+fn flush_outbox(mut commands: Commands, mut outbox: MessageReader<Outgoing>, connection: Option<Res<Connection>>, screen: Res<State<Screen>>) {
+    let Some(connection) = connection else {
+        outbox.clear();
+        return;
+    };
+    for Outgoing(msg) in outbox.read() {
+        connection.send(msg);
+    }
+    // Leaving (back on the title screen): the Leave above is queued; dropping closes the socket.
+    if *screen.get() == Screen::Title {
+        commands.remove_resource::<Connection>();
+    }
+}
+
+fn handle_net_events(
+    mut commands: Commands,
+    mut events: MessageReader<NetEvent>,
+    mut outbox: MessageWriter<Outgoing>,
+    mut next_screen: ResMut<NextState<Screen>>,
+    screen: Res<State<Screen>>,
+    pilot: Res<PilotName>,
+    mut notice: ResMut<DisconnectNotice>,
+    mut session: Option<ResMut<Session>>,
+    time: Res<Time<Real>>,
+) {
+    for event in events.read() {
+        match event {
+            NetEvent::Opened => {
+                outbox.write(Outgoing(ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone() }));
+            }
+            NetEvent::Received(ServerMsg::Welcome(welcome)) => {
+                info!("driftfire: joined as {} (id {})", welcome.name, welcome.player_id.0);
+                commands.insert_resource(Session {
+                    me: welcome.player_id,
+                    name: welcome.name.clone(),
+                    tick_hz: welcome.tick_hz,
+                    arena: welcome.arena,
+                    players: welcome.players.iter().map(|p| (p.id, p.name.clone())).collect(),
+                    scores: Vec::new(),
+                    death: None,
+                    rtt_ms: None,
+                    kill_feed: Vec::new(),
+                    ping_nonce: 0,
+                    ping_sent_at: None,
+                    last_ping_at: f64::NEG_INFINITY,
+                });
+                next_screen.set(Screen::Playing);
+            }
+            NetEvent::Received(ServerMsg::Rejected { reason }) => notice.0 = format!("The server refused to let you in: {reason}."),
+            NetEvent::Received(ServerMsg::ShuttingDown) => notice.0 = "The server is shutting down.".into(),
+            NetEvent::Received(msg) => {
+                if let Some(session) = session.as_deref_mut() {
+                    update_session(session, msg, time.elapsed_secs_f64());
+                }
+            }
+            NetEvent::Closed { code, reason } => {
+                if notice.0.is_empty() {
+                    notice.0 = describe_close(*code, reason);
+                }
+                if *screen.get() != Screen::Title {
+                    info!("driftfire: disconnected: {}", notice.0);
+                    next_screen.set(Screen::Disconnected);
+                }
+            }
+        }
+    }
+}
+
+/// Applies one in-game message to the session (not snapshots: the world sync handles those).
+pub fn update_session(session: &mut Session, msg: &ServerMsg, now: f64) {
+    match msg {
+        ServerMsg::PlayerJoined(info) => {
+            session.players.insert(info.id, info.name.clone());
+        }
+        ServerMsg::PlayerLeft { id } => {
+            session.players.remove(id);
+            session.scores.retain(|s| s.id != *id);
+        }
+        ServerMsg::Scoreboard { entries } => session.scores = entries.clone(),
+        ServerMsg::Kill { killer, victim } => {
+            let killer_name = killer.map(|k| session.name_of(k));
+            if *victim == session.me {
+                session.death = Some(Death { killer: killer_name.clone() });
+            }
+            session.kill_feed.push((killer_name, session.name_of(*victim), now));
+            let excess = session.kill_feed.len().saturating_sub(5);
+            session.kill_feed.drain(..excess);
+        }
+        ServerMsg::Pong { nonce } => {
+            if let Some((sent_nonce, at)) = session.ping_sent_at
+                && sent_nonce == *nonce
+            {
+                let sample = ((now - at) * 1e3) as f32;
+                session.rtt_ms = Some(session.rtt_ms.map_or(sample, |old| old * 0.7 + sample * 0.3));
+                session.ping_sent_at = None;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn send_pings(session: Option<ResMut<Session>>, time: Res<Time<Real>>, mut outbox: MessageWriter<Outgoing>) {
+    let Some(mut session) = session else { return };
+    let now = time.elapsed_secs_f64();
+    if now - session.last_ping_at < PING_INTERVAL_S {
+        return;
+    }
+    session.last_ping_at = now;
+    session.ping_nonce = session.ping_nonce.wrapping_add(1);
+    session.ping_sent_at = Some((session.ping_nonce, now));
+    outbox.write(Outgoing(ClientMsg::Ping { nonce: session.ping_nonce }));
+}

@@ -1,0 +1,92 @@
+//! One-line status reports for people and tests reading the console (the browser's devtools
+//! console, or stdout natively), the web page's loading overlay, and `--exit-after-secs`.
+
+use bevy::prelude::*;
+
+use crate::game::input::InputClock;
+use crate::game::sync::{BulletView, MyShip, ShipView, Smoothed};
+use crate::launch::Launch;
+use crate::screens::Screen;
+use crate::session::Session;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Seen>();
+    app.add_systems(Update, (first_frame, exit_when_due));
+    app.add_systems(Update, report_world.run_if(in_state(Screen::Playing)));
+}
+
+#[derive(Resource, Default)]
+struct Seen {
+    first_frame: bool,
+    ships: usize,
+    last_report: f64,
+    my_bullets: std::collections::HashSet<Entity>,
+}
+
+/// Prints a line where tests and people look: the console on the web, stdout natively.
+pub fn report(line: &str) {
+    #[cfg(target_family = "wasm")]
+    web_sys::console::info_1(&line.into());
+    #[cfg(not(target_family = "wasm"))]
+    println!("{line}");
+}
+
+fn first_frame(mut seen: ResMut<Seen>) {
+    if seen.first_frame {
+        return;
+    }
+    seen.first_frame = true;
+    #[cfg(target_family = "wasm")]
+    if let Some(loading) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("loading")) {
+        loading.remove();
+    }
+    report("driftfire: first frame");
+}
+
+fn report_world(
+    mut seen: ResMut<Seen>,
+    time: Res<Time<Real>>,
+    session: Option<Res<Session>>,
+    ships: Query<&ShipView>,
+    me: Query<&Smoothed, With<MyShip>>,
+    bullets: Query<(Entity, &BulletView)>,
+    input: Res<InputClock>,
+) {
+    let Some(session) = session else { return };
+    let ship_count = ships.iter().count();
+    if ship_count != seen.ships {
+        seen.ships = ship_count;
+        report(&format!("driftfire: ships={ship_count}"));
+    }
+    for (entity, bullet) in &bullets {
+        if bullet.owner == session.me {
+            seen.my_bullets.insert(entity);
+        }
+    }
+    let now = time.elapsed_secs_f64();
+    if now - seen.last_report >= 1.0 {
+        seen.last_report = now;
+        if let Some(pos) = me.iter().next().map(|s| s.pos) {
+            let (thrust, fire) = input.last.map_or((false, false), |f| (f.thrust, f.fire));
+            report(&format!(
+                "driftfire: me id={} x={:.0} y={:.0} my_bullets_seen={} thrust={thrust} fire={fire} inputs={}",
+                session.me.0,
+                pos.x,
+                pos.y,
+                seen.my_bullets.len(),
+                input.seq
+            ));
+        }
+    }
+}
+
+fn exit_when_due(launch: Res<Launch>, time: Res<Time<Real>>, mut exit: MessageWriter<AppExit>, mut done: Local<bool>) {
+    if let Some(limit) = launch.exit_after_secs
+        && !*done
+        && time.elapsed_secs() >= limit
+    {
+        *done = true;
+        report("driftfire: exiting (--exit-after-secs)");
+        exit.write(AppExit::Success);
+    }
+}
