@@ -18,6 +18,8 @@ log() { printf '\033[1;34m[deps]\033[0m %s\n' "$*" >&2; }
 
 apt_pkgs=(pkg-config libx11-dev libudev-dev libwayland-dev libxkbcommon-dev)
 [ "$want_browser" = 1 ] && apt_pkgs+=(chromium)
+# gzip/brotli: the web build writes precompressed copies of the bundle.
+[ "$want_web" = 1 ] && apt_pkgs+=(brotli gzip)
 [ "$want_gui" = 1 ] && apt_pkgs+=(xvfb mesa-vulkan-drivers libvulkan1 xauth)
 
 missing=()
@@ -56,7 +58,7 @@ fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ "$want_web" = 1 ] || [ "$want_browser" = 1 ]; then
   # binaryen 132 (Node build of wasm-opt) and playwright-core live in tools/node_modules.
-  if [ ! -x "$root/tools/node_modules/.bin/wasm-opt" ] || [ ! -d "$root/tools/node_modules/playwright-core" ]; then
+  if [ ! -x "$root/tools/node_modules/.bin/wasm-opt" ] || [ ! -d "$root/tools/node_modules/playwright-core" ] || [ ! -d "$root/tools/node_modules/pngjs" ]; then
     log "npm ci in tools/ (binaryen, playwright-core)"
     (cd "$root/tools" && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -20,7 +20,7 @@ struct Seen {
     first_frame: bool,
     ships: usize,
     last_report: f64,
-    my_bullets: std::collections::HashSet<Entity>,
+    my_bullets: u64,
 }
 
 /// Prints a line where tests and people look: the console on the web, stdout natively.
@@ -49,7 +49,7 @@ fn report_world(
     session: Option<Res<Session>>,
     ships: Query<&ShipView>,
     me: Query<&Smoothed, With<MyShip>>,
-    bullets: Query<(Entity, &BulletView)>,
+    new_bullets: Query<&BulletView, Added<BulletView>>,
     input: Res<InputClock>,
 ) {
     let Some(session) = session else { return };
@@ -58,11 +58,7 @@ fn report_world(
         seen.ships = ship_count;
         report(&format!("driftfire: ships={ship_count}"));
     }
-    for (entity, bullet) in &bullets {
-        if bullet.owner == session.me {
-            seen.my_bullets.insert(entity);
-        }
-    }
+    seen.my_bullets += new_bullets.iter().filter(|b| b.owner == session.me).count() as u64;
     let now = time.elapsed_secs_f64();
     if now - seen.last_report >= 1.0 {
         seen.last_report = now;
@@ -73,7 +69,7 @@ fn report_world(
                 session.me.0,
                 pos.x,
                 pos.y,
-                seen.my_bullets.len(),
+                seen.my_bullets,
                 input.seq
             ));
         }

@@ -1,0 +1,193 @@
+//! Client logic without a window: snapshots become entities and leave again, input sampling
+//! produces the right messages, and server rejections reach the Disconnected screen.
+
+use std::f32::consts::FRAC_PI_2;
+use std::time::Duration;
+
+use bevy::prelude::*;
+use bevy::state::app::StatesPlugin;
+use bevy::time::TimeUpdateStrategy;
+use driftfire_client::game::input::CursorWorld;
+use driftfire_client::game::sync::{MyShip, NetObject, Vanished};
+use driftfire_client::net::NetEvent;
+use driftfire_client::session::{DisconnectNotice, Outgoing, Session};
+use driftfire_client::{Launch, Screen, logic_plugin};
+use driftfire_shared::protocol::*;
+
+#[derive(Resource, Default)]
+struct Sent(Vec<ClientMsg>);
+
+#[derive(Resource, Default)]
+struct VanishedLog(Vec<Vanished>);
+
+fn record(mut outbox: MessageReader<Outgoing>, mut sent: ResMut<Sent>, mut vanished: MessageReader<Vanished>, mut log: ResMut<VanishedLog>) {
+    sent.0.extend(outbox.read().map(|o| o.0.clone()));
+    log.0.extend(vanished.read().copied());
+}
+
+fn app() -> App {
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, StatesPlugin));
+    // 16 ms frames: about half a server tick each at 30 Hz.
+    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(16)));
+    app.init_resource::<ButtonInput<KeyCode>>();
+    app.init_resource::<ButtonInput<MouseButton>>();
+    // Nothing listens on the discard port: the Connecting screen cannot reach a real server.
+    app.insert_resource(Launch { server_url: "ws://127.0.0.1:9/ws".into(), ..Launch::default() });
+    app.init_resource::<Sent>();
+    app.init_resource::<VanishedLog>();
+    app.add_plugins(logic_plugin);
+    app.add_systems(Last, record);
+    app.update();
+    app
+}
+
+const ME: PlayerId = PlayerId(7);
+const OTHER: PlayerId = PlayerId(8);
+
+fn welcome(app: &mut App) {
+    app.world_mut().write_message(NetEvent::Received(ServerMsg::Welcome(Welcome {
+        player_id: ME,
+        name: "me".into(),
+        tick_hz: 30,
+        tick: 100,
+        arena: Vec2::splat(4000.0),
+        players: vec![PlayerInfo { id: ME, name: "me".into() }, PlayerInfo { id: OTHER, name: "them".into() }],
+    })));
+    app.update();
+    app.update();
+    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Playing);
+}
+
+fn ship(id: u32, owner: PlayerId, pos: Vec2) -> ShipState {
+    ShipState { id: NetId(id), owner, pos, vel: Vec2::ZERO, angle: 0.0, health: 100, thrusting: false, shielded: false, respawn_in: None }
+}
+
+fn snapshot(app: &mut App, tick: u64, body: SnapshotBody) {
+    app.world_mut().write_message(NetEvent::Received(ServerMsg::Snapshot(Snapshot { tick, last_input_seq: 0, body })));
+}
+
+fn net_objects(app: &mut App) -> Vec<NetId> {
+    let mut ids: Vec<NetId> = app.world_mut().query::<&NetObject>().iter(app.world()).map(|o| o.id).collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn snapshots_map_to_entities_and_missing_ones_are_despawned() {
+    let mut app = app();
+    welcome(&mut app);
+    let full = SnapshotBody {
+        ships: vec![ship(1, ME, Vec2::ZERO), ship(2, OTHER, Vec2::new(300.0, 0.0))],
+        bullets: vec![BulletState { id: NetId(3), owner: OTHER, pos: Vec2::new(250.0, 0.0), vel: Vec2::new(-900.0, 0.0) }],
+        asteroids: vec![AsteroidState { id: NetId(4), size: 3, pos: Vec2::new(-500.0, 0.0), vel: Vec2::ZERO }],
+    };
+    snapshot(&mut app, 101, full.clone());
+    app.update();
+    assert_eq!(net_objects(&mut app), vec![NetId(1), NetId(2), NetId(3), NetId(4)]);
+    let mine: Vec<NetId> = app.world_mut().query_filtered::<&NetObject, With<MyShip>>().iter(app.world()).map(|o| o.id).collect();
+    assert_eq!(mine, vec![NetId(1)], "own ship is marked");
+
+    // Next snapshots: the bullet and the asteroid are gone (hit each other, say).
+    let mut later = full.clone();
+    later.bullets.clear();
+    later.asteroids.clear();
+    for tick in 102..106 {
+        snapshot(&mut app, tick, later.clone());
+        app.update();
+        app.update();
+    }
+    assert_eq!(net_objects(&mut app), vec![NetId(1), NetId(2)]);
+    let kinds: Vec<_> = app.world().resource::<VanishedLog>().0.iter().map(|v| v.kind).collect();
+    assert_eq!(kinds.len(), 2, "one Vanished per despawn: {kinds:?}");
+
+    // A ship that leaves is despawned too; nothing is left behind.
+    later.ships.truncate(1);
+    for tick in 106..110 {
+        snapshot(&mut app, tick, later.clone());
+        app.update();
+        app.update();
+    }
+    assert_eq!(net_objects(&mut app), vec![NetId(1)]);
+}
+
+#[test]
+fn remote_motion_is_interpolated_not_stepped() {
+    let mut app = app();
+    welcome(&mut app);
+    let mut xs = Vec::new();
+    for tick in 101..131u64 {
+        let x = (tick - 101) as f32 * 10.0;
+        snapshot(&mut app, tick, SnapshotBody { ships: vec![ship(2, OTHER, Vec2::new(x, 0.0))], ..default() });
+        app.update();
+        app.update();
+        let pos = app.world_mut().query::<&driftfire_client::game::sync::Smoothed>().iter(app.world()).next().unwrap().pos;
+        xs.push(pos.x);
+    }
+    // 10 units per tick, two frames per tick: steps of about 5, never a 10-unit jump.
+    let steps: Vec<f32> = xs.windows(2).map(|w| w[1] - w[0]).skip(10).collect();
+    assert!(steps.iter().all(|s| *s > 0.0 && *s < 8.0), "{steps:?}");
+}
+
+#[test]
+fn input_sampling_sends_numbered_inputs_at_tick_rate_with_aim_thrust_and_fire() {
+    let mut app = app();
+    welcome(&mut app);
+    snapshot(&mut app, 101, SnapshotBody { ships: vec![ship(1, ME, Vec2::new(100.0, 100.0))], ..default() });
+    app.update();
+    app.world_mut().resource_mut::<CursorWorld>().0 = Some(Vec2::new(100.0, 400.0));
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::KeyW);
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::Space);
+    app.world_mut().resource_mut::<Sent>().0.clear();
+    // One second of 16 ms frames.
+    for _ in 0..63 {
+        app.update();
+    }
+    let inputs: Vec<InputFrame> = app.world().resource::<Sent>().0.iter().filter_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).collect();
+    assert!((27..=32).contains(&inputs.len()), "about 30 inputs per second, got {}", inputs.len());
+    for pair in inputs.windows(2) {
+        assert_eq!(pair[1].seq, pair[0].seq + 1, "consecutive sequence numbers");
+    }
+    let last = inputs.last().unwrap();
+    assert!(last.thrust && last.fire);
+    assert!((last.aim - FRAC_PI_2).abs() < 1e-3, "aims at the cursor: {}", last.aim);
+
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().release_all();
+    app.world_mut().resource_mut::<ButtonInput<MouseButton>>().press(MouseButton::Right);
+    for _ in 0..4 {
+        app.update();
+    }
+    let last = app.world().resource::<Sent>().0.iter().rev().find_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).unwrap();
+    assert!(last.thrust && !last.fire, "right mouse thrusts without firing");
+    // Pings go out too, once a second.
+    assert!(app.world().resource::<Sent>().0.iter().any(|m| matches!(m, ClientMsg::Ping { .. })));
+}
+
+#[test]
+fn rejection_and_close_reasons_reach_the_player() {
+    let mut app = app();
+    app.world_mut().write_message(NetEvent::Received(ServerMsg::Rejected { reason: RejectReason::VersionMismatch { server: 2, client: 1 } }));
+    app.world_mut().write_message(NetEvent::Closed { code: Some(1008), reason: "protocol version mismatch".into() });
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
+    app.update();
+    app.update();
+    app.update();
+    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
+    let notice = app.world().resource::<DisconnectNotice>().0.clone();
+    assert!(notice.contains("version mismatch") && notice.contains("server speaks 2"), "{notice}");
+
+    // A plain close carries its code and reason.
+    let mut app = app_with_session();
+    app.world_mut().write_message(NetEvent::Closed { code: Some(1001), reason: "server shutting down".into() });
+    app.update();
+    app.update();
+    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
+    assert_eq!(app.world().resource::<DisconnectNotice>().0, "The server went away: server shutting down (code 1001).");
+}
+
+fn app_with_session() -> App {
+    let mut app = app();
+    welcome(&mut app);
+    assert!(app.world().get_resource::<Session>().is_some());
+    app
+}

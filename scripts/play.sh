@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+#! Installs what is missing, builds the server and the browser bundle (reusing earlier builds),
+#! and starts the game server at a printed URL. Flags:
+#!   --bind ADDR   listen address (default 127.0.0.1:8080)
+#!   --bots N      also start N bots so the arena is lively (default 0)
+#! Any other flags go to driftfire-server (see `driftfire-server --help`).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$root"
+bind="${DRIFTFIRE_BIND:-127.0.0.1:8080}"; bots=0; extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bind) bind="$2"; shift 2 ;;
+    --bots) bots="$2"; shift 2 ;;
+    *) extra+=("$1"); shift ;;
+  esac
+done
+bash .ci/install-deps.sh --web
+cargo build --release -p driftfire-server
+bash scripts/build-web.sh
+bin="$CARGO_TARGET_DIR/release"
+if [ "$bots" -gt 0 ]; then
+  ( sleep 2; exec "$bin/driftfire-bots" --url "ws://$bind/ws" --count "$bots" --seconds 86400 >/dev/null ) &
+  trap 'kill %1 2>/dev/null || true' EXIT
+fi
+echo
+echo "  Open http://$bind/ in a browser (Ctrl-C stops the server)."
+echo
+"$bin/driftfire-server" --bind "$bind" --web-dir "$root/dist" "${extra[@]}"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+#! Runs every test: unit and integration tests of all crates, the real-browser end-to-end test
+#! (two headless Chromium pages against a real server) and the native desktop smoke test
+#! (the game under Xvfb with Mesa's software Vulkan). Installs what is missing first.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$root"
+bash .ci/install-deps.sh --web --browser --native-gui
+
+echo "== cargo test --workspace"
+cargo test --workspace
+
+echo "== building the binaries the end-to-end tests drive"
+cargo build -p driftfire-server -p driftfire-client
+bash scripts/build-web.sh
+
+echo "== browser end-to-end (headless Chromium)"
+node tests/e2e/browser.mjs
+
+echo "== native desktop smoke test (Xvfb)"
+bash tests/native-smoke.sh
+
+echo "end-to-end: 2 passed, 0 failed"
