@@ -8,10 +8,11 @@ cd "$root"
 bash .ci/install-deps.sh --web --browser --native-gui
 
 echo "== cargo test --workspace"
+# This also builds the debug binaries (driftfire-server, driftfire) the end-to-end tests drive:
+# cargo builds a package's binaries for its integration tests.
 cargo test --workspace
 
-echo "== building the binaries the end-to-end tests drive"
-cargo build -p driftfire-server -p driftfire-client
+echo "== browser bundle"
 bash scripts/build-web.sh
 
 echo "== browser end-to-end (headless Chromium)"

@@ -171,13 +171,16 @@ fn apply_one(
     let tick = snapshot.tick;
     let mut upsert = |id: NetId, kind: Kind, pos: Vec2, vel: Vec2, angle: f32, extra: &dyn Fn(&mut EntityCommands)| {
         let sample = Sample { tick, pos, vel, angle };
-        if let Some(&entity) = index.0.get(&id)
-            && let Ok((mut object, mut history)) = objects.get_mut(entity)
-        {
-            object.last_seen_tick = tick;
-            history.0.push_back(sample);
-            if history.0.len() > HISTORY_LEN {
-                history.0.pop_front();
+        if let Some(&entity) = index.0.get(&id) {
+            if let Ok((mut object, mut history)) = objects.get_mut(entity) {
+                object.last_seen_tick = tick;
+                push_sample(&mut history, sample);
+            } else {
+                // Spawned by an earlier snapshot of this same frame: its components exist only
+                // as queued commands, so the update is queued behind them.
+                let mut entity = commands.entity(entity);
+                entity.entry::<NetObject>().and_modify(move |mut object| object.last_seen_tick = tick);
+                entity.entry::<History>().and_modify(move |mut history| push_sample(&mut history, sample));
             }
             extra(&mut commands.entity(entity));
             return;
@@ -211,6 +214,13 @@ fn apply_one(
         upsert(asteroid.id, Kind::Asteroid, asteroid.pos, asteroid.vel, 0.0, &|e| {
             e.insert(AsteroidView { size: asteroid.size });
         });
+    }
+}
+
+fn push_sample(history: &mut History, sample: Sample) {
+    history.0.push_back(sample);
+    if history.0.len() > HISTORY_LEN {
+        history.0.pop_front();
     }
 }
 
