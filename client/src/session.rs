@@ -83,10 +83,11 @@ impl Session {
     }
 }
 
-fn open_connection(mut commands: Commands, launch: Res<Launch>, mut notice: ResMut<DisconnectNotice>) {
+fn open_connection(mut commands: Commands, launch: Res<Launch>, pilot: Res<PilotName>, mut notice: ResMut<DisconnectNotice>) {
     notice.0.clear();
     commands.remove_resource::<Session>();
-    commands.insert_resource(Connection::open(&launch.server_url));
+    let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone() };
+    commands.insert_resource(Connection::open(&launch.server_url, &hello));
     info!("connecting to {}", launch.server_url);
 }
 
@@ -114,19 +115,15 @@ fn flush_outbox(mut commands: Commands, mut outbox: MessageReader<Outgoing>, con
 fn handle_net_events(
     mut commands: Commands,
     mut events: MessageReader<NetEvent>,
-    mut outbox: MessageWriter<Outgoing>,
     mut next_screen: ResMut<NextState<Screen>>,
     screen: Res<State<Screen>>,
-    pilot: Res<PilotName>,
     mut notice: ResMut<DisconnectNotice>,
     mut session: Option<ResMut<Session>>,
     time: Res<Time<Real>>,
 ) {
     for event in events.read() {
         match event {
-            NetEvent::Opened => {
-                outbox.write(Outgoing(ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone() }));
-            }
+            NetEvent::Opened => debug!("socket open, Hello sent"),
             NetEvent::Received(ServerMsg::Welcome(welcome)) => {
                 info!("driftfire: joined as {} (id {})", welcome.name, welcome.player_id.0);
                 commands.insert_resource(Session {

@@ -210,3 +210,25 @@ fn app_with_session() -> App {
     assert!(app.world().get_resource::<Session>().is_some());
     app
 }
+
+/// A hidden browser tab (requestAnimationFrame throttled) or a frame stuck compiling shaders
+/// must still finish the handshake: the transport sends Hello when the socket opens, with no
+/// game frame in between.
+#[test]
+fn hello_goes_out_when_the_socket_opens_without_any_frame() {
+    use futures_util::StreamExt;
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: "background".into() };
+    // No App and no update: only the transport runs.
+    let connection = driftfire_client::net::Connection::open(&format!("ws://{addr}/ws"), &hello);
+    let first = runtime.block_on(async {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("Hello within 5 s").unwrap().unwrap()
+    });
+    assert_eq!(driftfire_shared::codec::decode_client(&first.into_data()).unwrap(), hello);
+    drop(connection);
+}

@@ -29,8 +29,14 @@ const CHROMIUM_FLAGS = [
   "--window-size=1280,720",
 ];
 
+const openPages = [];
+
 function fail(message) {
   console.error(`e2e FAILED: ${message}`);
+  for (const p of openPages) {
+    console.error(`--- last console lines of ${p.name}:`);
+    for (const l of p.lines.slice(-25)) console.error(`  ${l.text}`);
+  }
   process.exitCode = 1;
   throw new Error(message);
 }
@@ -74,12 +80,15 @@ function openPage(browser, url, name) {
     page.on("console", (msg) => {
       const text = msg.text();
       lines.push({ at: Date.now(), text });
-      if (text.startsWith("driftfire:") && !text.includes(" me id=")) console.log(`[${name}] ${text}`);
+      const interesting = (text.startsWith("driftfire:") && !text.includes(" me id=")) || /panick|error|warn/i.test(`${msg.type()} ${text}`);
+      if (interesting) console.log(`[${name}] ${msg.type()}: ${text}`);
     });
     page.on("pageerror", (error) => console.log(`[${name}] page error: ${error}`));
     const started = Date.now();
     await page.goto(`${url}?name=${name}&autoplay=1`);
-    return { page, lines, started, name };
+    const opened = { page, lines, started, name };
+    openPages.push(opened);
+    return opened;
   })();
 }
 

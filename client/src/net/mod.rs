@@ -25,7 +25,7 @@ pub(super) fn plugin(app: &mut App) {
 /// Something that happened on the connection.
 #[derive(Message, Debug, Clone, PartialEq)]
 pub enum NetEvent {
-    /// The socket is open; Hello can go.
+    /// The socket is open and Hello has gone out.
     Opened,
     /// A message from the server.
     Received(ServerMsg),
@@ -59,9 +59,19 @@ pub struct Connection {
 
 impl Connection {
     /// Starts connecting to `url` (`ws://` or `wss://`); progress arrives as [`NetEvent`]s.
-    pub fn open(url: &str) -> Self {
+    /// `hello` is sent by the transport the moment the socket opens, independent of the frame
+    /// loop, so a throttled background tab still meets the server's handshake timeout.
+    pub fn open(url: &str, hello: &ClientMsg) -> Self {
         let traffic = std::sync::Arc::new(Traffic::default());
-        Self { socket: platform::Socket::connect(url, traffic.clone()), url: url.to_string(), traffic }
+        let hello = match encode_client(hello) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                error!("cannot encode {hello:?}: {error}");
+                Vec::new()
+            }
+        };
+        traffic.up_bytes.fetch_add(hello.len() as u64, Ordering::Relaxed);
+        Self { socket: platform::Socket::connect(url, traffic.clone(), hello), url: url.to_string(), traffic }
     }
 
     /// Queues a message for the server. Silently dropped if the socket is not open: the game

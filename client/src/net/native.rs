@@ -23,14 +23,14 @@ pub struct Socket {
 }
 
 impl Socket {
-    pub fn connect(url: &str, traffic: Arc<Traffic>) -> Self {
+    pub fn connect(url: &str, traffic: Arc<Traffic>, hello: Vec<u8>) -> Self {
         let (event_tx, events) = crossbeam_channel::unbounded();
         let (outgoing, outgoing_rx) = unbounded_channel();
         let url = url.to_string();
         let spawned = std::thread::Builder::new().name("driftfire-net".into()).spawn({
             let event_tx = event_tx.clone();
             move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(runtime) => runtime.block_on(drive(url, outgoing_rx, event_tx, traffic)),
+                Ok(runtime) => runtime.block_on(drive(url, hello, outgoing_rx, event_tx, traffic)),
                 Err(error) => {
                     let _ = event_tx.send(NetEvent::Closed { code: None, reason: format!("cannot start network runtime: {error}") });
                 }
@@ -55,7 +55,7 @@ impl Socket {
     }
 }
 
-async fn drive(url: String, mut outgoing: UnboundedReceiver<Outgoing>, events: Sender<NetEvent>, traffic: Arc<Traffic>) {
+async fn drive(url: String, hello: Vec<u8>, mut outgoing: UnboundedReceiver<Outgoing>, events: Sender<NetEvent>, traffic: Arc<Traffic>) {
     let mut ws = match tokio_tungstenite::connect_async(url.as_str()).await {
         Ok((ws, _response)) => ws,
         Err(error) => {
@@ -63,6 +63,10 @@ async fn drive(url: String, mut outgoing: UnboundedReceiver<Outgoing>, events: S
             return;
         }
     };
+    if let Err(error) = ws.send(Message::Binary(hello.into())).await {
+        let _ = events.send(NetEvent::Closed { code: None, reason: error.to_string() });
+        return;
+    }
     let _ = events.send(NetEvent::Opened);
     loop {
         tokio::select! {

@@ -31,7 +31,7 @@ pub struct Socket {
 }
 
 impl Socket {
-    pub fn connect(url: &str, traffic: Arc<Traffic>) -> Self {
+    pub fn connect(url: &str, traffic: Arc<Traffic>, hello: Vec<u8>) -> Self {
         let (tx, events) = crossbeam_channel::unbounded();
         let id = NEXT_ID.with(|n| {
             let id = *n.borrow();
@@ -41,7 +41,7 @@ impl Socket {
         match WebSocket::new(url) {
             Ok(ws) => {
                 ws.set_binary_type(BinaryType::Arraybuffer);
-                let callbacks = attach(&ws, tx, traffic);
+                let callbacks = attach(&ws, tx, traffic, hello);
                 SOCKETS.with(|s| s.borrow_mut().insert(id, Live { ws, _callbacks: callbacks }));
             }
             Err(error) => {
@@ -81,10 +81,16 @@ fn attach(
     ws: &WebSocket,
     tx: Sender<NetEvent>,
     traffic: Arc<Traffic>,
+    hello: Vec<u8>,
 ) -> (Closure<dyn FnMut(Event)>, Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(CloseEvent)>, Closure<dyn FnMut(Event)>) {
+    // Hello goes from the open callback itself, not from the next frame: a tab that is
+    // hidden or busy (requestAnimationFrame throttled, shaders compiling) still completes the
+    // handshake before the server's timeout.
     let on_open = Closure::<dyn FnMut(Event)>::new({
         let tx = tx.clone();
+        let ws = ws.clone();
         move |_| {
+            let _ = ws.send_with_u8_array(&hello);
             let _ = tx.send(NetEvent::Opened);
         }
     });
