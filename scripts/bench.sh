@@ -6,6 +6,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/driftfire/target}"
 bots="${1:-200}"; secs="${2:-20}"; shift $(( $# > 2 ? 2 : $# )) || true
+# A thousand bots need a thousand sockets on each side of loopback.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 cargo build --release -q -p driftfire-server --manifest-path "$root/Cargo.toml"
 bin="$CARGO_TARGET_DIR/release"
 port=$(( 20000 + RANDOM % 20000 ))

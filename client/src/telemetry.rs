@@ -21,7 +21,13 @@ struct Seen {
     ships: usize,
     last_report: f64,
     my_bullets: u64,
+    /// Distance your ship has flown (a teleport such as a respawn does not count).
+    travelled: f32,
+    last_pos: Option<Vec2>,
 }
+
+/// A jump longer than this between two frames is a respawn, not flight.
+const TELEPORT_DISTANCE: f32 = 300.0;
 
 /// Prints a line where tests and people look: the console on the web, stdout natively.
 pub fn report(line: &str) {
@@ -59,16 +65,26 @@ fn report_world(
         report(&format!("driftfire: ships={ship_count}"));
     }
     seen.my_bullets += new_bullets.iter().filter(|b| b.owner == session.me).count() as u64;
+    if let Some(pos) = me.iter().next().map(|s| s.pos) {
+        if let Some(last) = seen.last_pos {
+            let step = pos.distance(last);
+            if step < TELEPORT_DISTANCE {
+                seen.travelled += step;
+            }
+        }
+        seen.last_pos = Some(pos);
+    }
     let now = time.elapsed_secs_f64();
     if now - seen.last_report >= 1.0 {
         seen.last_report = now;
         if let Some(pos) = me.iter().next().map(|s| s.pos) {
             let (thrust, fire) = input.last.map_or((false, false), |f| (f.thrust, f.fire));
             report(&format!(
-                "driftfire: me id={} x={:.0} y={:.0} my_bullets_seen={} thrust={thrust} fire={fire} inputs={}",
+                "driftfire: me id={} x={:.0} y={:.0} travelled={:.0} my_bullets_seen={} thrust={thrust} fire={fire} inputs={}",
                 session.me.0,
                 pos.x,
                 pos.y,
+                seen.travelled,
                 seen.my_bullets,
                 input.seq
             ));

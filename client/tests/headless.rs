@@ -12,6 +12,7 @@ use driftfire_client::game::sync::{MyShip, NetObject, Vanished};
 use driftfire_client::net::NetEvent;
 use driftfire_client::session::{DisconnectNotice, Outgoing, Session};
 use driftfire_client::{Launch, Screen, logic_plugin};
+use driftfire_shared::delta::{Budget, DeltaEncoder, grid_entities};
 use driftfire_shared::protocol::*;
 
 #[derive(Resource, Default)]
@@ -63,8 +64,15 @@ fn ship(id: u32, owner: PlayerId, pos: Vec2) -> ShipState {
     ShipState { id: NetId(id), owner, pos, vel: Vec2::ZERO, angle: 0.0, health: 100, thrusting: false, shielded: false, respawn_in: None }
 }
 
+/// The server side of the delta stream, so test snapshots travel the real wire format.
+#[derive(Resource)]
+struct ServerEncoder(DeltaEncoder);
+
 fn snapshot(app: &mut App, tick: u64, body: SnapshotBody) {
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Snapshot(Snapshot { tick, last_input_seq: 0, body })));
+    let mut encoder = app.world_mut().remove_resource::<ServerEncoder>().unwrap_or(ServerEncoder(DeltaEncoder::new(30)));
+    let (delta, _) = encoder.0.encode(&grid_entities(&body), &Budget::UNLIMITED);
+    app.insert_resource(encoder);
+    app.world_mut().write_message(NetEvent::Received(ServerMsg::Snapshot(SnapshotFrame { tick, last_input_seq: 0, delta })));
 }
 
 fn net_objects(app: &mut App) -> Vec<NetId> {
@@ -154,7 +162,8 @@ fn input_sampling_sends_numbered_inputs_at_tick_rate_with_aim_thrust_and_fire() 
     welcome(&mut app);
     snapshot(&mut app, 101, SnapshotBody { ships: vec![ship(1, ME, Vec2::new(100.0, 100.0))], ..default() });
     app.update();
-    app.world_mut().resource_mut::<CursorWorld>().0 = Some(Vec2::new(100.0, 400.0));
+    // Far away along +y, so the ship's own (predicted) motion barely changes the aim.
+    app.world_mut().resource_mut::<CursorWorld>().0 = Some(Vec2::new(100.0, 100_000.0));
     app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::KeyW);
     app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::Space);
     app.world_mut().resource_mut::<Sent>().0.clear();

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use driftfire_shared::sim::DEFAULT_TICK_HZ;
 
+use crate::conditioner::LinkConditions;
+
 /// Everything the server can be told. `Default` gives the documented defaults.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -21,6 +23,15 @@ pub struct ServerConfig {
     pub handshake_timeout: Duration,
     /// Seed for room simulations; each room derives its own from it.
     pub seed: u64,
+    /// Simulated bad network on every connection (testing and demos); perfect by default.
+    pub link: LinkConditions,
+    /// Most bytes of entity data in one snapshot for one client (0 = no limit). When more
+    /// changed, the nearest and fastest go first and the rest follow on the next ticks.
+    /// 1,000 bytes a tick (30 KB/s) never binds in normal play (a crowded view is ~200 bytes)
+    /// but spreads a join's full snapshot in a crowd over a few ticks.
+    pub snapshot_budget_bytes: usize,
+    /// Width and height of each room's arena, world units.
+    pub arena_side: f32,
 }
 
 impl Default for ServerConfig {
@@ -32,6 +43,9 @@ impl Default for ServerConfig {
             web_dir: None,
             handshake_timeout: Duration::from_secs(5),
             seed: 0x0D21_F7F1_2E00,
+            link: LinkConditions::default(),
+            snapshot_budget_bytes: 1000,
+            arena_side: 4000.0,
         }
     }
 }

@@ -15,12 +15,13 @@ use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, RejectRe
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
-use tokio::time::timeout;
+use tokio::time::{Instant, sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
+use crate::conditioner::DelayLine;
 use crate::room::{OUTBOUND_QUEUE, RoomCommand, RoomHandle};
 use crate::state::ServerState;
 
@@ -149,6 +150,10 @@ where
 }
 
 /// The session loop: inbound frames, outbound queue and shutdown, whichever comes first.
+///
+/// With a link conditioner configured, frames in both directions wait in a [`DelayLine`]
+/// first; the room's queue is only drained while the line has room, so a capped link still
+/// backs up into the room, which drops a player who cannot keep up.
 async fn play<S>(
     ws: &mut WebSocketStream<S>,
     state: &ServerState,
@@ -159,53 +164,108 @@ async fn play<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let link = state.config.link;
+    let mut down: DelayLine<Bytes> = link.downstream(u64::from(player.0));
+    let mut up: DelayLine<ClientMsg> = link.upstream(u64::from(player.0));
     loop {
+        let down_due = down.next_due();
+        let up_due = up.next_due();
         tokio::select! {
             biased;
             () = state.shutdown.cancelled() => {
                 let _ = send(ws, &ServerMsg::ShuttingDown).await;
                 return Ending::Shutdown;
             }
-            frame = outbound.recv() => match frame {
-                Some(bytes) => {
+            () = sleep_until(down_due.unwrap_or_else(Instant::now)), if down_due.is_some() => {
+                while let Some(bytes) = down.pop_due(Instant::now()) {
                     if let Err(ending) = write(ws, Message::Binary(bytes)).await {
+                        return ending;
+                    }
+                }
+            }
+            () = sleep_until(up_due.unwrap_or_else(Instant::now)), if up_due.is_some() => {
+                while let Some(msg) = up.pop_due(Instant::now()) {
+                    if let Err(ending) = handle_message(ws, &mut down, player, room, msg).await {
+                        return ending;
+                    }
+                }
+            }
+            frame = outbound.recv(), if down.len() < OUTBOUND_QUEUE => match frame {
+                Some(bytes) => {
+                    if let Err(ending) = deliver(ws, &mut down, bytes).await {
                         return ending;
                     }
                 }
                 None => return Ending::TooSlow,
             },
-            inbound = next_binary(ws) => {
-                let bytes = match inbound {
-                    Ok(bytes) => bytes,
+            inbound = next_binary(ws), if up.len() < OUTBOUND_QUEUE => {
+                let msg = match inbound.and_then(|bytes| decode_client(&bytes).map_err(decode_error)) {
+                    Ok(msg) => msg,
                     Err(ending) => return ending,
                 };
-                let msg = match decode_client(&bytes) {
-                    Ok(msg) => msg,
-                    Err(error) => return decode_error(error),
-                };
-                match msg {
-                    ClientMsg::Input(frame) => {
-                        let input = match ValidInput::try_from_frame(&frame) {
-                            Ok(input) => input,
-                            Err(error) => {
-                                tracing::debug!(player = player.0, %error, "invalid input");
-                                return Ending::violation(CloseCode::Invalid, "input out of range");
-                            }
-                        };
-                        if room.inbox.send(RoomCommand::Input { player, seq: frame.seq, input }).await.is_err() {
-                            return Ending::Shutdown;
-                        }
+                if let ClientMsg::Input(frame) = &msg
+                    && let Err(error) = ValidInput::try_from_frame(frame)
+                {
+                    tracing::debug!(player = player.0, %error, "invalid input");
+                    return Ending::violation(CloseCode::Invalid, "input out of range");
+                }
+                if up.is_passthrough() {
+                    if let Err(ending) = handle_message(ws, &mut down, player, room, msg).await {
+                        return ending;
                     }
-                    ClientMsg::Ping { nonce } => {
-                        if let Err(ending) = send(ws, &ServerMsg::Pong { nonce }).await {
-                            return ending;
-                        }
-                    }
-                    ClientMsg::Leave => return Ending::Left,
-                    ClientMsg::Hello { .. } => return Ending::violation(CloseCode::Policy, "Hello sent twice"),
+                } else {
+                    up.push(Instant::now(), msg, bytes_hint());
                 }
             }
         }
+    }
+}
+
+/// Size used for upstream bandwidth accounting, which is not capped: any constant works.
+fn bytes_hint() -> usize {
+    16
+}
+
+/// Acts on one valid message from the player (after any simulated upstream delay).
+async fn handle_message<S>(
+    ws: &mut WebSocketStream<S>,
+    down: &mut DelayLine<Bytes>,
+    player: PlayerId,
+    room: &RoomHandle,
+    msg: ClientMsg,
+) -> Result<(), Ending>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    match msg {
+        ClientMsg::Input(frame) => {
+            let input = ValidInput::try_from_frame(&frame).map_err(|_| Ending::violation(CloseCode::Invalid, "input out of range"))?;
+            let command = RoomCommand::Input { player, seq: frame.seq, input, view_tick: frame.view_tick };
+            room.inbox.send(command).await.map_err(|_| Ending::Shutdown)
+        }
+        ClientMsg::Ping { nonce } => match encode_server(&ServerMsg::Pong { nonce }) {
+            Ok(bytes) => deliver(ws, down, bytes.into()).await,
+            Err(error) => {
+                tracing::error!(%error, "could not encode pong");
+                Ok(())
+            }
+        },
+        ClientMsg::Leave => Err(Ending::Left),
+        ClientMsg::Hello { .. } => Err(Ending::violation(CloseCode::Policy, "Hello sent twice")),
+    }
+}
+
+/// Writes a frame now, or queues it in the simulated downstream link.
+async fn deliver<S>(ws: &mut WebSocketStream<S>, down: &mut DelayLine<Bytes>, bytes: Bytes) -> Result<(), Ending>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if down.is_passthrough() {
+        write(ws, Message::Binary(bytes)).await
+    } else {
+        let size = bytes.len();
+        down.push(Instant::now(), bytes, size);
+        Ok(())
     }
 }
 

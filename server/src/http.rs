@@ -55,6 +55,7 @@ struct Status {
     tick_p99_ms: f64,
     tick_mean_ms: f64,
     tick_overruns: u64,
+    snapshots: crate::metrics::SnapshotSummary,
     room_list: Vec<crate::rooms::RoomStatus>,
 }
 
@@ -71,6 +72,7 @@ async fn status(State(state): State<Arc<ServerState>>) -> axum::Json<Status> {
         tick_p99_ms: summary.tick_p99_ms,
         tick_mean_ms: summary.tick_mean_ms,
         tick_overruns: summary.tick_overruns,
+        snapshots: summary.snapshots,
         room_list: summary.rooms,
     })
 }

@@ -9,16 +9,20 @@
 //! - `http`: routes, static files, status JSON, the WebSocket upgrade.
 //! - `connection`: one socket's handshake and session loop; close codes for bad input.
 //! - `rooms` / `room`: quick-play seating; a room's world, tick loop and broadcasts.
+//! - [`conditioner`]: simulated latency, jitter and bandwidth caps for tests and demos.
+//! - `snapshots`: per-client interest management and delta encoding of each tick.
 //! - `metrics`: recent tick durations and percentiles.
 //! - [`bots`]: a swarm of protocol-speaking bots for load tests (the `driftfire-bots` binary).
 
 pub mod bots;
+pub mod conditioner;
 pub mod config;
 mod connection;
 mod http;
 mod metrics;
 mod room;
 mod rooms;
+mod snapshots;
 mod state;
 
 use std::future::Future;

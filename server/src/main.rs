@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use driftfire_server::ServerConfig;
+use driftfire_server::conditioner::LinkConditions;
 use tracing_subscriber::EnvFilter;
 
 /// Driftfire's authoritative game server: web client, status API and game socket on one port.
@@ -32,6 +33,22 @@ struct Args {
     /// Seconds a new connection may take to send Hello.
     #[arg(long, env = "DRIFTFIRE_HANDSHAKE_TIMEOUT_S", default_value_t = 5)]
     handshake_timeout_s: u64,
+    /// Link conditioner: round-trip milliseconds added to every connection (half each way).
+    /// For testing and demos only.
+    #[arg(long, env = "DRIFTFIRE_SIM_LATENCY_MS", default_value_t = 0)]
+    sim_latency_ms: u64,
+    /// Link conditioner: the round trip varies by up to ± this many milliseconds.
+    #[arg(long, env = "DRIFTFIRE_SIM_JITTER_MS", default_value_t = 0)]
+    sim_jitter_ms: u64,
+    /// Link conditioner: cap each client's download at this many kilobits per second (0 = none).
+    #[arg(long, env = "DRIFTFIRE_SIM_BANDWIDTH_KBPS", default_value_t = 0)]
+    sim_bandwidth_kbps: u64,
+    /// Most bytes of entity data per snapshot per client (0 = no limit).
+    #[arg(long, env = "DRIFTFIRE_SNAPSHOT_BUDGET_BYTES", default_value_t = 1000)]
+    snapshot_budget_bytes: usize,
+    /// Side of each room's square arena, world units (600–20000).
+    #[arg(long, env = "DRIFTFIRE_ARENA_SIDE", default_value_t = 4000.0)]
+    arena_side: f32,
 }
 
 #[tokio::main]
@@ -51,8 +68,18 @@ async fn main() -> anyhow::Result<()> {
         max_rooms: args.max_rooms.max(1),
         web_dir: args.web_dir,
         handshake_timeout: Duration::from_secs(args.handshake_timeout_s.max(1)),
+        link: LinkConditions {
+            latency: Duration::from_millis(args.sim_latency_ms),
+            jitter: Duration::from_millis(args.sim_jitter_ms),
+            bandwidth_bps: args.sim_bandwidth_kbps * 1000,
+        },
+        snapshot_budget_bytes: args.snapshot_budget_bytes,
+        arena_side: if args.arena_side.is_finite() { args.arena_side.clamp(600.0, 20_000.0) } else { 4000.0 },
         ..ServerConfig::default()
     };
+    if !config.link.is_perfect() {
+        tracing::warn!(link = ?config.link, "link conditioner on: every connection is slowed on purpose");
+    }
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, tick_hz = config.tick_hz, "listening");

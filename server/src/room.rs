@@ -4,22 +4,25 @@
 //! that the room drains at the start of each tick, and receive encoded frames through their own
 //! bounded outbound queue, which the room fills with `try_send` so a tick never waits on a socket.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bevy_ecs::prelude::*;
 use bytes::Bytes;
-use driftfire_shared::codec::{EncodedSnapshotBody, encode_server};
+use driftfire_shared::codec::encode_server;
+use driftfire_shared::delta::{DeltaEncoder, GridEntity};
 use driftfire_shared::input::ValidInput;
 use driftfire_shared::protocol::{PlayerId, PlayerInfo, ScoreEntry, ServerMsg, Welcome};
-use driftfire_shared::sim::{self, Score, Ship, ShipControl, SimConfig, SimEvent, SimEvents, SimTick};
+use driftfire_shared::sim::{self, NetEntity, Position, Score, Ship, ShipControl, SimConfig, SimEvent, SimEvents, SimTick};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
-use crate::metrics::TickStats;
+use crate::config::ServerConfig;
+use crate::metrics::{SnapshotTotals, TickStats};
+use crate::snapshots::{FrameRequest, TickView, client_frame};
 
 /// Room inbox capacity. Players send ~30 inputs/s each; a room of 50 produces ~50 commands per
 /// tick, so 4,096 absorbs over a second of backlog before senders wait.
@@ -28,6 +31,21 @@ pub const ROOM_INBOX: usize = 4096;
 /// Per-player outbound queue, in messages. Two seconds of snapshots at 30 Hz: a client further
 /// behind than that is not going to catch up and is disconnected.
 pub const OUTBOUND_QUEUE: usize = 64;
+
+/// Inputs a player may have waiting. The room applies exactly one per tick, in order, so the
+/// server replays the same input sequence the client predicted with; a burst after network
+/// jitter drains over the next ticks. More than 4 (~130 ms at 30 Hz) only adds latency, so the
+/// oldest is dropped (a client whose clock runs fast cannot gain speed either).
+pub const MAX_QUEUED_INPUTS: usize = 4;
+
+/// Inputs a player's queue must hold before the room consumes them again after running dry:
+/// one input of slack absorbs a tick of arrival jitter, so the room rarely has to repeat an
+/// input (which the player's prediction would then have to correct).
+pub const INPUT_BUFFER_TARGET: usize = 2;
+
+/// A lone input is applied after waiting this many ticks anyway, so a client that sends only
+/// now and then (a hidden tab) is not held back for good.
+pub const MAX_REFILL_WAIT_TICKS: u8 = 3;
 
 /// A room with no players for this long closes and frees its memory.
 pub const ROOM_IDLE_CLOSE: Duration = Duration::from_secs(60);
@@ -55,6 +73,8 @@ pub enum RoomCommand {
         seq: u32,
         /// Validated controls.
         input: ValidInput,
+        /// The tick the client was looking at (see `InputFrame::view_tick`).
+        view_tick: u32,
     },
     /// A player left (socket closed for any reason).
     Leave {
@@ -112,7 +132,19 @@ struct Member {
     name: String,
     ship: Entity,
     outbound: mpsc::Sender<Bytes>,
+    /// Inputs received and not yet applied, oldest first.
+    pending: VecDeque<(u32, ValidInput)>,
+    /// Newest sequence number received (older or repeated ones are ignored).
+    last_received_seq: u32,
+    /// Sequence number of the input applied in the latest tick; snapshots echo it.
     last_input_seq: u32,
+    /// The queue ran dry: wait until it holds [`INPUT_BUFFER_TARGET`] inputs again (or an
+    /// input has waited [`MAX_REFILL_WAIT_TICKS`]).
+    starved: bool,
+    /// Ticks a lone input has waited for company while starved.
+    refill_wait: u8,
+    /// Mirrors what this player's client holds, for delta snapshots.
+    encoder: DeltaEncoder,
 }
 
 /// The room task's state: the world and who is in it.
@@ -122,15 +154,27 @@ struct Room {
     schedule: Schedule,
     members: BTreeMap<PlayerId, Member>,
     tick_hz: u16,
+    snapshot_budget_bytes: usize,
+    /// Reused buffers for interest queries.
+    scratch: (Vec<usize>, Vec<GridEntity>),
 }
 
 /// Opens a room and starts its tick task.
-pub fn spawn_room(id: u32, tick_hz: u16, seed: u64, shutdown: CancellationToken, tracker: &tokio_util::task::TaskTracker) -> RoomHandle {
+pub fn spawn_room(id: u32, config: &ServerConfig, seed: u64, shutdown: CancellationToken, tracker: &tokio_util::task::TaskTracker) -> RoomHandle {
     let shared = Arc::new(RoomShared { id, seats: AtomicUsize::new(0), stats: Mutex::new(TickStats::default()) });
     let (inbox, commands) = mpsc::channel(ROOM_INBOX);
-    let mut world = sim::new_world(SimConfig::new(tick_hz), seed);
+    let tick_hz = config.tick_hz;
+    let mut world = sim::new_world(SimConfig::with_arena_side(tick_hz, config.arena_side), seed);
     sim::seed_asteroids(&mut world);
-    let room = Room { shared: shared.clone(), world, schedule: sim::build_schedule(), members: BTreeMap::new(), tick_hz };
+    let room = Room {
+        shared: shared.clone(),
+        world,
+        schedule: sim::build_schedule(),
+        members: BTreeMap::new(),
+        tick_hz,
+        snapshot_budget_bytes: config.snapshot_budget_bytes,
+        scratch: (Vec::new(), Vec::new()),
+    };
     tracker.spawn(room.run(commands, shutdown));
     RoomHandle { shared, inbox }
 }
@@ -192,6 +236,7 @@ impl Room {
             let Ok(command) = commands.try_recv() else { break };
             self.handle(command);
         }
+        self.apply_queued_inputs();
         self.schedule.run(&mut self.world);
         let tick = self.world.resource::<SimTick>().0;
 
@@ -211,17 +256,45 @@ impl Room {
     fn handle(&mut self, command: RoomCommand) {
         match command {
             RoomCommand::Join { player, name, outbound } => self.join(player, name, outbound),
-            RoomCommand::Input { player, seq, input } => {
+            RoomCommand::Input { player, seq, mut input, view_tick } => {
+                let tick = self.world.resource::<SimTick>().0;
+                let max_rewind = self.world.resource::<SimConfig>().max_rewind_ticks;
                 if let Some(member) = self.members.get_mut(&player)
-                    && seq > member.last_input_seq
+                    && seq > member.last_received_seq
                 {
-                    member.last_input_seq = seq;
-                    if let Some(mut control) = self.world.get_mut::<ShipControl>(member.ship) {
-                        control.0 = input;
+                    member.last_received_seq = seq;
+                    // Lag compensation: how far behind the present the shooter's view was.
+                    let behind = tick.saturating_sub(u64::from(view_tick));
+                    input.rewind_ticks = behind.min(u64::from(max_rewind)) as u8;
+                    member.pending.push_back((seq, input));
+                    if member.pending.len() > MAX_QUEUED_INPUTS {
+                        member.pending.pop_front();
                     }
                 }
             }
             RoomCommand::Leave { player } => self.remove(player),
+        }
+    }
+
+    /// Each player's next input becomes their ship's control for this tick. With none waiting
+    /// (a late packet) the previous control simply continues, and the queue refills to its
+    /// jitter-buffer depth before inputs are consumed again.
+    fn apply_queued_inputs(&mut self) {
+        for member in self.members.values_mut() {
+            if member.starved && member.pending.len() < INPUT_BUFFER_TARGET && member.refill_wait < MAX_REFILL_WAIT_TICKS {
+                member.refill_wait += u8::from(!member.pending.is_empty());
+                continue;
+            }
+            member.refill_wait = 0;
+            let Some((seq, input)) = member.pending.pop_front() else {
+                member.starved = true;
+                continue;
+            };
+            member.starved = false;
+            member.last_input_seq = seq;
+            if let Some(mut control) = self.world.get_mut::<ShipControl>(member.ship) {
+                control.0 = input;
+            }
         }
     }
 
@@ -230,7 +303,7 @@ impl Room {
         let ship = sim::spawn_ship(&mut self.world, player);
         let info = PlayerInfo { id: player, name: name.clone() };
         self.broadcast(&ServerMsg::PlayerJoined(info));
-        self.members.insert(player, Member { name: name.clone(), ship, outbound, last_input_seq: 0 });
+        self.members.insert(player, Member { name: name.clone(), ship, outbound, pending: VecDeque::new(), last_received_seq: 0, last_input_seq: 0, starved: true, refill_wait: 0, encoder: DeltaEncoder::new(self.tick_hz) });
         let welcome = ServerMsg::Welcome(Welcome {
             player_id: player,
             name: name.clone(),
@@ -271,29 +344,39 @@ impl Room {
         entries
     }
 
+    /// Each player gets what is in and near their view, as a delta against their last frame.
     fn send_snapshots(&mut self, tick: u64) {
         if self.members.is_empty() {
             return;
         }
-        let body = sim::snapshot_body(&mut self.world);
-        let encoded = match EncodedSnapshotBody::new(&body) {
-            Ok(encoded) => encoded,
-            Err(error) => {
-                tracing::error!(room = self.shared.id, %error, "snapshot too large to encode");
-                return;
-            }
-        };
+        let view = TickView::new(&mut self.world);
+        let mut totals = SnapshotTotals::default();
         let mut overflowed = Vec::new();
-        for (id, member) in &self.members {
-            match encoded.message_for(tick, member.last_input_seq) {
+        for (id, member) in &mut self.members {
+            let center = self.world.get::<Position>(member.ship).map_or(bevy_math::Vec2::ZERO, |p| p.0);
+            let own = self.world.get::<NetEntity>(member.ship).map(|n| n.0.0);
+            let request = FrameRequest {
+                tick,
+                last_input_seq: member.last_input_seq,
+                center,
+                own,
+                budget_bytes: self.snapshot_budget_bytes,
+                view: &view,
+            };
+            match client_frame(&mut member.encoder, &request, &mut self.scratch, &mut totals) {
                 Ok(bytes) => {
                     if !try_deliver(&member.outbound, Bytes::from(bytes)) {
                         overflowed.push(*id);
                     }
                 }
-                Err(error) => tracing::error!(room = self.shared.id, %error, "snapshot encode failed"),
+                Err(error) => {
+                    // The client's decoder now lags the encoder: start it over with a full frame.
+                    tracing::error!(room = self.shared.id, player = id.0, %error, "snapshot encode failed");
+                    member.encoder.reset();
+                }
             }
         }
+        self.shared.stats.lock().expect("tick stats lock").snapshots.add(&totals);
         self.drop_slow(overflowed);
     }
 

@@ -49,6 +49,8 @@ pub struct RoomsSummary {
     pub tick_mean_ms: f64,
     /// Ticks that overran their deadline, all rooms, since start.
     pub tick_overruns: u64,
+    /// Snapshots sent by the open rooms.
+    pub snapshots: crate::metrics::SnapshotSummary,
     /// Each open room.
     pub rooms: Vec<RoomStatus>,
 }
@@ -87,7 +89,7 @@ impl Rooms {
         }
         let id = self.next_room_id.fetch_add(1, Ordering::Relaxed);
         let seed = self.config.seed ^ u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let room = spawn_room(id, self.config.tick_hz, seed, self.shutdown.clone(), &self.tracker);
+        let room = spawn_room(id, &self.config, seed, self.shutdown.clone(), &self.tracker);
         let reserved = room.shared.try_reserve(max);
         debug_assert!(reserved, "a new room has space");
         rooms.push(room.clone());
@@ -100,10 +102,12 @@ impl Rooms {
         let mut samples: Vec<Duration> = Vec::new();
         let mut statuses = Vec::new();
         let mut overruns = 0;
+        let mut snapshots = crate::metrics::SnapshotTotals::default();
         for room in rooms.iter().filter(|r| !r.shared.is_closed()) {
             let stats = room.shared.stats.lock().expect("tick stats lock");
             samples.extend_from_slice(stats.recent());
             overruns += stats.overruns;
+            snapshots.add(&stats.snapshots);
             statuses.push(RoomStatus {
                 id: room.shared.id,
                 players: room.shared.players(),
@@ -117,6 +121,7 @@ impl Rooms {
             tick_p99_ms: percentile(&mut samples, 99.0).as_secs_f64() * 1e3,
             tick_mean_ms: mean * 1e3,
             tick_overruns: overruns,
+            snapshots: snapshots.into(),
             rooms: statuses,
         }
     }

@@ -32,6 +32,10 @@ pub struct ValidInput {
     pub thrust: bool,
     /// Trigger held.
     pub fire: bool,
+    /// Ticks to rewind other ships by when testing this input's shots (lag compensation). Set
+    /// by the server from [`InputFrame::view_tick`], capped by `SimConfig::max_rewind_ticks`;
+    /// 0 from [`ValidInput::try_from_frame`].
+    pub rewind_ticks: u8,
 }
 
 impl ValidInput {
@@ -43,7 +47,7 @@ impl ValidInput {
         if frame.aim.abs() > MAX_ABS_AIM {
             return Err(InputError::OutOfRange("aim"));
         }
-        Ok(Self { aim: normalize_angle(frame.aim), thrust: frame.thrust, fire: frame.fire })
+        Ok(Self { aim: normalize_angle(frame.aim), thrust: frame.thrust, fire: frame.fire, rewind_ticks: 0 })
     }
 }
 
@@ -97,7 +101,7 @@ mod tests {
     use super::*;
 
     fn frame(aim: f32) -> InputFrame {
-        InputFrame { seq: 1, aim, thrust: true, fire: false }
+        InputFrame { seq: 1, aim, thrust: true, fire: false, view_tick: 0 }
     }
 
     #[test]

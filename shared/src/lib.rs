@@ -7,10 +7,12 @@
 //! - [`protocol`]: `ClientMsg` / `ServerMsg`, the messages that cross the wire, and
 //!   [`protocol::PROTOCOL_VERSION`].
 //! - [`codec`]: the only place that turns messages into bytes and back (bincode, size-limited).
+//! - [`delta`]: compact snapshots: grid-quantized entities as bit-packed deltas per client.
 //! - [`input`]: validation of player input before it may reach the simulation.
 //! - [`sim`]: bevy_ecs components, resources and systems for the game rules, run at a fixed `dt`.
 
 pub mod codec;
+pub mod delta;
 pub mod input;
 pub mod protocol;
 pub mod sim;

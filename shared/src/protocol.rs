@@ -10,10 +10,18 @@ use serde::{Deserialize, Serialize};
 /// Bumped on every incompatible change to any type in this module. `Hello` is variant 0 of
 /// [`ClientMsg`] and `version` its first field, so every past and future build can decode it
 /// and a mismatch gets a typed [`RejectReason::VersionMismatch`] instead of garbage.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Longest accepted player name, in characters (after trimming).
 pub const MAX_NAME_CHARS: usize = 16;
+
+/// World area a client is sent, centred on its ship: the camera never shows more than this,
+/// whatever the window size (a 16:10 screen's worth), so a big monitor is no advantage.
+pub const VIEW_SIZE: Vec2 = Vec2::new(1600.0, 1000.0);
+
+/// Entities this far outside the view are sent as well, so they exist (with a little history
+/// to interpolate) before they scroll into sight.
+pub const VIEW_MARGIN: f32 = 250.0;
 
 /// A player's identity for the lifetime of their session on the server.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,6 +66,10 @@ pub struct InputFrame {
     pub thrust: bool,
     /// Trigger held.
     pub fire: bool,
+    /// The server tick the client was drawing other ships at when it sampled this input (its
+    /// interpolation clock). The server rewinds hit tests for this input's shots to that tick,
+    /// capped, so you hit what you saw (lag compensation).
+    pub view_tick: u32,
 }
 
 /// Server → client.
@@ -73,8 +85,8 @@ pub enum ServerMsg {
     },
 
     // ---- After Welcome, until the socket closes ----
-    /// The world as of `tick`, sent every tick.
-    Snapshot(Snapshot),
+    /// The world around you as of `tick`, sent every tick, delta-encoded.
+    Snapshot(SnapshotFrame),
     /// Answer to [`ClientMsg::Ping`].
     Pong {
         /// The nonce from the ping.
@@ -171,14 +183,26 @@ pub struct ScoreEntry {
     pub deaths: u32,
 }
 
-/// The state of the room at one tick, as seen by one client.
+/// A snapshot on the wire: what changed around one client since its previous frame.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct SnapshotFrame {
+    /// Simulation tick this state belongs to.
+    pub tick: u64,
+    /// Newest [`InputFrame::seq`] of yours applied up to this tick (0 before the first).
+    pub last_input_seq: u32,
+    /// The entities in and near your view, bit-packed against the previous frame of this
+    /// connection (the first is full); decoded by `crate::delta::DeltaDecoder`.
+    pub delta: Vec<u8>,
+}
+
+/// A decoded snapshot: the state around one client at one tick.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct Snapshot {
     /// Simulation tick this state belongs to.
     pub tick: u64,
     /// Newest [`InputFrame::seq`] of yours applied up to this tick (0 before the first).
     pub last_input_seq: u32,
-    /// Every entity, in one body shared by all recipients of this tick.
+    /// Every entity in and near your view.
     pub body: SnapshotBody,
 }
 

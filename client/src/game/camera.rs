@@ -1,7 +1,9 @@
 //! The camera: follows your ship smoothly, and maps the mouse cursor into the world.
 
 use bevy::prelude::*;
+use bevy::camera::ScalingMode;
 use bevy::window::PrimaryWindow;
+use driftfire_shared::protocol::VIEW_SIZE;
 
 use super::input::CursorWorld;
 use super::sync::{MyShip, Smoothed, SyncSet};
@@ -21,7 +23,13 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 fn spawn_camera(mut commands: Commands) {
-    commands.spawn((Camera2d, Transform::default()));
+    // Show as much of the world as the server sends (VIEW_SIZE) and never more: a big window
+    // zooms in instead of revealing the empty space past the edge of what is sent.
+    let projection = OrthographicProjection {
+        scaling_mode: ScalingMode::AutoMax { max_width: VIEW_SIZE.x, max_height: VIEW_SIZE.y },
+        ..OrthographicProjection::default_2d()
+    };
+    commands.spawn((Camera2d, Projection::Orthographic(projection), Transform::default()));
 }
 
 fn follow_ship(time: Res<Time>, me: Query<&Smoothed, With<MyShip>>, mut camera: Single<&mut Transform, With<Camera2d>>) {

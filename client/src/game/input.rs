@@ -4,7 +4,8 @@
 use bevy::prelude::*;
 use driftfire_shared::protocol::{ClientMsg, InputFrame};
 
-use super::sync::{MyShip, Smoothed, SyncSet};
+use super::predict::{InputSent, Prediction, PredictSet};
+use super::sync::{MyShip, RenderClock, Smoothed, SyncSet};
 use crate::screens::Screen;
 use crate::session::{Outgoing, Session};
 
@@ -12,8 +13,17 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<CursorWorld>();
     app.init_resource::<InputClock>();
     app.add_systems(OnEnter(Screen::Playing), |mut clock: ResMut<InputClock>| *clock = InputClock::default());
-    app.add_systems(Update, sample_and_send.after(SyncSet).run_if(in_state(Screen::Playing)));
+    // Between reconciliation and the prediction step, so the input sent this frame moves your
+    // ship this very frame.
+    app.add_systems(
+        Update,
+        sample_and_send.in_set(SyncSet).after(PredictSet::Reconcile).before(PredictSet::Step).run_if(in_state(Screen::Playing)),
+    );
 }
+
+/// Most inputs sent in one frame: a 15 fps frame covers two ticks, but after a long stall the
+/// missed ticks are dropped rather than burst (the server would only queue or discard them).
+const MAX_INPUTS_PER_FRAME: u32 = 4;
 
 /// The mouse cursor in world coordinates (filled by the camera each frame), if over the window.
 #[derive(Resource, Debug, Default, Clone, Copy, PartialEq)]
@@ -51,6 +61,7 @@ pub fn read_controls(
         aim,
         thrust: keys.any_pressed([KeyCode::KeyW, KeyCode::ArrowUp]) || mouse.pressed(MouseButton::Right),
         fire: keys.pressed(KeyCode::Space) || mouse.pressed(MouseButton::Left),
+        view_tick: 0,
     }
 }
 
@@ -60,22 +71,34 @@ fn sample_and_send(
     mouse: Res<ButtonInput<MouseButton>>,
     cursor: Res<CursorWorld>,
     me: Query<&Smoothed, With<MyShip>>,
+    prediction: Res<Prediction>,
+    render_clock: Res<RenderClock>,
     session: Option<Res<Session>>,
     mut clock: ResMut<InputClock>,
     mut outbox: MessageWriter<Outgoing>,
+    mut sent: MessageWriter<InputSent>,
 ) {
     let Some(session) = session else { return };
     let step = 1.0 / f32::from(session.tick_hz.max(1));
     clock.accumulated += time.delta_secs();
-    if clock.accumulated < step {
-        return;
+    // Aim from where your ship is drawn: the prediction, not the delayed interpolated copy.
+    let ship = prediction.shown.or_else(|| me.iter().next().map(|s| s.pos));
+    let controls = read_controls(&keys, &mouse, cursor.0, ship, clock.aim);
+    // Exactly one input per server tick, so the server and the prediction step the ship alike:
+    // a slow frame sends the ticks it covered (up to a cap), a stall drops the backlog.
+    let mut sent_now = 0;
+    while clock.accumulated >= step && sent_now < MAX_INPUTS_PER_FRAME {
+        clock.accumulated -= step;
+        sent_now += 1;
+        let mut frame = controls;
+        clock.seq += 1;
+        clock.aim = frame.aim;
+        frame.seq = clock.seq;
+        // What you see of other ships: the server rewinds your shots' hit tests to it.
+        frame.view_tick = render_clock.tick.max(0.0) as u32;
+        clock.last = Some(frame);
+        outbox.write(Outgoing(ClientMsg::Input(frame)));
+        sent.write(InputSent(frame));
     }
-    // One input per tick; after a stall, don't burst the backlog (the server keeps the newest).
-    clock.accumulated = (clock.accumulated - step).min(step);
-    let mut frame = read_controls(&keys, &mouse, cursor.0, me.iter().next().map(|s| s.pos), clock.aim);
-    clock.seq += 1;
-    clock.aim = frame.aim;
-    frame.seq = clock.seq;
-    clock.last = Some(frame);
-    outbox.write(Outgoing(ClientMsg::Input(frame)));
+    clock.accumulated = clock.accumulated.min(step);
 }

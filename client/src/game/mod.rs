@@ -2,22 +2,26 @@
 //! is drawn with a follow camera, effects and a HUD.
 
 mod camera;
+pub mod clock;
 mod effects;
-pub mod input;
 mod hud;
+pub mod input;
+mod netgraph;
+pub mod predict;
 mod render;
+pub mod snapshots;
 pub mod sync;
 
 use bevy::prelude::*;
 
 /// What runs without a window (tests use it on `MinimalPlugins`).
 pub(super) fn logic_plugin(app: &mut App) {
-    app.add_plugins((sync::plugin, input::plugin));
+    app.add_plugins((snapshots::plugin, sync::plugin, predict::plugin, input::plugin));
 }
 
 /// Drawing and UI.
 pub(super) fn presentation_plugin(app: &mut App) {
-    app.add_plugins((camera::plugin, render::plugin, effects::plugin, hud::plugin));
+    app.add_plugins((camera::plugin, render::plugin, effects::plugin, hud::plugin, netgraph::plugin));
 }
 
 /// A player's colour: hues spread by the golden angle so neighbours' ids look different.

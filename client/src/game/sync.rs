@@ -1,20 +1,21 @@
 //! Snapshots → entities. Every networked object is an entity with its recent samples; each
-//! frame its drawn state is interpolated at a render clock that runs a little behind the newest
-//! snapshot, so motion is smooth instead of jumping at each 30 Hz update.
+//! frame its drawn state is interpolated at a render clock that runs behind the estimated
+//! server time by an adaptive delay (see [`super::clock`]), so motion is smooth instead of
+//! jumping at each 30 Hz update, even through jitter.
 
 use std::collections::{HashMap, VecDeque};
 
 use bevy::prelude::*;
 use driftfire_shared::input::normalize_angle;
-use driftfire_shared::protocol::{NetId, PlayerId, ServerMsg, ShipState, Snapshot};
+use driftfire_shared::protocol::{NetId, PlayerId, ShipState, Snapshot};
 
-use crate::net::NetEvent;
+use super::clock::SnapshotClock;
+use super::snapshots::WorldUpdate;
 use crate::screens::Screen;
 use crate::session::Session;
 
-/// Render this many ticks behind the newest snapshot: 1.5 snapshot intervals cover normal
-/// jitter, the extra half a late packet (about 66 ms at 30 Hz).
-pub const INTERP_DELAY_TICKS: f64 = 2.0;
+/// Render this many ticks behind the first snapshot, until the clock estimator has data.
+pub const INITIAL_DELAY_TICKS: f64 = 2.0;
 /// Samples kept per object: a third of a second at 30 Hz, plenty for a 2-tick delay.
 const HISTORY_LEN: usize = 10;
 /// If snapshots stop, objects coast on their velocity for at most this many ticks, then stop.
@@ -28,6 +29,7 @@ const CLOCK_SNAP_TICKS: f64 = 8.0;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<NetIndex>();
     app.init_resource::<RenderClock>();
+    app.init_resource::<ServerClock>();
     app.add_message::<Vanished>();
     app.add_systems(OnEnter(Screen::Playing), reset);
     app.add_systems(
@@ -122,6 +124,11 @@ pub struct RenderClock {
     pub started: bool,
 }
 
+/// Server time and interpolation delay, estimated from snapshot arrivals (`None` until the
+/// first snapshot of a session).
+#[derive(Resource, Debug, Default, Clone)]
+pub struct ServerClock(pub Option<SnapshotClock>);
+
 /// An object left the world (destroyed or out of range), at the render clock.
 #[derive(Message, Debug, Clone, Copy, PartialEq)]
 pub struct Vanished {
@@ -133,29 +140,33 @@ pub struct Vanished {
     pub size: u8,
 }
 
-fn reset(mut index: ResMut<NetIndex>, mut clock: ResMut<RenderClock>) {
+fn reset(mut index: ResMut<NetIndex>, mut clock: ResMut<RenderClock>, mut server_clock: ResMut<ServerClock>) {
     index.0.clear();
     *clock = RenderClock::default();
+    server_clock.0 = None;
 }
 
 fn apply_snapshots(
     mut commands: Commands,
-    mut events: MessageReader<NetEvent>,
+    mut updates: MessageReader<WorldUpdate>,
     mut index: ResMut<NetIndex>,
     mut clock: ResMut<RenderClock>,
+    mut server_clock: ResMut<ServerClock>,
+    time: Res<Time<Real>>,
     session: Option<Res<Session>>,
     mut objects: Query<(&mut NetObject, &mut History)>,
 ) {
+    let tick_hz = session.as_ref().map_or(30, |s| s.tick_hz);
     let me = session.map(|s| s.me);
-    for event in events.read() {
-        let NetEvent::Received(ServerMsg::Snapshot(snapshot)) = event else { continue };
+    for WorldUpdate(snapshot) in updates.read() {
         if clock.started && snapshot.tick <= clock.latest_tick {
             continue;
         }
         clock.latest_tick = snapshot.tick;
+        server_clock.0.get_or_insert_with(|| SnapshotClock::new(tick_hz)).record(time.elapsed_secs_f64(), snapshot.tick);
         if !clock.started {
             clock.started = true;
-            clock.tick = snapshot.tick as f64 - INTERP_DELAY_TICKS;
+            clock.tick = snapshot.tick as f64 - INITIAL_DELAY_TICKS;
         }
         apply_one(&mut commands, &mut index, &mut objects, snapshot, me);
     }
@@ -224,13 +235,20 @@ fn push_sample(history: &mut History, sample: Sample) {
     }
 }
 
-fn advance_clock(time: Res<Time>, session: Option<Res<Session>>, mut clock: ResMut<RenderClock>) {
+fn advance_clock(
+    time: Res<Time>,
+    real: Res<Time<Real>>,
+    session: Option<Res<Session>>,
+    server_clock: Res<ServerClock>,
+    mut clock: ResMut<RenderClock>,
+) {
     if !clock.started {
         return;
     }
     let tick_hz = session.map_or(30.0, |s| f64::from(s.tick_hz));
     clock.tick += time.delta_secs_f64() * tick_hz;
-    let target = clock.latest_tick as f64 - INTERP_DELAY_TICKS;
+    let fallback = clock.latest_tick as f64 - INITIAL_DELAY_TICKS;
+    let target = server_clock.0.as_ref().and_then(|c| c.render_tick_at(real.elapsed_secs_f64())).unwrap_or(fallback);
     let error = target - clock.tick;
     if error.abs() > CLOCK_SNAP_TICKS {
         clock.tick = target;
@@ -258,7 +276,7 @@ fn despawn_vanished(
     }
 }
 
-fn interpolate(clock: Res<RenderClock>, session: Option<Res<Session>>, mut objects: Query<(&History, &mut Smoothed, &mut Transform)>) {
+pub(super) fn interpolate(clock: Res<RenderClock>, session: Option<Res<Session>>, mut objects: Query<(&History, &mut Smoothed, &mut Transform)>) {
     let tick_hz = session.map_or(30.0, |s| f32::from(s.tick_hz));
     for (history, mut smoothed, mut transform) in &mut objects {
         *smoothed = sample_at(&history.0, clock.tick, tick_hz);

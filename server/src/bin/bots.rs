@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use driftfire_server::bots::{SwarmConfig, run_swarm};
+use driftfire_server::conditioner::LinkConditions;
 use tracing_subscriber::EnvFilter;
 
 /// A swarm of bots playing Driftfire over real WebSockets.
@@ -27,6 +28,13 @@ struct Args {
     /// Bot names are this plus a number.
     #[arg(long, default_value = "bot-")]
     name_prefix: String,
+    /// Link conditioner on each bot's download: added milliseconds (this is half a round trip,
+    /// as the server's `--sim-latency-ms` is a whole one).
+    #[arg(long, default_value_t = 0)]
+    sim_latency_ms: u64,
+    /// Link conditioner: the download delay varies by up to ± this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    sim_jitter_ms: u64,
 }
 
 #[tokio::main]
@@ -42,6 +50,12 @@ async fn main() -> std::process::ExitCode {
         duration: Duration::from_secs_f64(args.seconds.max(0.0)),
         ramp: Duration::from_secs_f64(args.ramp_seconds.max(0.0)),
         name_prefix: args.name_prefix,
+        // `downstream()` halves both figures (it models one direction of a round trip).
+        link: LinkConditions {
+            latency: Duration::from_millis(args.sim_latency_ms * 2),
+            jitter: Duration::from_millis(args.sim_jitter_ms * 2),
+            bandwidth_bps: 0,
+        },
     };
     println!("driftfire-bots: {} bots against {} for {:.0} s", config.count, config.url, config.duration.as_secs_f64());
     let report = run_swarm(config, |p| {

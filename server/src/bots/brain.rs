@@ -33,6 +33,8 @@ impl Brain {
         self.seq += 1;
         let mut frame = InputFrame { seq: self.seq, ..InputFrame::default() };
         let Some(snapshot) = snapshot else { return frame };
+        // Bots act on the newest snapshot as is (no interpolation), so that is what they see.
+        frame.view_tick = snapshot.tick as u32;
         let ships = &snapshot.body.ships;
         let Some(me) = ships.iter().find(|s| s.owner == self.me) else { return frame };
         if me.respawn_in.is_some() {

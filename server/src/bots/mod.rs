@@ -8,8 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use driftfire_shared::codec::{decode_server, encode_client};
+use driftfire_shared::delta::{DeltaDecoder, body_from_grid};
 use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg, Snapshot};
 use driftfire_shared::sim::SimConfig;
+
+use crate::conditioner::{DelayLine, LinkConditions};
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
 use tokio::time::{MissedTickBehavior, interval, sleep, timeout};
@@ -31,6 +34,8 @@ pub struct SwarmConfig {
     pub ramp: Duration,
     /// Names are `{prefix}{n}`.
     pub name_prefix: String,
+    /// Simulated bad network on each bot's download (its half of latency and jitter).
+    pub link: LinkConditions,
 }
 
 /// The swarm's final figures: the last stdout line of `driftfire-bots`, as JSON.
@@ -97,9 +102,10 @@ pub async fn run_swarm(config: SwarmConfig, mut on_progress: impl FnMut(Progress
     for n in 0..config.count {
         let delay = config.ramp.mul_f64(n as f64 / config.count.max(1) as f64);
         let (url, name, counters) = (config.url.clone(), format!("{}{n}", config.name_prefix), counters.clone());
+        let link = config.link;
         bots.spawn(async move {
             sleep(delay).await;
-            run_bot(&url, name, n as u64, end.into(), &counters).await;
+            run_bot(&url, name, n as u64, link, end.into(), &counters).await;
         });
     }
     let mut ticker = interval(Duration::from_secs(1));
@@ -153,8 +159,8 @@ enum BotError {
     Dropped(String),
 }
 
-async fn run_bot(url: &str, name: String, seed: u64, end: tokio::time::Instant, c: &Counters) {
-    match play(url, &name, seed, end, c).await {
+async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, end: tokio::time::Instant, c: &Counters) {
+    match play(url, &name, seed, link, end, c).await {
         Ok(()) => {}
         Err(error @ (BotError::Connect(_) | BotError::Rejected(_) | BotError::NoWelcome)) => {
             c.failed.fetch_add(1, Ordering::Relaxed);
@@ -167,7 +173,7 @@ async fn run_bot(url: &str, name: String, seed: u64, end: tokio::time::Instant, 
     }
 }
 
-async fn play(url: &str, name: &str, seed: u64, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
+async fn play(url: &str, name: &str, seed: u64, link: LinkConditions, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
     let (mut ws, _) = connect_async(url).await.map_err(BotError::Connect)?;
     let hello = encode_client(&ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.into() }).expect("hello encodes");
     ws.send(Message::Binary(hello.into())).await.map_err(BotError::Connect)?;
@@ -188,7 +194,7 @@ async fn play(url: &str, name: &str, seed: u64, end: tokio::time::Instant, c: &C
     c.connected.fetch_add(1, Ordering::Relaxed);
     c.live.fetch_add(1, Ordering::Relaxed);
     let session_start = Instant::now();
-    let result = session(&mut ws, welcome, seed, end, c).await;
+    let result = session(&mut ws, welcome, seed, link.downstream(seed), end, c).await;
     c.live.fetch_sub(1, Ordering::Relaxed);
     c.session_micros.fetch_add(session_start.elapsed().as_micros() as u64, Ordering::Relaxed);
     if result.is_ok() {
@@ -202,45 +208,46 @@ async fn play(url: &str, name: &str, seed: u64, end: tokio::time::Instant, c: &C
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn session(ws: &mut Socket, welcome: driftfire_shared::protocol::Welcome, seed: u64, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
+async fn session(
+    ws: &mut Socket,
+    welcome: driftfire_shared::protocol::Welcome,
+    seed: u64,
+    mut inbound: DelayLine<bytes::Bytes>,
+    end: tokio::time::Instant,
+    c: &Counters,
+) -> Result<(), BotError> {
     let cfg = SimConfig::new(welcome.tick_hz);
     let mut brain = Brain::new(welcome.player_id, seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xB07);
     let mut inputs = interval(Duration::from_secs_f32(cfg.dt));
     inputs.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut pings = interval(Duration::from_secs(1));
-    let mut ping_sent: Option<(u32, Instant)> = None;
-    let mut nonce = 0u32;
-    let mut latest: Option<Snapshot> = None;
+    let mut state = BotState { latest: None, ping_sent: None, nonce: 0, decoder: DeltaDecoder::new(welcome.tick_hz) };
     loop {
+        let due = inbound.next_due();
         tokio::select! {
             () = tokio::time::sleep_until(end) => return Ok(()),
             _ = inputs.tick() => {
-                let frame = brain.decide(&cfg, latest.as_ref());
+                let frame = brain.decide(&cfg, state.latest.as_ref());
                 send(ws, c, ClientMsg::Input(frame)).await.map_err(|e| BotError::Dropped(e.to_string()))?;
             }
             _ = pings.tick() => {
-                nonce = nonce.wrapping_add(1);
-                ping_sent = Some((nonce, Instant::now()));
-                send(ws, c, ClientMsg::Ping { nonce }).await.map_err(|e| BotError::Dropped(e.to_string()))?;
+                state.nonce = state.nonce.wrapping_add(1);
+                state.ping_sent = Some((state.nonce, Instant::now()));
+                send(ws, c, ClientMsg::Ping { nonce: state.nonce }).await.map_err(|e| BotError::Dropped(e.to_string()))?;
+            }
+            () = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {
+                while let Some(bytes) = inbound.pop_due(tokio::time::Instant::now()) {
+                    state.receive(&bytes, c)?;
+                }
             }
             frame = ws.next() => match frame {
                 Some(Ok(Message::Binary(bytes))) => {
                     c.down_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                    match decode_server(&bytes) {
-                        Ok(ServerMsg::Snapshot(snapshot)) => {
-                            c.snapshots.fetch_add(1, Ordering::Relaxed);
-                            c.snapshot_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                            latest = Some(snapshot);
-                        }
-                        Ok(ServerMsg::Pong { nonce: n }) => {
-                            if let Some((sent_nonce, at)) = ping_sent.take_if(|(s, _)| *s == n) {
-                                debug_assert_eq!(sent_nonce, n);
-                                c.rtts_ms.lock().expect("rtt lock").push(at.elapsed().as_secs_f64() * 1e3);
-                            }
-                        }
-                        Ok(ServerMsg::ShuttingDown) => return Err(BotError::Dropped("server shutting down".into())),
-                        Ok(_) => {}
-                        Err(error) => return Err(BotError::Dropped(format!("undecodable server message: {error}"))),
+                    if inbound.is_passthrough() {
+                        state.receive(&bytes, c)?;
+                    } else {
+                        let size = bytes.len();
+                        inbound.push(tokio::time::Instant::now(), bytes, size);
                     }
                 }
                 Some(Ok(Message::Close(frame))) => return Err(BotError::Dropped(format!("closed by server: {frame:?}"))),
@@ -249,6 +256,37 @@ async fn session(ws: &mut Socket, welcome: driftfire_shared::protocol::Welcome, 
                 None => return Err(BotError::Dropped("connection closed".into())),
             }
         }
+    }
+}
+
+/// What a bot remembers between frames.
+struct BotState {
+    decoder: DeltaDecoder,
+    latest: Option<Snapshot>,
+    ping_sent: Option<(u32, Instant)>,
+    nonce: u32,
+}
+
+impl BotState {
+    /// Handles one server frame (after any simulated delay).
+    fn receive(&mut self, bytes: &[u8], c: &Counters) -> Result<(), BotError> {
+        match decode_server(bytes) {
+            Ok(ServerMsg::Snapshot(frame)) => {
+                c.snapshots.fetch_add(1, Ordering::Relaxed);
+                c.snapshot_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                let entities = self.decoder.decode(&frame.delta).map_err(|e| BotError::Dropped(format!("corrupt snapshot: {e}")))?;
+                self.latest = Some(Snapshot { tick: frame.tick, last_input_seq: frame.last_input_seq, body: body_from_grid(&entities) });
+            }
+            Ok(ServerMsg::Pong { nonce }) => {
+                if let Some((_, at)) = self.ping_sent.take_if(|(sent, _)| *sent == nonce) {
+                    c.rtts_ms.lock().expect("rtt lock").push(at.elapsed().as_secs_f64() * 1e3);
+                }
+            }
+            Ok(ServerMsg::ShuttingDown) => return Err(BotError::Dropped("server shutting down".into())),
+            Ok(_) => {}
+            Err(error) => return Err(BotError::Dropped(format!("undecodable server message: {error}"))),
+        }
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use driftfire_server::ServerConfig;
 use driftfire_shared::codec::{decode_server, encode_client};
+use driftfire_shared::delta::{DeltaDecoder, body_from_grid};
 use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION, ServerMsg, Snapshot, Welcome};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -21,6 +22,16 @@ pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// Generous bound for anything a test waits on, so a broken server fails instead of hanging.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// Arena side for tests that need every player in everyone's view.
+pub const SMALL_ARENA: f32 = 700.0;
+
+/// A server message, with snapshots already decoded.
+#[derive(Debug)]
+pub enum Incoming {
+    Snapshot(Snapshot),
+    Other(ServerMsg),
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
@@ -28,8 +39,9 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// A server whose arena (700 units) fits inside one view, so every client sees everything.
     pub async fn start() -> Self {
-        Self::start_with(ServerConfig::default()).await
+        Self::start_with(ServerConfig { arena_side: SMALL_ARENA, ..ServerConfig::default() }).await
     }
 
     pub async fn start_with(config: ServerConfig) -> Self {
@@ -69,6 +81,7 @@ pub struct Client {
     pub welcome: Welcome,
     pub latest: Option<Snapshot>,
     pub seq: u32,
+    pub decoder: DeltaDecoder,
 }
 
 pub async fn connect(url: &str) -> Socket {
@@ -108,7 +121,10 @@ impl Client {
         send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.into() }).await;
         loop {
             match recv(&mut ws).await {
-                Ok(ServerMsg::Welcome(welcome)) => return Self { ws, welcome, latest: None, seq: 0 },
+                Ok(ServerMsg::Welcome(welcome)) => {
+                    let decoder = DeltaDecoder::new(welcome.tick_hz);
+                    return Self { ws, welcome, latest: None, seq: 0, decoder };
+                }
                 Ok(other) => panic!("expected Welcome, got {other:?}"),
                 Err(frame) => panic!("closed before Welcome: {frame:?}"),
             }
@@ -117,7 +133,20 @@ impl Client {
 
     pub async fn input(&mut self, aim: f32, thrust: bool, fire: bool) {
         self.seq += 1;
-        send(&mut self.ws, &ClientMsg::Input(InputFrame { seq: self.seq, aim, thrust, fire })).await;
+        send(&mut self.ws, &ClientMsg::Input(InputFrame { seq: self.seq, aim, thrust, fire, view_tick: 0 })).await;
+    }
+
+    /// The next message, snapshots decoded (every snapshot must pass through the decoder).
+    pub async fn next(&mut self) -> Result<Incoming, Option<CloseFrame>> {
+        match recv(&mut self.ws).await? {
+            ServerMsg::Snapshot(frame) => {
+                let entities = self.decoder.decode(&frame.delta).expect("snapshot deltas decode");
+                let s = Snapshot { tick: frame.tick, last_input_seq: frame.last_input_seq, body: body_from_grid(&entities) };
+                self.latest = Some(s.clone());
+                Ok(Incoming::Snapshot(s))
+            }
+            other => Ok(Incoming::Other(other)),
+        }
     }
 
     /// Reads messages until a snapshot satisfies `pred`; panics after [`WAIT`].
@@ -125,14 +154,13 @@ impl Client {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             assert!(tokio::time::Instant::now() < deadline, "condition not met in time");
-            match recv(&mut self.ws).await {
-                Ok(ServerMsg::Snapshot(s)) => {
-                    self.latest = Some(s.clone());
+            match self.next().await {
+                Ok(Incoming::Snapshot(s)) => {
                     if pred(&s) {
                         return s;
                     }
                 }
-                Ok(_) => {}
+                Ok(Incoming::Other(_)) => {}
                 Err(frame) => panic!("closed while waiting: {frame:?}"),
             }
         }

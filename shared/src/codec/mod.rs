@@ -6,7 +6,7 @@
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::protocol::{ClientMsg, ServerMsg, Snapshot, SnapshotBody};
+use crate::protocol::{ClientMsg, ServerMsg};
 
 /// Largest client→server message: a Hello with a long name is the biggest by far (inputs are
 /// ~10 bytes). The server's WebSocket frame limit is set from this too.
@@ -84,54 +84,6 @@ pub fn encode_server(msg: &ServerMsg) -> Result<Vec<u8>, CodecError> {
 /// Decodes a server message; the whole slice must be exactly one message.
 pub fn decode_server(bytes: &[u8]) -> Result<ServerMsg, CodecError> {
     decode_exact(bytes, SERVER_CONFIG)
-}
-
-/// A snapshot body encoded once per tick and shared by every recipient, who each get their own
-/// small header. The result is byte-for-byte what `encode_server(&ServerMsg::Snapshot(..))`
-/// gives, at the cost of one body encode per room tick instead of one per player.
-pub struct EncodedSnapshotBody(Vec<u8>);
-
-impl EncodedSnapshotBody {
-    /// Encodes `body` once.
-    pub fn new(body: &SnapshotBody) -> Result<Self, CodecError> {
-        encode(body, SERVER_CONFIG, MAX_SERVER_MSG_BYTES).map(Self)
-    }
-
-    /// Size of the shared part in bytes.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether the encoded body is empty (never true for a valid body).
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The complete `ServerMsg::Snapshot` message for one recipient.
-    pub fn message_for(&self, tick: u64, last_input_seq: u32) -> Result<Vec<u8>, CodecError> {
-        // bincode writes an enum as its variant index then its fields in order, and a struct as
-        // its fields in order, so header + body is exactly the encoding of the whole message.
-        #[derive(Serialize)]
-        enum Header {
-            #[allow(dead_code)]
-            Welcome(()),
-            #[allow(dead_code)]
-            Rejected(()),
-            Snapshot { tick: u64, last_input_seq: u32 },
-        }
-        let mut out = encode(&Header::Snapshot { tick, last_input_seq }, SERVER_CONFIG, MAX_SERVER_MSG_BYTES)?;
-        let size = out.len() + self.0.len();
-        if size > MAX_SERVER_MSG_BYTES {
-            return Err(CodecError::TooLarge { size, max: MAX_SERVER_MSG_BYTES });
-        }
-        out.extend_from_slice(&self.0);
-        Ok(out)
-    }
-}
-
-/// Convenience for tests and tools: the same as `EncodedSnapshotBody::new(&s.body)?.message_for(..)`.
-pub fn encode_snapshot(snapshot: &Snapshot) -> Result<Vec<u8>, CodecError> {
-    EncodedSnapshotBody::new(&snapshot.body)?.message_for(snapshot.tick, snapshot.last_input_seq)
 }
 
 #[cfg(test)]

@@ -34,7 +34,11 @@ pub fn fire_weapons(
         let dir = heading_dir(heading.0);
         commands.spawn((
             NetEntity(ids.allocate()),
-            Bullet { owner: ship.owner, ticks_left: cfg.bullet_life_ticks },
+            Bullet {
+                owner: ship.owner,
+                ticks_left: cfg.bullet_life_ticks,
+                rewind_ticks: control.0.rewind_ticks.min(cfg.max_rewind_ticks),
+            },
             Position(pos.0 + dir * (cfg.ship_radius + cfg.bullet_radius + 2.0)),
             Velocity(vel.0 + dir * cfg.bullet_speed),
             Collider(cfg.bullet_radius),
@@ -58,54 +62,79 @@ enum Target {
     Asteroid(Entity),
 }
 
+/// A collision candidate: what it is, where, how big, whose.
+#[derive(Clone, Copy)]
+struct Candidate {
+    target: Target,
+    pos: Vec2,
+    radius: f32,
+    owner: Option<PlayerId>,
+    trail: Option<ShipTrail>,
+}
+
+impl Candidate {
+    /// Where a bullet that rewinds `ticks` sees this target (lag compensation for ships).
+    fn pos_for(&self, ticks: u8) -> Vec2 {
+        match (ticks, self.trail) {
+            (1.., Some(trail)) => trail.ago(ticks),
+            _ => self.pos,
+        }
+    }
+}
+
 /// Circle collisions: bullet→ship, bullet→asteroid, ship→asteroid. Each bullet hits at most the
-/// nearest thing it touches; each asteroid breaks at most once per tick.
+/// nearest thing it touches; each asteroid breaks at most once per tick. Bullets test ships at
+/// the positions their shooter saw (see [`Bullet::rewind_ticks`]); asteroids, which everyone
+/// sees alike, are tested where they are.
 pub fn resolve_collisions(
     mut commands: Commands,
     cfg: Res<SimConfig>,
     mut rng: ResMut<SimRng>,
     mut ids: ResMut<NetIdAllocator>,
     mut events: ResMut<SimEvents>,
-    mut ships: Query<(Entity, &mut Ship, &Position, &mut Velocity, &mut Score), Without<Asteroid>>,
+    mut ships: Query<(Entity, &mut Ship, &Position, &mut Velocity, &mut Score, Option<&ShipTrail>), Without<Asteroid>>,
     asteroids: Query<(Entity, &Asteroid, &Position, &Velocity, &Collider), Without<Ship>>,
     bullets: Query<(Entity, &Bullet, &Position)>,
     mut broken: Local<Vec<Entity>>,
     mut seen: Local<Vec<usize>>,
 ) {
     broken.clear();
-    let mut targets: Vec<(Target, Vec2, f32, Option<PlayerId>)> = Vec::new();
-    for (entity, ship, pos, _, _) in &ships {
+    let mut targets: Vec<Candidate> = Vec::new();
+    for (entity, ship, pos, _, _, trail) in &ships {
         if ship.is_alive() {
-            targets.push((Target::Ship(entity), pos.0, cfg.ship_radius, Some(ship.owner)));
+            let trail = trail.copied();
+            targets.push(Candidate { target: Target::Ship(entity), pos: pos.0, radius: cfg.ship_radius, owner: Some(ship.owner), trail });
         }
     }
     for (entity, _, pos, _, collider) in &asteroids {
-        targets.push((Target::Asteroid(entity), pos.0, collider.0, None));
+        targets.push(Candidate { target: Target::Asteroid(entity), pos: pos.0, radius: collider.0, owner: None, trail: None });
     }
     let mut grid = SpatialGrid::new(COLLISION_CELL);
-    for (i, (_, pos, radius, _)) in targets.iter().enumerate() {
-        grid.insert(i, *pos, *radius);
+    for (i, candidate) in targets.iter().enumerate() {
+        // A ship is filed under every cell its recent trail touches, so rewound tests find it.
+        let reach = candidate.trail.map_or(0.0, |t| t.reach());
+        grid.insert(i, candidate.pos, candidate.radius + reach);
     }
 
     let mut credit: Vec<(PlayerId, u32)> = Vec::new();
     for (bullet_entity, bullet, bullet_pos) in &bullets {
         let mut best: Option<(usize, f32)> = None;
         grid.query(bullet_pos.0, cfg.bullet_radius, &mut seen, |i| {
-            let (target, pos, radius, owner) = targets[i];
-            if owner == Some(bullet.owner) || matches!(target, Target::Asteroid(e) if broken.contains(&e)) {
+            let candidate = targets[i];
+            if candidate.owner == Some(bullet.owner) || matches!(candidate.target, Target::Asteroid(e) if broken.contains(&e)) {
                 return;
             }
-            let reach = radius + cfg.bullet_radius;
-            let dist_sq = pos.distance_squared(bullet_pos.0);
+            let reach = candidate.radius + cfg.bullet_radius;
+            let dist_sq = candidate.pos_for(bullet.rewind_ticks).distance_squared(bullet_pos.0);
             if dist_sq <= reach * reach && best.is_none_or(|(_, d)| dist_sq < d) {
                 best = Some((i, dist_sq));
             }
         });
         let Some((i, _)) = best else { continue };
         commands.entity(bullet_entity).despawn();
-        match targets[i].0 {
+        match targets[i].target {
             Target::Ship(entity) => {
-                if let Ok((_, mut ship, _, _, _)) = ships.get_mut(entity)
+                if let Ok((_, mut ship, _, _, _, _)) = ships.get_mut(entity)
                     && ship.shield_ticks == 0
                 {
                     ship.health = ship.health.saturating_sub(cfg.bullet_damage);
@@ -120,12 +149,12 @@ pub fn resolve_collisions(
     }
 
     // Ships ramming asteroids: the ship takes damage and bounces, the asteroid breaks.
-    for (_, mut ship, ship_pos, mut ship_vel, _) in &mut ships {
+    for (_, mut ship, ship_pos, mut ship_vel, _, _) in &mut ships {
         if !ship.is_alive() {
             continue;
         }
         grid.query(ship_pos.0, cfg.ship_radius, &mut seen, |i| {
-            let (Target::Asteroid(entity), pos, radius, _) = targets[i] else { return };
+            let Candidate { target: Target::Asteroid(entity), pos, radius, .. } = targets[i] else { return };
             if broken.contains(&entity) {
                 return;
             }
@@ -155,7 +184,7 @@ pub fn resolve_collisions(
         }
     }
     for (owner, points) in credit {
-        if let Some((_, _, _, _, mut score)) = ships.iter_mut().find(|(_, s, ..)| s.owner == owner) {
+        if let Some((_, _, _, _, mut score, _)) = ships.iter_mut().find(|(_, s, ..)| s.owner == owner) {
             score.score += points;
         }
     }

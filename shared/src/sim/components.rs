@@ -74,6 +74,41 @@ pub struct Bullet {
     pub owner: PlayerId,
     /// Ticks until it fizzles.
     pub ticks_left: u16,
+    /// Lag compensation: the bullet is tested against ships where they were this many ticks
+    /// ago, i.e. where its shooter saw them (from the firing input's `rewind_ticks`).
+    pub rewind_ticks: u8,
+}
+
+/// Ticks of position history kept per ship for lag compensation; must exceed
+/// `SimConfig::max_rewind_ticks` at any supported tick rate (200 ms at up to 60 Hz is 12).
+pub const TRAIL_LEN: usize = 16;
+
+/// Where a ship was over the last [`TRAIL_LEN`] ticks, newest first (index 0 = this tick).
+#[derive(Component, Clone, Copy, Debug, PartialEq)]
+pub struct ShipTrail(pub [Vec2; TRAIL_LEN]);
+
+impl ShipTrail {
+    /// A trail that has been standing at `pos` forever.
+    pub fn at(pos: Vec2) -> Self {
+        Self([pos; TRAIL_LEN])
+    }
+
+    /// Where the ship was `ticks_ago` ticks ago (clamped to the oldest entry).
+    pub fn ago(&self, ticks_ago: u8) -> Vec2 {
+        self.0[usize::from(ticks_ago).min(TRAIL_LEN - 1)]
+    }
+
+    /// Largest distance between the newest position and any older one: how far a rewound
+    /// hit test can be from where the ship is now.
+    pub fn reach(&self) -> f32 {
+        self.0.iter().map(|p| p.distance(self.0[0])).fold(0.0, f32::max)
+    }
+
+    /// Records this tick's position.
+    pub fn push(&mut self, pos: Vec2) {
+        self.0.copy_within(0..TRAIL_LEN - 1, 1);
+        self.0[0] = pos;
+    }
 }
 
 /// A drifting rock; size 3 splits into two of size 2, which split into two of size 1.

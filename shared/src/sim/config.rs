@@ -56,6 +56,9 @@ pub struct SimConfig {
     pub score_per_kill: u32,
     /// Points for breaking an asteroid.
     pub score_per_asteroid: u32,
+    /// Longest lag-compensation rewind, in ticks: 200 ms (Valve's Source caps near there), so
+    /// a high-ping shooter cannot hit someone long behind cover.
+    pub max_rewind_ticks: u8,
 }
 
 /// Default simulation rate. 30 Hz keeps bandwidth low; prediction and interpolation hide it.
@@ -90,6 +93,19 @@ impl SimConfig {
             asteroid_ram_damage_per_size: 12,
             score_per_kill: 100,
             score_per_asteroid: 10,
+            max_rewind_ticks: ((0.2 * f32::from(tick_hz)).round() as usize).min(super::components::TRAIL_LEN - 1) as u8,
+        }
+    }
+
+    /// The standard rules in a square arena of `side` units, with the asteroid field scaled
+    /// to the area so density stays the same.
+    pub fn with_arena_side(tick_hz: u16, side: f32) -> Self {
+        let standard = Self::new(tick_hz);
+        let scale = (side / standard.arena.x).powi(2);
+        Self {
+            arena: Vec2::splat(side),
+            asteroid_target_mass: ((standard.asteroid_target_mass as f32 * scale).round() as u32).max(2),
+            ..standard
         }
     }
 

@@ -54,11 +54,48 @@ impl SpatialGrid {
             }
         }
     }
+
+    /// Adds item `index` at a point (it lands in exactly one cell).
+    pub fn insert_point(&mut self, index: usize, p: Vec2) {
+        let cell = self.cell_of(p);
+        self.cells.entry(cell).or_default().push(index);
+    }
+
+    /// Appends to `out` every point item (see [`SpatialGrid::insert_point`]) inside the
+    /// rectangle `min..=max`, visiting only the cells it overlaps.
+    pub fn points_in_rect(&self, min: Vec2, max: Vec2, points: &[Vec2], out: &mut Vec<usize>) {
+        let lo = self.cell_of(min);
+        let hi = self.cell_of(max);
+        for x in lo.0..=hi.0 {
+            for y in lo.1..=hi.1 {
+                let Some(items) = self.cells.get(&(x, y)) else { continue };
+                out.extend(items.iter().copied().filter(|&i| {
+                    let p = points[i];
+                    p.x >= min.x && p.x <= max.x && p.y >= min.y && p.y <= max.y
+                }));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rect_query_finds_exactly_the_points_inside() {
+        let points: Vec<Vec2> = (0..400).map(|i| Vec2::new((i % 20) as f32 * 97.0 - 900.0, (i / 20) as f32 * 89.0 - 900.0)).collect();
+        let mut grid = SpatialGrid::new(256.0);
+        for (i, p) in points.iter().enumerate() {
+            grid.insert_point(i, *p);
+        }
+        let (min, max) = (Vec2::new(-300.0, -120.0), Vec2::new(410.0, 333.0));
+        let mut found = Vec::new();
+        grid.points_in_rect(min, max, &points, &mut found);
+        found.sort();
+        let expected: Vec<usize> = (0..points.len()).filter(|&i| points[i].cmpge(min).all() && points[i].cmple(max).all()).collect();
+        assert_eq!(found, expected);
+    }
 
     #[test]
     fn query_finds_exactly_the_overlapping_items_once() {

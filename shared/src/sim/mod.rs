@@ -11,6 +11,7 @@ mod components;
 mod config;
 mod grid;
 mod movement;
+pub mod quantize;
 mod rng;
 mod wire;
 
@@ -68,12 +69,14 @@ pub fn build_schedule() -> Schedule {
             combat::fire_weapons.in_set(SimSet::Control),
             movement::integrate_motion.in_set(SimSet::Motion),
             movement::confine_to_arena.in_set(SimSet::Motion),
+            movement::record_trails.in_set(SimSet::Motion),
             combat::expire_bullets.in_set(SimSet::Resolve),
             combat::resolve_collisions.in_set(SimSet::Resolve),
             // Respawn before destroy: a ship destroyed this tick waits exactly `respawn_ticks`.
             combat::respawn_ships.in_set(SimSet::Resolve),
             combat::destroy_ships.in_set(SimSet::Resolve),
             asteroids::replenish_asteroids.in_set(SimSet::Resolve),
+            quantize::snap_to_grid,
             advance_tick,
         )
             .chain(),
@@ -111,6 +114,7 @@ pub fn spawn_ship(world: &mut World, owner: PlayerId) -> Entity {
             Velocity::default(),
             Heading(heading),
             Collider(cfg.ship_radius),
+            ShipTrail::at(spot),
         ))
         .id()
 }

@@ -91,6 +91,13 @@ pub fn integrate_motion(cfg: Res<SimConfig>, mut movers: Query<(&mut Position, &
     }
 }
 
+/// Records where every ship is after this tick's motion, for lag-compensated hit tests.
+pub fn record_trails(mut ships: Query<(&Position, &mut ShipTrail)>) {
+    for (pos, mut trail) in &mut ships {
+        trail.push(pos.0);
+    }
+}
+
 /// Ships and asteroids bounce off the walls; bullets that leave the arena are gone.
 pub fn confine_to_arena(
     mut commands: Commands,
@@ -119,7 +126,7 @@ mod tests {
     #[test]
     fn ship_turns_toward_aim_at_bounded_rate_and_thrusts_forward() {
         let cfg = SimConfig::default();
-        let control = ValidInput { aim: PI / 2.0, thrust: true, fire: false };
+        let control = ValidInput { aim: PI / 2.0, thrust: true, fire: false, rewind_ticks: 0 };
         let mut state = ShipKinematics::default();
         ship_motion_step(&cfg, &control, &mut state);
         assert!((state.heading - cfg.ship_turn_rate * cfg.dt).abs() < 1e-6);
@@ -135,7 +142,7 @@ mod tests {
     fn speed_is_capped_and_drag_slows_a_coasting_ship() {
         let cfg = SimConfig::default();
         let mut state = ShipKinematics::default();
-        let full = ValidInput { aim: 0.0, thrust: true, fire: false };
+        let full = ValidInput { aim: 0.0, thrust: true, fire: false, rewind_ticks: 0 };
         for _ in 0..300 {
             ship_motion_step(&cfg, &full, &mut state);
             assert!(state.vel.length() <= cfg.ship_max_speed + 1e-3);

@@ -3,14 +3,15 @@
 use bevy_math::Vec2;
 
 use super::*;
-use crate::codec::encode_snapshot;
+use crate::delta::{Budget, DeltaEncoder, grid_entities};
 use crate::input::ValidInput;
-use crate::protocol::{PlayerId, Snapshot};
+use crate::protocol::PlayerId;
 
 /// Everything observable about a world at one moment, bit for bit.
 fn fingerprint(world: &mut World) -> (Vec<u8>, Vec<(PlayerId, Score)>, SimRng) {
     let tick = world.resource::<SimTick>().0;
-    let bytes = encode_snapshot(&Snapshot { tick, last_input_seq: 0, body: snapshot_body(world) }).unwrap();
+    let (mut bytes, _) = DeltaEncoder::new(30).encode(&grid_entities(&snapshot_body(world)), &Budget::UNLIMITED);
+    bytes.extend(tick.to_le_bytes());
     let mut scores: Vec<(PlayerId, Score)> = world.query::<(&Ship, &Score)>().iter(world).map(|(s, sc)| (s.owner, *sc)).collect();
     scores.sort_by_key(|(id, _)| *id);
     (bytes, scores, world.resource::<SimRng>().clone())
@@ -23,6 +24,7 @@ fn scripted_input(tick: u64, player: u32, variant: u32) -> ValidInput {
         aim: rng.range(-3.14, 3.14),
         thrust: (tick / 20 + u64::from(player)) % 3 != 0,
         fire: rng.unit() < 0.6,
+        rewind_ticks: (tick % 7) as u8,
     }
 }
 
@@ -100,7 +102,7 @@ fn duel() -> (World, Schedule, Entity, Entity) {
 #[test]
 fn four_hits_destroy_a_ship_credit_the_killer_and_respawn_later() {
     let (mut world, mut schedule, shooter, target) = duel();
-    world.get_mut::<ShipControl>(shooter).unwrap().0 = ValidInput { aim: 0.0, thrust: false, fire: true };
+    world.get_mut::<ShipControl>(shooter).unwrap().0 = ValidInput { aim: 0.0, thrust: false, fire: true, rewind_ticks: 0 };
     let cfg = world.resource::<SimConfig>().clone();
     let mut destroyed_at = None;
     for tick in 0..120 {
@@ -134,7 +136,7 @@ fn four_hits_destroy_a_ship_credit_the_killer_and_respawn_later() {
 fn shielded_ships_take_no_damage_and_bullets_expire() {
     let (mut world, mut schedule, shooter, target) = duel();
     world.get_mut::<Ship>(target).unwrap().shield_ticks = 1000;
-    world.get_mut::<ShipControl>(shooter).unwrap().0 = ValidInput { aim: 0.0, thrust: false, fire: true };
+    world.get_mut::<ShipControl>(shooter).unwrap().0 = ValidInput { aim: 0.0, thrust: false, fire: true, rewind_ticks: 0 };
     for _ in 0..60 {
         schedule.run(&mut world);
         world.get_mut::<Position>(target).unwrap().0 = Vec2::new(300.0, 0.0);
@@ -161,7 +163,7 @@ fn a_shot_asteroid_splits_into_two_smaller_ones() {
     }
     commands_world_queue.apply(&mut world);
     *world.resource_mut::<NetIdAllocator>() = ids;
-    world.get_mut::<ShipControl>(shooter).unwrap().0 = ValidInput { aim: 0.0, thrust: false, fire: true };
+    world.get_mut::<ShipControl>(shooter).unwrap().0 = ValidInput { aim: 0.0, thrust: false, fire: true, rewind_ticks: 0 };
     schedule.run(&mut world);
     world.get_mut::<ShipControl>(shooter).unwrap().0.fire = false;
     let mut broke = false;
@@ -190,4 +192,34 @@ fn the_field_refills_and_everything_stays_in_the_arena() {
     for pos in world.query::<&Position>().iter(&world) {
         assert!(pos.0.abs().cmple(cfg.half_arena()).all(), "{:?} outside", pos.0);
     }
+}
+
+#[test]
+fn bullets_hit_ships_where_their_shooter_saw_them() {
+    // The target is at y=60 now but was at y=0 until three ticks ago; a still bullet sits at y=0.
+    for (rewind, should_hit) in [(6u8, true), (0, false)] {
+        let (mut world, mut schedule, _shooter, target) = duel();
+        let now = Vec2::new(300.0, 60.0);
+        let before = Vec2::new(300.0, 0.0);
+        world.get_mut::<Position>(target).unwrap().0 = now;
+        let mut trail = [before; TRAIL_LEN];
+        trail[..3].fill(now);
+        *world.get_mut::<ShipTrail>(target).unwrap() = ShipTrail(trail);
+        world.spawn((
+            Bullet { owner: PlayerId(1), ticks_left: 10, rewind_ticks: rewind },
+            Position(before),
+            Velocity(Vec2::ZERO),
+            Collider(3.0),
+        ));
+        schedule.run(&mut world);
+        let health = world.get::<Ship>(target).unwrap().health;
+        assert_eq!(health < 100, should_hit, "rewind {rewind}: health {health}");
+    }
+}
+
+#[test]
+fn rewind_is_capped_near_200_ms() {
+    let cfg = SimConfig::new(30);
+    assert_eq!(cfg.max_rewind_ticks, 6);
+    assert!(usize::from(SimConfig::new(60).max_rewind_ticks) < TRAIL_LEN);
 }

@@ -1,0 +1,396 @@
+//! Compact snapshots: entities on the quantization grid (see [`crate::sim::quantize`]), sent
+//! as deltas against what this client already holds.
+//!
+//! The WebSocket stream is ordered and reliable, so the baseline of each snapshot is simply the
+//! previous snapshot sent on the same connection; the first one (and any after a reset) is
+//! full. Both ends extrapolate every entity one tick with the same integer rules (motion, and
+//! drag for coasting ships), so an entity moving as expected costs 2 bits ("present, as
+//! predicted") and one that changed sends only the residuals, Elias-gamma coded. Entities
+//! appear with an explicit spawn record and leave with a single "gone" bit.
+//!
+//! Frame layout: `reset` bit; for each baseline entity in id order a `present` bit and, if
+//! present, a `changed` bit plus a delta record; then the spawn count and spawn records in
+//! ascending id order.
+
+mod bits;
+mod encoder;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+pub use bits::{BitReader, BitWriter};
+pub use encoder::{Budget, DeltaEncoder, EncodeStats};
+
+use crate::protocol::{AsteroidState, BulletState, NetId, PlayerId, ShipState, SnapshotBody};
+use crate::sim::quantize::*;
+use crate::sim::{DEFAULT_TICK_HZ, SimConfig};
+
+/// Most spawns one frame may announce: a hostile count is refused before anything is read.
+const MAX_SPAWNS_PER_FRAME: u64 = 1 << 16;
+
+/// Why a delta frame could not be decoded. Client and server then disagree about the stream;
+/// the connection has to start over.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeltaError {
+    /// The frame ended in the middle of a field.
+    #[error("snapshot ends early")]
+    Truncated,
+    /// More than padding was left after the last record.
+    #[error("bytes left over after the snapshot")]
+    TrailingBytes,
+    /// A field held a value no encoder writes.
+    #[error("bad value: {0}")]
+    BadValue(&'static str),
+    /// A spawn named an entity the client already has.
+    #[error("spawn of entity {0}, which already exists")]
+    DuplicateSpawn(u32),
+}
+
+/// What an entity is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntityKind {
+    /// A player's ship.
+    Ship,
+    /// A bullet.
+    Bullet,
+    /// An asteroid.
+    Asteroid,
+}
+
+/// One entity as grid integers: exactly what a snapshot carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GridEntity {
+    /// Entity id.
+    pub id: u32,
+    /// Kind.
+    pub kind: EntityKind,
+    /// Position in grid steps.
+    pub pos: [i32; 2],
+    /// Velocity in grid steps.
+    pub vel: [i32; 2],
+    /// Heading steps (ships; 0 otherwise).
+    pub angle: u16,
+    /// Pilot or shooter (ships and bullets; 0 for asteroids).
+    pub owner: u32,
+    /// Hit points (ships).
+    pub health: u8,
+    /// Engine on (ships).
+    pub thrusting: bool,
+    /// Spawn protection (ships).
+    pub shielded: bool,
+    /// Ticks to respawn while destroyed (ships).
+    pub respawn_in: Option<u16>,
+    /// 1..=3 (asteroids).
+    pub size: u8,
+}
+
+/// The integer motion rules both ends extrapolate with; built from the tick rate alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeltaParams {
+    tick_hz: i64,
+    /// Ship drag per tick as a 16.16 fixed-point factor.
+    drag_q16: i64,
+}
+
+impl DeltaParams {
+    /// The rules at `tick_hz`.
+    pub fn new(tick_hz: u16) -> Self {
+        let cfg = SimConfig::new(tick_hz);
+        Self { tick_hz: i64::from(cfg.tick_hz), drag_q16: (f64::from(cfg.drag_keep_per_tick()) * 65536.0).round() as i64 }
+    }
+
+    /// Position steps covered in one tick at `vel` velocity steps (rounded to nearest).
+    fn step(&self, vel: i32) -> i32 {
+        let ratio = (POS_STEPS_PER_UNIT / VEL_STEPS_PER_UNIT) as i64;
+        let num = i64::from(vel) * ratio;
+        let half = self.tick_hz / 2;
+        let rounded = if num >= 0 { (num + half) / self.tick_hz } else { -((-num + half) / self.tick_hz) };
+        rounded as i32
+    }
+}
+
+impl Default for DeltaParams {
+    fn default() -> Self {
+        Self::new(DEFAULT_TICK_HZ)
+    }
+}
+
+impl GridEntity {
+    /// Where this entity will be next tick if nothing surprising happens.
+    pub fn predicted(&self, params: &DeltaParams) -> Self {
+        let mut next = *self;
+        if self.kind == EntityKind::Ship && self.respawn_in.is_some() {
+            return next;
+        }
+        for axis in 0..2 {
+            next.pos[axis] = self.pos[axis].wrapping_add(params.step(self.vel[axis]));
+            if self.kind == EntityKind::Ship && !self.thrusting {
+                // Rust's integer division truncates toward zero, like the velocity grid.
+                next.vel[axis] = (i64::from(self.vel[axis]) * params.drag_q16 / 65536) as i32;
+            }
+        }
+        next
+    }
+}
+
+fn kind_bits(kind: EntityKind) -> u64 {
+    match kind {
+        EntityKind::Ship => 0,
+        EntityKind::Bullet => 1,
+        EntityKind::Asteroid => 2,
+    }
+}
+
+fn to_i32(value: i64) -> Result<i32, DeltaError> {
+    i32::try_from(value).map_err(|_| DeltaError::BadValue("coordinate out of range"))
+}
+
+fn write_ship_state(w: &mut BitWriter, e: &GridEntity) {
+    w.bits(u64::from(e.health), 8);
+    w.bit(e.thrusting);
+    w.bit(e.shielded);
+    w.gamma(e.respawn_in.map_or(0, |r| u64::from(r) + 1));
+}
+
+fn read_ship_state(r: &mut BitReader, e: &mut GridEntity) -> Result<(), DeltaError> {
+    e.health = r.bits(8)? as u8;
+    e.thrusting = r.bit()?;
+    e.shielded = r.bit()?;
+    e.respawn_in = match r.gamma()? {
+        0 => None,
+        n => Some(u16::try_from(n - 1).map_err(|_| DeltaError::BadValue("respawn timer"))?),
+    };
+    Ok(())
+}
+
+/// The residuals of `current` against `predicted` (same entity). Nothing is written for an
+/// entity that is exactly as predicted: the caller sends a `changed = 0` bit instead.
+pub fn write_delta(w: &mut BitWriter, predicted: &GridEntity, current: &GridEntity) {
+    let pos_changed = predicted.pos != current.pos;
+    w.bit(pos_changed);
+    if pos_changed {
+        for axis in 0..2 {
+            w.signed(i64::from(current.pos[axis]) - i64::from(predicted.pos[axis]));
+        }
+    }
+    let vel_changed = predicted.vel != current.vel;
+    w.bit(vel_changed);
+    if vel_changed {
+        for axis in 0..2 {
+            w.signed(i64::from(current.vel[axis]) - i64::from(predicted.vel[axis]));
+        }
+    }
+    if current.kind == EntityKind::Ship {
+        let angle_changed = predicted.angle != current.angle;
+        w.bit(angle_changed);
+        if angle_changed {
+            // The shorter way round: a turn of a few degrees costs a few bits either way.
+            let turn = (i32::from(current.angle) - i32::from(predicted.angle)).rem_euclid(ANGLE_STEPS);
+            let turn = if turn >= ANGLE_STEPS / 2 { turn - ANGLE_STEPS } else { turn };
+            w.signed(i64::from(turn));
+        }
+        let state_changed = (predicted.health, predicted.thrusting, predicted.shielded, predicted.respawn_in)
+            != (current.health, current.thrusting, current.shielded, current.respawn_in);
+        w.bit(state_changed);
+        if state_changed {
+            write_ship_state(w, current);
+        }
+    }
+}
+
+/// Applies a record written by [`write_delta`] to `predicted`.
+pub fn read_delta(r: &mut BitReader, predicted: &GridEntity) -> Result<GridEntity, DeltaError> {
+    let mut e = *predicted;
+    if r.bit()? {
+        for axis in 0..2 {
+            e.pos[axis] = to_i32(i64::from(e.pos[axis]) + r.signed()?)?;
+        }
+    }
+    if r.bit()? {
+        for axis in 0..2 {
+            e.vel[axis] = to_i32(i64::from(e.vel[axis]) + r.signed()?)?;
+        }
+    }
+    if e.kind == EntityKind::Ship {
+        if r.bit()? {
+            let turn = r.signed()?;
+            if turn.abs() > i64::from(ANGLE_STEPS) {
+                return Err(DeltaError::BadValue("turn"));
+            }
+            e.angle = (i64::from(e.angle) + turn).rem_euclid(i64::from(ANGLE_STEPS)) as u16;
+        }
+        if r.bit()? {
+            read_ship_state(r, &mut e)?;
+        }
+    }
+    Ok(e)
+}
+
+/// Everything about a new entity except its id (written separately, as a gap to the previous).
+pub fn write_spawn(w: &mut BitWriter, e: &GridEntity) {
+    w.bits(kind_bits(e.kind), 2);
+    for axis in 0..2 {
+        w.signed(i64::from(e.pos[axis]));
+    }
+    for axis in 0..2 {
+        w.signed(i64::from(e.vel[axis]));
+    }
+    match e.kind {
+        EntityKind::Ship => {
+            w.bits(u64::from(e.angle), 12);
+            w.gamma(u64::from(e.owner));
+            write_ship_state(w, e);
+        }
+        EntityKind::Bullet => w.gamma(u64::from(e.owner)),
+        EntityKind::Asteroid => w.bits(u64::from(e.size), 2),
+    }
+}
+
+/// Reads a record written by [`write_spawn`] for entity `id`.
+pub fn read_spawn(r: &mut BitReader, id: u32) -> Result<GridEntity, DeltaError> {
+    let kind = match r.bits(2)? {
+        0 => EntityKind::Ship,
+        1 => EntityKind::Bullet,
+        2 => EntityKind::Asteroid,
+        _ => return Err(DeltaError::BadValue("entity kind")),
+    };
+    let mut e = GridEntity {
+        id,
+        kind,
+        pos: [0; 2],
+        vel: [0; 2],
+        angle: 0,
+        owner: 0,
+        health: 0,
+        thrusting: false,
+        shielded: false,
+        respawn_in: None,
+        size: 0,
+    };
+    for axis in 0..2 {
+        e.pos[axis] = to_i32(r.signed()?)?;
+    }
+    for axis in 0..2 {
+        e.vel[axis] = to_i32(r.signed()?)?;
+    }
+    let owner = |r: &mut BitReader| u32::try_from(r.gamma()?).map_err(|_| DeltaError::BadValue("owner"));
+    match kind {
+        EntityKind::Ship => {
+            e.angle = r.bits(12)? as u16;
+            e.owner = owner(r)?;
+            read_ship_state(r, &mut e)?;
+        }
+        EntityKind::Bullet => e.owner = owner(r)?,
+        EntityKind::Asteroid => e.size = r.bits(2)? as u8,
+    }
+    Ok(e)
+}
+
+/// The client's half: keeps what it has been sent and applies each frame to it.
+#[derive(Debug, Clone, Default)]
+pub struct DeltaDecoder {
+    params: DeltaParams,
+    baseline: BTreeMap<u32, GridEntity>,
+}
+
+impl DeltaDecoder {
+    /// A decoder for a server ticking at `tick_hz` (from Welcome).
+    pub fn new(tick_hz: u16) -> Self {
+        Self { params: DeltaParams::new(tick_hz), baseline: BTreeMap::new() }
+    }
+
+    /// Applies one frame; returns every entity the client now has, by id. On error the state
+    /// is unchanged and the stream cannot continue.
+    pub fn decode(&mut self, bytes: &[u8]) -> Result<Vec<GridEntity>, DeltaError> {
+        let mut r = BitReader::new(bytes);
+        let reset = r.bit()?;
+        let mut next = BTreeMap::new();
+        if !reset {
+            for (id, base) in &self.baseline {
+                if !r.bit()? {
+                    continue;
+                }
+                let predicted = base.predicted(&self.params);
+                let current = if r.bit()? { read_delta(&mut r, &predicted)? } else { predicted };
+                next.insert(*id, current);
+            }
+        }
+        let spawns = r.gamma()?;
+        if spawns > MAX_SPAWNS_PER_FRAME {
+            return Err(DeltaError::BadValue("spawn count"));
+        }
+        let mut id = 0u32;
+        for _ in 0..spawns {
+            let gap = u32::try_from(r.gamma()?).map_err(|_| DeltaError::BadValue("id gap"))?;
+            id = id.checked_add(gap).ok_or(DeltaError::BadValue("id"))?;
+            if next.contains_key(&id) {
+                return Err(DeltaError::DuplicateSpawn(id));
+            }
+            next.insert(id, read_spawn(&mut r, id)?);
+        }
+        r.finish()?;
+        self.baseline = next;
+        Ok(self.baseline.values().copied().collect())
+    }
+}
+
+/// The grid form of every entity in `body`, by id.
+pub fn grid_entities(body: &SnapshotBody) -> Vec<GridEntity> {
+    let blank = |id: NetId, kind| GridEntity {
+        id: id.0,
+        kind,
+        pos: [0; 2],
+        vel: [0; 2],
+        angle: 0,
+        owner: 0,
+        health: 0,
+        thrusting: false,
+        shielded: false,
+        respawn_in: None,
+        size: 0,
+    };
+    let grid = |p: bevy_math::Vec2| [quantize_pos(p.x), quantize_pos(p.y)];
+    let grid_vel = |v: bevy_math::Vec2| [quantize_vel(v.x), quantize_vel(v.y)];
+    let mut out = Vec::with_capacity(body.ships.len() + body.bullets.len() + body.asteroids.len());
+    out.extend(body.ships.iter().map(|s| GridEntity {
+        pos: grid(s.pos),
+        vel: grid_vel(s.vel),
+        angle: quantize_angle(s.angle),
+        owner: s.owner.0,
+        health: s.health,
+        thrusting: s.thrusting,
+        shielded: s.shielded,
+        respawn_in: s.respawn_in,
+        ..blank(s.id, EntityKind::Ship)
+    }));
+    out.extend(body.bullets.iter().map(|b| GridEntity { pos: grid(b.pos), vel: grid_vel(b.vel), owner: b.owner.0, ..blank(b.id, EntityKind::Bullet) }));
+    out.extend(body.asteroids.iter().map(|a| GridEntity { pos: grid(a.pos), vel: grid_vel(a.vel), size: a.size, ..blank(a.id, EntityKind::Asteroid) }));
+    out.sort_unstable_by_key(|e| e.id);
+    out
+}
+
+/// The protocol form of grid entities (what the game works with).
+pub fn body_from_grid(entities: &[GridEntity]) -> SnapshotBody {
+    let mut body = SnapshotBody::default();
+    let pos = |e: &GridEntity| bevy_math::Vec2::new(pos_from_steps(e.pos[0]), pos_from_steps(e.pos[1]));
+    let vel = |e: &GridEntity| bevy_math::Vec2::new(vel_from_steps(e.vel[0]), vel_from_steps(e.vel[1]));
+    for e in entities {
+        match e.kind {
+            EntityKind::Ship => body.ships.push(ShipState {
+                id: NetId(e.id),
+                owner: PlayerId(e.owner),
+                pos: pos(e),
+                vel: vel(e),
+                angle: angle_from_steps(e.angle),
+                health: e.health,
+                thrusting: e.thrusting,
+                shielded: e.shielded,
+                respawn_in: e.respawn_in,
+            }),
+            EntityKind::Bullet => body.bullets.push(BulletState { id: NetId(e.id), owner: PlayerId(e.owner), pos: pos(e), vel: vel(e) }),
+            EntityKind::Asteroid => body.asteroids.push(AsteroidState { id: NetId(e.id), size: e.size, pos: pos(e), vel: vel(e) }),
+        }
+    }
+    body
+}
