@@ -11,7 +11,8 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 cargo build --release -q -p driftfire-server --manifest-path "$root/Cargo.toml"
 bin="$CARGO_TARGET_DIR/release"
 port=$(( 20000 + RANDOM % 20000 ))
-"$bin/driftfire-server" --bind "127.0.0.1:$port" "$@" >/tmp/driftfire-bench-server.log 2>&1 &
+# Every bot comes from 127.0.0.1: lift the per-address connection cap.
+"$bin/driftfire-server" --bind "127.0.0.1:$port" --max-conns-per-ip 0 "$@" >/tmp/driftfire-bench-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

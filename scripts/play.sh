@@ -20,6 +20,8 @@ cargo build --release -p driftfire-server
 bash scripts/build-web.sh
 bin="$CARGO_TARGET_DIR/release"
 if [ "$bots" -gt 0 ]; then
+  # The bots all connect from this machine: leave room for them under the per-address cap.
+  extra+=(--max-conns-per-ip 0)
   ( sleep 2; exec "$bin/driftfire-bots" --url "ws://$bind/ws" --count "$bots" --seconds 86400 >/dev/null ) &
   trap 'kill %1 2>/dev/null || true' EXIT
 fi

@@ -32,6 +32,15 @@ pub struct ServerConfig {
     pub snapshot_budget_bytes: usize,
     /// Width and height of each room's arena, world units.
     pub arena_side: f32,
+    /// Most WebSocket connections at once (0 = no cap); more are closed with 1013.
+    pub max_connections: usize,
+    /// Most connections from one address (0 = no cap). 32 leaves room for players behind one
+    /// NAT (a school, a LAN party); load tests from one machine pass 0.
+    pub max_conns_per_ip: usize,
+    /// The server sends a protocol ping this often.
+    pub ping_interval: Duration,
+    /// A client silent this long (not even a pong) is dropped.
+    pub idle_timeout: Duration,
 }
 
 impl Default for ServerConfig {
@@ -41,11 +50,15 @@ impl Default for ServerConfig {
             max_players_per_room: 50,
             max_rooms: 64,
             web_dir: None,
-            handshake_timeout: Duration::from_secs(5),
+            handshake_timeout: Duration::from_secs(10),
             seed: 0x0D21_F7F1_2E00,
             link: LinkConditions::default(),
             snapshot_budget_bytes: 1000,
             arena_side: 4000.0,
+            max_connections: 10_000,
+            max_conns_per_ip: 32,
+            ping_interval: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(15),
         }
     }
 }

@@ -15,13 +15,15 @@ use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, RejectRe
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, interval_at, sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
+use crate::admission::Refusal;
 use crate::conditioner::DelayLine;
+use crate::rate_limit::{BURST, MESSAGES_PER_SECOND, TokenBucket};
 use crate::room::{OUTBOUND_QUEUE, RoomCommand, RoomHandle};
 use crate::state::ServerState;
 
@@ -118,9 +120,10 @@ async fn handshake<S>(ws: &mut WebSocketStream<S>, state: &ServerState) -> Resul
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let mut heard = Instant::now();
     let first = tokio::select! {
         () = state.shutdown.cancelled() => return Err(Ending::Shutdown),
-        read = timeout(state.config.handshake_timeout, next_binary(ws)) => {
+        read = timeout(state.config.handshake_timeout, next_binary(ws, &mut heard)) => {
             read.map_err(|_| Ending::violation(CloseCode::Policy, "handshake timeout: no Hello"))??
         }
     };
@@ -167,6 +170,9 @@ where
     let link = state.config.link;
     let mut down: DelayLine<Bytes> = link.downstream(u64::from(player.0));
     let mut up: DelayLine<ClientMsg> = link.upstream(u64::from(player.0));
+    let mut bucket = TokenBucket::new(MESSAGES_PER_SECOND, BURST, Instant::now());
+    let mut last_heard = Instant::now();
+    let mut heartbeat = interval_at(Instant::now() + state.config.ping_interval, state.config.ping_interval);
     loop {
         let down_due = down.next_due();
         let up_due = up.next_due();
@@ -175,6 +181,16 @@ where
             () = state.shutdown.cancelled() => {
                 let _ = send(ws, &ServerMsg::ShuttingDown).await;
                 return Ending::Shutdown;
+            }
+            _ = heartbeat.tick() => {
+                // Proof of life: browsers answer protocol pings even in a hidden tab whose game
+                // loop is paused, so only a dead link stays silent this long.
+                if last_heard.elapsed() >= state.config.idle_timeout {
+                    return Ending::violation(CloseCode::Policy, "idle timeout: no traffic from the client");
+                }
+                if let Err(ending) = write(ws, Message::Ping(Bytes::new())).await {
+                    return ending;
+                }
             }
             () = sleep_until(down_due.unwrap_or_else(Instant::now)), if down_due.is_some() => {
                 while let Some(bytes) = down.pop_due(Instant::now()) {
@@ -198,11 +214,15 @@ where
                 }
                 None => return Ending::TooSlow,
             },
-            inbound = next_binary(ws), if up.len() < OUTBOUND_QUEUE => {
+            inbound = next_binary(ws, &mut last_heard), if up.len() < OUTBOUND_QUEUE => {
                 let msg = match inbound.and_then(|bytes| decode_client(&bytes).map_err(decode_error)) {
                     Ok(msg) => msg,
                     Err(ending) => return ending,
                 };
+                if !bucket.take(Instant::now()) {
+                    tracing::debug!(player = player.0, "inbound rate limit exceeded");
+                    return Ending::violation(CloseCode::Policy, "rate limit exceeded: too many messages");
+                }
                 if let ClientMsg::Input(frame) = &msg
                     && let Err(error) = ValidInput::try_from_frame(frame)
                 {
@@ -269,14 +289,29 @@ where
     }
 }
 
-/// The next binary frame's payload. Text frames are a violation (1003); protocol pings are
+/// Closes a socket the server would not admit, with the fitting code and reason.
+pub async fn refuse<S>(mut ws: WebSocketStream<S>, peer: SocketAddr, refusal: Refusal)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    tracing::debug!(%peer, %refusal, "connection refused");
+    let code = match refusal {
+        Refusal::ServerFull => CloseCode::Again,
+        Refusal::PerAddress => CloseCode::Policy,
+    };
+    close(&mut ws, code, refusal.to_string()).await;
+}
+
+/// The next binary frame's payload (any frame at all counts as a sign of life). Text frames are a violation (1003); protocol pings are
 /// answered by tungstenite itself; a close frame or EOF ends the session.
-async fn next_binary<S>(ws: &mut WebSocketStream<S>) -> Result<Bytes, Ending>
+async fn next_binary<S>(ws: &mut WebSocketStream<S>, last_heard: &mut Instant) -> Result<Bytes, Ending>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     loop {
-        match ws.next().await {
+        let frame = ws.next().await;
+        *last_heard = Instant::now();
+        match frame {
             None => return Err(Ending::PeerClosed),
             Some(Err(error)) => return Err(classify_read_error(error)),
             Some(Ok(Message::Binary(bytes))) => return Ok(bytes),

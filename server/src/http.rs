@@ -118,10 +118,16 @@ async fn upgrade(State(state): State<Arc<ServerState>>, ConnectInfo(peer): Conne
             Ok(upgraded) => upgraded,
             Err(error) => return tracing::debug!(%peer, %error, "websocket upgrade failed"),
         };
-        task_state.connections.fetch_add(1, Ordering::Relaxed);
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(websocket_config())).await;
+        // Limits are answered over the socket (close code and reason) so the player sees why.
+        let ticket = match task_state.admission.admit(peer.ip()) {
+            Ok(ticket) => ticket,
+            Err(refusal) => return connection::refuse(ws, peer, refusal).await,
+        };
+        task_state.connections.fetch_add(1, Ordering::Relaxed);
         connection::serve(ws, peer, task_state.clone()).await;
         task_state.connections.fetch_sub(1, Ordering::Relaxed);
+        drop(ticket);
     });
     Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)

@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`config`]: the settings `main.rs` fills from flags and environment.
 //! - `http`: routes, static files, status JSON, the WebSocket upgrade.
+//! - `admission` / `rate_limit`: connection caps (total, per address) and a per-client token bucket.
 //! - `connection`: one socket's handshake and session loop; close codes for bad input.
 //! - `rooms` / `room`: quick-play seating; a room's world, tick loop and broadcasts.
 //! - [`conditioner`]: simulated latency, jitter and bandwidth caps for tests and demos.
@@ -14,12 +15,14 @@
 //! - `metrics`: recent tick durations and percentiles.
 //! - [`bots`]: a swarm of protocol-speaking bots for load tests (the `driftfire-bots` binary).
 
+mod admission;
 pub mod bots;
 pub mod conditioner;
 pub mod config;
 mod connection;
 mod http;
 mod metrics;
+mod rate_limit;
 mod room;
 mod rooms;
 mod snapshots;
@@ -56,6 +59,7 @@ pub enum ServerError {
 pub async fn run(listener: TcpListener, config: ServerConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
     let token = CancellationToken::new();
     let tasks = TaskTracker::new();
+    let config_limits = (config.max_connections, config.max_conns_per_ip);
     let state = Arc::new(ServerState {
         rooms: Rooms::new(config.clone(), token.clone(), tasks.clone()),
         config,
@@ -63,6 +67,7 @@ pub async fn run(listener: TcpListener, config: ServerConfig, shutdown: impl Fut
         tasks: tasks.clone(),
         started: Instant::now(),
         connections: AtomicUsize::new(0),
+        admission: Arc::new(admission::Admission::new(config_limits.0, config_limits.1)),
     });
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut server = tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(token.clone().cancelled_owned()).into_future());

@@ -30,8 +30,9 @@ struct Args {
     /// Directory of the built web client to serve at `/`.
     #[arg(long, env = "DRIFTFIRE_WEB_DIR")]
     web_dir: Option<PathBuf>,
-    /// Seconds a new connection may take to send Hello.
-    #[arg(long, env = "DRIFTFIRE_HANDSHAKE_TIMEOUT_S", default_value_t = 5)]
+    /// Seconds a new connection may take to send Hello. 10 s covers a slow device whose page
+    /// is still busy starting up when its socket opens.
+    #[arg(long, env = "DRIFTFIRE_HANDSHAKE_TIMEOUT_S", default_value_t = 10)]
     handshake_timeout_s: u64,
     /// Link conditioner: round-trip milliseconds added to every connection (half each way).
     /// For testing and demos only.
@@ -46,6 +47,12 @@ struct Args {
     /// Most bytes of entity data per snapshot per client (0 = no limit).
     #[arg(long, env = "DRIFTFIRE_SNAPSHOT_BUDGET_BYTES", default_value_t = 1000)]
     snapshot_budget_bytes: usize,
+    /// Most WebSocket connections at once (0 = no cap).
+    #[arg(long, env = "DRIFTFIRE_MAX_CONNECTIONS", default_value_t = 10_000)]
+    max_connections: usize,
+    /// Most connections from one IP address (0 = no cap; load tests from one host need 0).
+    #[arg(long, env = "DRIFTFIRE_MAX_CONNS_PER_IP", default_value_t = 32)]
+    max_conns_per_ip: usize,
     /// Side of each room's square arena, world units (600–20000).
     #[arg(long, env = "DRIFTFIRE_ARENA_SIDE", default_value_t = 4000.0)]
     arena_side: f32,
@@ -74,6 +81,8 @@ async fn main() -> anyhow::Result<()> {
             bandwidth_bps: args.sim_bandwidth_kbps * 1000,
         },
         snapshot_budget_bytes: args.snapshot_budget_bytes,
+        max_connections: args.max_connections,
+        max_conns_per_ip: args.max_conns_per_ip,
         arena_side: if args.arena_side.is_finite() { args.arena_side.clamp(600.0, 20_000.0) } else { 4000.0 },
         ..ServerConfig::default()
     };

@@ -24,4 +24,6 @@ pub struct ServerState {
     pub started: Instant,
     /// Open WebSocket connections (in handshake or playing).
     pub connections: AtomicUsize,
+    /// Connection limits, in total and per address.
+    pub admission: std::sync::Arc<crate::admission::Admission>,
 }

@@ -325,3 +325,73 @@ async fn only_entities_in_view_are_sent_and_newcomers_arrive_complete() {
         b.input((-to_b.y).atan2(-to_b.x), true, false).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_caps_are_answered_with_a_close_code_and_reason() {
+    let config = driftfire_server::ServerConfig { max_conns_per_ip: 2, ..Default::default() };
+    let server = TestServer::start_with(config).await;
+    let _a = Client::join(&server.ws_url(), "one").await;
+    let _b = Client::join(&server.ws_url(), "two").await;
+    let mut third = connect(&server.ws_url()).await;
+    let close = expect_close(&mut third).await;
+    assert_eq!(close.code, CloseCode::Policy);
+    assert!(close.reason.contains("too many connections from your address"), "{}", close.reason);
+
+    let config = driftfire_server::ServerConfig { max_connections: 1, ..Default::default() };
+    let server = TestServer::start_with(config).await;
+    let _only = Client::join(&server.ws_url(), "only").await;
+    let mut second = connect(&server.ws_url()).await;
+    let close = expect_close(&mut second).await;
+    assert_eq!(close.code, CloseCode::Again);
+    assert!(close.reason.contains("connection limit"), "{}", close.reason);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_client_is_cut_off_while_others_play_on() {
+    let server = TestServer::start().await;
+    let mut bystander = Client::join(&server.ws_url(), "calm").await;
+    let mut flooder = Client::join(&server.ws_url(), "flood").await;
+    for nonce in 0..400 {
+        if flooder.ws.send(Message::Binary(encode_client(&ClientMsg::Ping { nonce }).unwrap().into())).await.is_err() {
+            break;
+        }
+    }
+    let close = expect_close(&mut flooder.ws).await;
+    assert_eq!(close.code, CloseCode::Policy);
+    assert!(close.reason.contains("rate limit"), "{}", close.reason);
+    // The bystander keeps getting fresh snapshots.
+    let first = bystander.until_snapshot(|_| true).await.tick;
+    bystander.until_snapshot(|s| s.tick >= first + 10).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_peer_is_dropped_but_one_that_answers_pings_stays() {
+    let config = driftfire_server::ServerConfig {
+        ping_interval: Duration::from_millis(100),
+        idle_timeout: Duration::from_millis(600),
+        ..Default::default()
+    };
+    let server = TestServer::start_with(config).await;
+    // Reading the socket makes tungstenite answer the server's pings, like a hidden browser tab
+    // whose game loop is paused but whose network stack still runs.
+    let mut listener = Client::join(&server.ws_url(), "hidden-tab").await;
+    let mut silent = Client::join(&server.ws_url(), "gone").await;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(1500) {
+        listener.next().await.expect("the reading peer stays connected");
+    }
+    assert_eq!(server.status().await["players"], 1, "the silent peer was dropped, the listening one kept");
+    // The silent peer's stream ends: with the close frame (1008 "idle timeout") if its
+    // unflushed pongs do not hit the already closed socket first.
+    loop {
+        match recv(&mut silent.ws).await {
+            Ok(_) => {}
+            Err(Some(close)) => {
+                assert_eq!(close.code, CloseCode::Policy);
+                assert!(close.reason.contains("idle timeout"), "{}", close.reason);
+                break;
+            }
+            Err(None) => break,
+        }
+    }
+}

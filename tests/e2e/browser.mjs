@@ -114,7 +114,11 @@ function luminanceStddev(file) {
 }
 
 async function endToEnd(browser, url) {
+  // The second tab opens once the first is in the game, as a second player would: two pages
+  // compiling shaders in software at once on two cores can stall a page's main thread (and so
+  // its socket's open event) for longer than the server's handshake timeout.
   const a = await openPage(browser, url, "e2e-a");
+  await waitFor("e2e-a to join", () => lastMatch(a.lines, /driftfire: ships=1\b/), 180000);
   const b = await openPage(browser, url, "e2e-b");
   for (const p of [a, b]) {
     await waitFor(`${p.name} to see 2 ships`, () => lastMatch(p.lines, /driftfire: ships=2\b/), 180000);
