@@ -7,12 +7,18 @@ use super::DeltaError;
 /// hostile run of zero bits is refused instead of looping or overflowing.
 const MAX_GAMMA_ZEROS: u32 = 40;
 
-/// Appends bits, most significant first within each byte.
+/// Appends bits, most significant first within each byte. Bits gather in a 64-bit accumulator
+/// and leave it a byte at a time, so writing costs a few instructions per field, not per bit.
 #[derive(Debug, Clone, Default)]
 pub struct BitWriter {
     bytes: Vec<u8>,
-    len_bits: usize,
+    acc: u64,
+    acc_bits: u32,
 }
+
+/// Widest field [`BitWriter::bits`] takes in one step (the accumulator keeps < 8 bits between
+/// calls, so 56 more always fit).
+const MAX_STEP: u32 = 56;
 
 impl BitWriter {
     /// An empty writer.
@@ -22,26 +28,32 @@ impl BitWriter {
 
     /// Bits written so far.
     pub fn len_bits(&self) -> usize {
-        self.len_bits
+        self.bytes.len() * 8 + self.acc_bits as usize
     }
 
     /// One bit.
     pub fn bit(&mut self, value: bool) {
-        if self.len_bits % 8 == 0 {
-            self.bytes.push(0);
-        }
-        if value {
-            let last = self.bytes.len() - 1;
-            self.bytes[last] |= 0x80 >> (self.len_bits % 8);
-        }
-        self.len_bits += 1;
+        self.bits(u64::from(value), 1);
     }
 
-    /// The low `width` bits of `value`, most significant first.
+    /// The low `width` bits of `value` (`width` up to 64), most significant first.
     pub fn bits(&mut self, value: u64, width: u32) {
-        for i in (0..width).rev() {
-            self.bit((value >> i) & 1 == 1);
+        if width > MAX_STEP {
+            self.bits(value >> MAX_STEP, width - MAX_STEP);
+            self.bits(value, MAX_STEP);
+            return;
         }
+        if width == 0 {
+            return;
+        }
+        let masked = value & (u64::MAX >> (64 - width));
+        self.acc = (self.acc << width) | masked;
+        self.acc_bits += width;
+        while self.acc_bits >= 8 {
+            self.acc_bits -= 8;
+            self.bytes.push((self.acc >> self.acc_bits) as u8);
+        }
+        self.acc &= (1u64 << self.acc_bits) - 1;
     }
 
     /// A non-negative integer, Elias-gamma coded (of `value + 1`).
@@ -54,20 +66,47 @@ impl BitWriter {
 
     /// A signed integer: zigzag (0, -1, 1, -2, …) then gamma.
     pub fn signed(&mut self, value: i64) {
-        self.gamma(((value << 1) ^ (value >> 63)) as u64);
+        self.gamma(zigzag(value));
     }
 
     /// Appends everything `other` holds.
     pub fn append(&mut self, other: &BitWriter) {
-        for i in 0..other.len_bits {
-            self.bit(other.bytes[i / 8] & (0x80 >> (i % 8)) != 0);
+        for &byte in &other.bytes {
+            self.bits(u64::from(byte), 8);
         }
+        self.bits(other.acc, other.acc_bits);
+    }
+
+    /// Forgets everything written, keeping the allocation.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.acc = 0;
+        self.acc_bits = 0;
     }
 
     /// The bytes, the last one padded with zero bits.
-    pub fn into_bytes(self) -> Vec<u8> {
+    pub fn into_bytes(mut self) -> Vec<u8> {
+        if self.acc_bits > 0 {
+            let pad = 8 - self.acc_bits;
+            self.bits(0, pad);
+        }
         self.bytes
     }
+}
+
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+/// Bits [`BitWriter::gamma`] uses for `value`.
+pub fn gamma_len(value: u64) -> usize {
+    let v = value.saturating_add(1);
+    (2 * (64 - v.leading_zeros()) - 1) as usize
+}
+
+/// Bits [`BitWriter::signed`] uses for `value`.
+pub fn signed_len(value: i64) -> usize {
+    gamma_len(zigzag(value))
 }
 
 /// Reads what a [`BitWriter`] wrote; running past the end is an error, never a panic.
@@ -170,6 +209,26 @@ mod tests {
             w.len_bits()
         };
         assert_eq!((size(0), size(-1), size(1)), (1, 3, 3));
+        for v in [0i64, 1, -1, 77, -4096, 1 << 40] {
+            assert_eq!(size(v), signed_len(v));
+        }
+    }
+
+    #[test]
+    fn wide_fields_and_appends_keep_their_bits() {
+        let mut a = BitWriter::new();
+        a.bits(0b101, 3);
+        a.bits(u64::MAX - 5, 64);
+        let mut b = BitWriter::new();
+        b.bit(true);
+        b.append(&a);
+        assert_eq!(b.len_bits(), 68);
+        let bytes = b.into_bytes();
+        let mut r = BitReader::new(&bytes);
+        assert!(r.bit().unwrap());
+        assert_eq!(r.bits(3).unwrap(), 0b101);
+        assert_eq!(r.bits(32).unwrap() << 32 | r.bits(32).unwrap(), u64::MAX - 5);
+        r.finish().unwrap();
     }
 
     #[test]

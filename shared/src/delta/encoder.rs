@@ -1,9 +1,14 @@
 //! The server's half of delta snapshots: one encoder per client, mirroring exactly what that
 //! client's decoder holds, with a per-snapshot byte budget filled by a priority accumulator.
+//!
+//! The common case (everything fits) is one merge pass over the sorted baseline and the sorted
+//! visible list, writing straight into the frame. Only a frame over budget takes the slower
+//! path: rank the waiting updates, then write again with just the chosen ones.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 
-use super::{BitWriter, DeltaParams, GridEntity, write_delta, write_spawn};
+use super::bits::gamma_len;
+use super::{BitWriter, DeltaParams, GridEntity, spawn_len, write_delta, write_spawn};
 
 /// How much one snapshot for one client may carry, and whose view it is.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,28 +54,27 @@ const BASE_PRIORITY: f32 = 1.0;
 const NEAR_RANGE_STEPS: f32 = 1000.0 * 8.0;
 /// Speed (velocity steps) at which speed adds its full share: a ship at top speed.
 const FAST_STEPS: f32 = 520.0 * 4.0;
+/// Estimated bits of a spawn's id gap when ranking (the exact gap depends on what is chosen).
+const SPAWN_ID_BITS: usize = 9;
 
 /// One client's encoder.
 #[derive(Debug, Clone)]
 pub struct DeltaEncoder {
     params: DeltaParams,
-    /// Exactly what the client's decoder holds after the last frame.
-    baseline: BTreeMap<u32, GridEntity>,
+    /// Exactly what the client's decoder holds after the last frame, sorted by id.
+    baseline: Vec<GridEntity>,
     /// Accumulated priority of updates waiting for budget.
     waiting: HashMap<u32, f32>,
     /// The next frame starts from nothing (join, or after [`DeltaEncoder::reset`]).
     reset: bool,
-}
-
-enum Candidate {
-    Change { record: BitWriter },
-    Spawn { record: BitWriter },
+    /// Reused for measuring records while ranking.
+    scratch: BitWriter,
 }
 
 impl DeltaEncoder {
     /// An encoder for a client of a server ticking at `tick_hz`; its first frame is full.
     pub fn new(tick_hz: u16) -> Self {
-        Self { params: DeltaParams::new(tick_hz), baseline: BTreeMap::new(), waiting: HashMap::new(), reset: true }
+        Self { params: DeltaParams::new(tick_hz), baseline: Vec::new(), waiting: HashMap::new(), reset: true, scratch: BitWriter::new() }
     }
 
     /// Makes the next frame a full one (e.g. after the client resynchronised).
@@ -80,141 +84,132 @@ impl DeltaEncoder {
 
     /// What the client holds, by id.
     pub fn client_view(&self) -> impl Iterator<Item = &GridEntity> {
-        self.baseline.values()
+        self.baseline.iter()
     }
 
     /// Encodes `visible` (sorted by id: everything this client should see now) against what
     /// the client has, within `budget`.
     pub fn encode(&mut self, visible: &[GridEntity], budget: &Budget) -> (Vec<u8>, EncodeStats) {
         debug_assert!(visible.windows(2).all(|w| w[0].id < w[1].id), "visible must be sorted by id");
-        let mut stats = EncodeStats::default();
         if self.reset {
             self.baseline.clear();
             self.waiting.clear();
         }
-        // Kept entities are predicted; those that differ, and new ones, compete for the budget.
-        let mut candidates: Vec<(u32, Candidate, &GridEntity)> = Vec::new();
-        let mut predicted: HashMap<u32, GridEntity> = HashMap::with_capacity(self.baseline.len());
-        for current in visible {
-            match self.baseline.get(&current.id) {
-                Some(base) => {
-                    let guess = base.predicted(&self.params);
-                    predicted.insert(current.id, guess);
-                    if guess != *current {
-                        let mut record = BitWriter::new();
-                        write_delta(&mut record, &guess, current);
-                        candidates.push((current.id, Candidate::Change { record }, current));
-                    }
-                }
-                None => {
-                    let mut record = BitWriter::new();
-                    write_spawn(&mut record, current);
-                    candidates.push((current.id, Candidate::Spawn { record }, current));
-                }
-            }
+        let (mut bytes, mut stats, mut next) = self.write_frame(visible, None);
+        if budget.max_bytes > 0 && bytes.len() > budget.max_bytes {
+            let chosen = self.choose(visible, budget);
+            (bytes, stats, next) = self.write_frame(visible, Some(&chosen));
+        } else {
+            self.waiting.clear();
         }
+        self.waiting.retain(|id, _| visible.binary_search_by_key(id, |e| e.id).is_ok());
+        self.baseline = next;
+        self.reset = false;
+        (bytes, stats)
+    }
 
-        let selected = self.select(&mut candidates, visible.len(), budget, &mut stats);
-
+    /// One pass: kept entities in baseline order (present bit, then changed bit and residuals
+    /// if they differ from the prediction and are `allowed`), then the allowed spawns.
+    /// Returns the frame, its figures and what the client will hold afterwards.
+    fn write_frame(&self, visible: &[GridEntity], allowed: Option<&HashSet<u32>>) -> (Vec<u8>, EncodeStats, Vec<GridEntity>) {
+        let may_send = |id: u32| allowed.is_none_or(|a| a.contains(&id));
+        let mut stats = EncodeStats::default();
         let mut frame = BitWriter::new();
         frame.bit(self.reset);
-        let mut next = BTreeMap::new();
-        let by_id: HashMap<u32, &GridEntity> = visible.iter().map(|e| (e.id, e)).collect();
-        let chosen: HashMap<u32, &Candidate> = candidates.iter().filter(|(id, ..)| selected.contains_key(id)).map(|(id, c, _)| (*id, c)).collect();
-        for id in self.baseline.keys() {
-            let Some(current) = by_id.get(id) else {
+        let mut next = Vec::with_capacity(visible.len());
+        let mut spawns: Vec<&GridEntity> = Vec::new();
+        let mut v = 0;
+        for base in &self.baseline {
+            while v < visible.len() && visible[v].id < base.id {
+                spawns.push(&visible[v]);
+                v += 1;
+            }
+            let Some(current) = visible.get(v).filter(|c| c.id == base.id) else {
                 frame.bit(false);
                 stats.despawned += 1;
-                self.waiting.remove(id);
                 continue;
             };
+            v += 1;
             frame.bit(true);
             stats.kept += 1;
-            match chosen.get(id) {
-                Some(Candidate::Change { record }) => {
-                    let before = frame.len_bits();
-                    frame.bit(true);
-                    frame.append(record);
-                    stats.changed += 1;
-                    stats.changed_delta_bits += frame.len_bits() - before + 1;
-                    let mut full = BitWriter::new();
-                    write_spawn(&mut full, current);
-                    stats.changed_full_bits += full.len_bits() + id_gap_bits(1) + 1;
-                    next.insert(*id, **current);
-                }
-                _ => {
-                    frame.bit(false);
-                    // What the decoder will compute: the prediction (which may lag the truth
-                    // if the budget held the update back; a later frame carries the rest).
-                    next.insert(*id, predicted[id]);
-                }
+            let guess = base.predicted(&self.params);
+            if guess == *current {
+                frame.bit(false);
+                next.push(guess);
+            } else if may_send(current.id) {
+                let before = frame.len_bits();
+                frame.bit(true);
+                write_delta(&mut frame, &guess, current);
+                stats.changed += 1;
+                stats.changed_delta_bits += frame.len_bits() - before + 1;
+                stats.changed_full_bits += spawn_len(current) + gamma_len(1) + 1;
+                next.push(*current);
+            } else {
+                // The decoder will hold the prediction; a later frame carries the rest.
+                frame.bit(false);
+                stats.deferred += 1;
+                next.push(guess);
             }
         }
-        let mut spawns: Vec<(u32, &BitWriter)> = candidates
-            .iter()
-            .filter(|(id, ..)| selected.contains_key(id))
-            .filter_map(|(id, c, _)| match c {
-                Candidate::Spawn { record } => Some((*id, record)),
-                Candidate::Change { .. } => None,
-            })
-            .collect();
-        spawns.sort_unstable_by_key(|(id, _)| *id);
+        spawns.extend(&visible[v..]);
+        let before = spawns.len();
+        spawns.retain(|e| may_send(e.id));
+        stats.deferred += before - spawns.len();
         frame.gamma(spawns.len() as u64);
         let mut previous = 0u32;
-        for (id, record) in &spawns {
-            frame.gamma(u64::from(id - previous));
-            frame.append(record);
-            previous = *id;
-            next.insert(*id, *by_id[id]);
+        for spawn in &spawns {
+            frame.gamma(u64::from(spawn.id - previous));
+            write_spawn(&mut frame, spawn);
+            previous = spawn.id;
+            next.push(**spawn);
         }
         stats.spawned = spawns.len();
         stats.bits = frame.len_bits();
-        self.baseline = next;
-        self.reset = false;
-        (frame.into_bytes(), stats)
+        next.sort_unstable_by_key(|e| e.id);
+        (frame.into_bytes(), stats, next)
     }
 
-    /// Chooses which candidates fit the budget, most urgent first; returns the chosen ids.
-    /// Everything chosen has its waiting priority cleared; the rest keep accumulating.
-    fn select(&mut self, candidates: &mut [(u32, Candidate, &GridEntity)], visible: usize, budget: &Budget, stats: &mut EncodeStats) -> HashMap<u32, ()> {
-        if budget.max_bytes == 0 {
-            for (id, ..) in candidates.iter() {
-                self.waiting.remove(id);
+    /// Ranks every waiting update (changes and spawns) by accumulated priority and picks the
+    /// most urgent that fit. Everything chosen has its priority cleared; the rest keep
+    /// accumulating, so nothing waits forever.
+    fn choose(&mut self, visible: &[GridEntity], budget: &Budget) -> HashSet<u32> {
+        let mut candidates: Vec<(u32, usize)> = Vec::new();
+        let mut b = 0;
+        for current in visible {
+            while b < self.baseline.len() && self.baseline[b].id < current.id {
+                b += 1;
             }
-            return candidates.iter().map(|(id, ..)| (*id, ())).collect();
-        }
-        for (id, _, entity) in candidates.iter() {
-            let gain = if Some(*id) == budget.own { f32::INFINITY } else { urgency(entity, budget.focus) };
-            *self.waiting.entry(*id).or_insert(0.0) += gain;
+            let cost = match self.baseline.get(b).filter(|base| base.id == current.id) {
+                Some(base) => {
+                    let guess = base.predicted(&self.params);
+                    if guess == *current {
+                        continue;
+                    }
+                    self.scratch.clear();
+                    write_delta(&mut self.scratch, &guess, current);
+                    self.scratch.len_bits()
+                }
+                None => spawn_len(current) + SPAWN_ID_BITS,
+            };
+            let gain = if Some(current.id) == budget.own { f32::INFINITY } else { urgency(current, budget.focus) };
+            *self.waiting.entry(current.id).or_insert(0.0) += gain;
+            candidates.push((current.id, cost));
         }
         candidates.sort_by(|a, b| self.waiting[&b.0].total_cmp(&self.waiting[&a.0]).then(a.0.cmp(&b.0)));
         // Fixed cost: reset, present and changed bits, the spawn count.
-        let mut used = 1 + 2 * self.baseline.len().max(visible) + 17;
+        let mut used = 1 + 2 * self.baseline.len() + 17;
         let limit = budget.max_bytes * 8;
-        let mut chosen = HashMap::new();
-        for (id, candidate, _) in candidates.iter() {
-            let cost = match candidate {
-                Candidate::Change { record } => record.len_bits(),
-                Candidate::Spawn { record } => record.len_bits() + id_gap_bits(8),
-            };
-            // The most urgent update always goes, so an entity larger than the budget still moves.
+        let mut chosen = HashSet::new();
+        for (id, cost) in candidates {
+            // The most urgent update always goes, so one larger than the budget still moves.
             if chosen.is_empty() || used + cost <= limit {
                 used += cost;
-                chosen.insert(*id, ());
-                self.waiting.remove(id);
-            } else {
-                stats.deferred += 1;
+                chosen.insert(id);
+                self.waiting.remove(&id);
             }
         }
         chosen
     }
-}
-
-/// Rough cost of an id gap in a spawn list.
-fn id_gap_bits(gap: u64) -> usize {
-    let mut w = BitWriter::new();
-    w.gamma(gap);
-    w.len_bits()
 }
 
 /// How urgent an update to `entity` is for a viewer at `focus`.

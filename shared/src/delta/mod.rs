@@ -17,9 +17,8 @@ mod encoder;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
 pub use bits::{BitReader, BitWriter};
+use bits::{gamma_len, signed_len};
 pub use encoder::{Budget, DeltaEncoder, EncodeStats};
 
 use crate::protocol::{AsteroidState, BulletState, NetId, PlayerId, ShipState, SnapshotBody};
@@ -247,6 +246,17 @@ pub fn write_spawn(w: &mut BitWriter, e: &GridEntity) {
     }
 }
 
+/// Bits [`write_spawn`] writes for `e`, without writing them.
+pub fn spawn_len(e: &GridEntity) -> usize {
+    let motion: usize = e.pos.iter().chain(e.vel.iter()).map(|&v| signed_len(i64::from(v))).sum();
+    let tail = match e.kind {
+        EntityKind::Ship => 12 + gamma_len(u64::from(e.owner)) + 10 + gamma_len(e.respawn_in.map_or(0, |r| u64::from(r) + 1)),
+        EntityKind::Bullet => gamma_len(u64::from(e.owner)),
+        EntityKind::Asteroid => 2,
+    };
+    2 + motion + tail
+}
+
 /// Reads a record written by [`write_spawn`] for entity `id`.
 pub fn read_spawn(r: &mut BitReader, id: u32) -> Result<GridEntity, DeltaError> {
     let kind = match r.bits(2)? {
@@ -291,13 +301,14 @@ pub fn read_spawn(r: &mut BitReader, id: u32) -> Result<GridEntity, DeltaError> 
 #[derive(Debug, Clone, Default)]
 pub struct DeltaDecoder {
     params: DeltaParams,
-    baseline: BTreeMap<u32, GridEntity>,
+    /// What the client holds, sorted by id.
+    baseline: Vec<GridEntity>,
 }
 
 impl DeltaDecoder {
     /// A decoder for a server ticking at `tick_hz` (from Welcome).
     pub fn new(tick_hz: u16) -> Self {
-        Self { params: DeltaParams::new(tick_hz), baseline: BTreeMap::new() }
+        Self { params: DeltaParams::new(tick_hz), baseline: Vec::new() }
     }
 
     /// Applies one frame; returns every entity the client now has, by id. On error the state
@@ -305,33 +316,37 @@ impl DeltaDecoder {
     pub fn decode(&mut self, bytes: &[u8]) -> Result<Vec<GridEntity>, DeltaError> {
         let mut r = BitReader::new(bytes);
         let reset = r.bit()?;
-        let mut next = BTreeMap::new();
+        let mut next = Vec::with_capacity(self.baseline.len() + 8);
         if !reset {
-            for (id, base) in &self.baseline {
+            for base in &self.baseline {
                 if !r.bit()? {
                     continue;
                 }
                 let predicted = base.predicted(&self.params);
-                let current = if r.bit()? { read_delta(&mut r, &predicted)? } else { predicted };
-                next.insert(*id, current);
+                next.push(if r.bit()? { read_delta(&mut r, &predicted)? } else { predicted });
             }
         }
+        let kept = next.len();
         let spawns = r.gamma()?;
         if spawns > MAX_SPAWNS_PER_FRAME {
             return Err(DeltaError::BadValue("spawn count"));
         }
         let mut id = 0u32;
-        for _ in 0..spawns {
+        for n in 0..spawns {
             let gap = u32::try_from(r.gamma()?).map_err(|_| DeltaError::BadValue("id gap"))?;
-            id = id.checked_add(gap).ok_or(DeltaError::BadValue("id"))?;
-            if next.contains_key(&id) {
+            if n > 0 && gap == 0 {
                 return Err(DeltaError::DuplicateSpawn(id));
             }
-            next.insert(id, read_spawn(&mut r, id)?);
+            id = id.checked_add(gap).ok_or(DeltaError::BadValue("id"))?;
+            if next[..kept].binary_search_by_key(&id, |e| e.id).is_ok() {
+                return Err(DeltaError::DuplicateSpawn(id));
+            }
+            next.push(read_spawn(&mut r, id)?);
         }
         r.finish()?;
+        next.sort_unstable_by_key(|e| e.id);
         self.baseline = next;
-        Ok(self.baseline.values().copied().collect())
+        Ok(self.baseline.clone())
     }
 }
 

@@ -176,6 +176,17 @@ fn a_turning_thrusting_ship_costs_far_less_than_its_full_record() {
 }
 
 #[test]
+fn spawn_len_matches_what_is_written() {
+    let mut ship = entity(9, EntityKind::Ship, [123_456, -7], [-2000, 3]);
+    ship.respawn_in = Some(44);
+    for e in [ship, entity(10, EntityKind::Bullet, [0, 1], [3800, -3800]), entity(11, EntityKind::Asteroid, [-9, 9], [0, 0])] {
+        let mut w = BitWriter::new();
+        write_spawn(&mut w, &e);
+        assert_eq!(w.len_bits(), spawn_len(&e), "{e:?}");
+    }
+}
+
+#[test]
 fn grid_entities_round_trip_through_the_protocol_body() {
     let world: Vec<GridEntity> = vec![
         entity(1, EntityKind::Ship, [8, -16], [4, 0]),
