@@ -14,11 +14,25 @@ use crate::screens::Screen;
 /// Seconds between round-trip probes (the HUD's ping).
 const PING_INTERVAL_S: f64 = 1.0;
 
+/// A frame slower than this is still warming up: in WebGL2 the first frames compile shaders on
+/// the page's only thread, and a socket opened then would sit unanswered (its open event
+/// waits for the thread) while the server's handshake clock runs.
+const WARM_FRAME_SECS: f32 = 0.25;
+
+/// Consecutive fast frames that mean the renderer has settled.
+const WARM_FRAMES_NEEDED: u32 = 2;
+
+/// Connect anyway after this long, so a machine that is simply slow still gets in.
+const MAX_WARMUP_WAIT_SECS: f64 = 5.0;
+
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<Outgoing>();
     app.init_resource::<PilotName>();
     app.init_resource::<DisconnectNotice>();
-    app.add_systems(OnEnter(Screen::Connecting), open_connection);
+    app.init_resource::<FrameWarmth>();
+    app.add_systems(First, measure_warmth);
+    app.add_systems(OnEnter(Screen::Connecting), request_connection);
+    app.add_systems(Update, open_connection_when_warm.run_if(in_state(Screen::Connecting)));
     app.add_systems(Update, handle_net_events);
     app.add_systems(Update, send_pings.run_if(in_state(Screen::Playing)));
     app.add_systems(OnEnter(Screen::Title), close_connection);
@@ -83,15 +97,49 @@ impl Session {
     }
 }
 
-fn open_connection(mut commands: Commands, launch: Res<Launch>, pilot: Res<PilotName>, mut notice: ResMut<DisconnectNotice>) {
+/// How many frames in a row were fast (see [`WARM_FRAME_SECS`]).
+#[derive(Resource, Debug, Default)]
+struct FrameWarmth {
+    fast_frames: u32,
+}
+
+/// Set on entering Connecting; the socket opens once frames are fast (or after a cap).
+#[derive(Resource, Debug)]
+struct PendingConnect {
+    since: f64,
+}
+
+fn measure_warmth(time: Res<Time<Real>>, mut warmth: ResMut<FrameWarmth>) {
+    warmth.fast_frames = if time.delta_secs() < WARM_FRAME_SECS { warmth.fast_frames.saturating_add(1) } else { 0 };
+}
+
+fn request_connection(mut commands: Commands, time: Res<Time<Real>>, mut notice: ResMut<DisconnectNotice>) {
     notice.0.clear();
     commands.remove_resource::<Session>();
+    commands.insert_resource(PendingConnect { since: time.elapsed_secs_f64() });
+}
+
+fn open_connection_when_warm(
+    mut commands: Commands,
+    pending: Option<Res<PendingConnect>>,
+    warmth: Res<FrameWarmth>,
+    time: Res<Time<Real>>,
+    launch: Res<Launch>,
+    pilot: Res<PilotName>,
+) {
+    let Some(pending) = pending else { return };
+    let waited = time.elapsed_secs_f64() - pending.since;
+    if warmth.fast_frames < WARM_FRAMES_NEEDED && waited < MAX_WARMUP_WAIT_SECS {
+        return;
+    }
+    commands.remove_resource::<PendingConnect>();
     let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone() };
     commands.insert_resource(Connection::open(&launch.server_url, &hello));
     info!("connecting to {}", launch.server_url);
 }
 
 fn close_connection(mut commands: Commands, connection: Option<Res<Connection>>, mut outbox: MessageWriter<Outgoing>) {
+    commands.remove_resource::<PendingConnect>();
     if connection.is_some() {
         outbox.write(Outgoing(ClientMsg::Leave));
     }
