@@ -2,6 +2,7 @@
 //! the remembered pilot name (localStorage on the web, a small file on the desktop).
 
 use bevy::prelude::*;
+use driftfire_shared::protocol::RoomTarget;
 
 /// Native default: the server's default bind address.
 pub const DEFAULT_NATIVE_SERVER: &str = "ws://127.0.0.1:8080/ws";
@@ -17,11 +18,15 @@ pub struct Launch {
     pub autoplay: bool,
     /// Quit after this many seconds (native smoke tests).
     pub exit_after_secs: Option<f32>,
+    /// Which room Play enters: quick play, a shared code, or a new private room. Set from
+    /// `?room=CODE` / `--room CODE`, the title screen's buttons, and (for a private room) the
+    /// room you are in, so Retry returns there.
+    pub room: RoomTarget,
 }
 
 impl Default for Launch {
     fn default() -> Self {
-        Self { server_url: DEFAULT_NATIVE_SERVER.into(), name: None, autoplay: false, exit_after_secs: None }
+        Self { server_url: DEFAULT_NATIVE_SERVER.into(), name: None, autoplay: false, exit_after_secs: None, room: RoomTarget::QuickPlay }
     }
 }
 
@@ -29,6 +34,16 @@ const ADJECTIVES: [&str; 16] =
     ["Swift", "Red", "Silent", "Lucky", "Rogue", "Iron", "Nova", "Ghost", "Solar", "Bold", "Neon", "Dark", "Stray", "Ion", "Quick", "Wild"];
 const NOUNS: [&str; 16] =
     ["Falcon", "Comet", "Viper", "Drifter", "Raven", "Pilot", "Spark", "Orbit", "Lancer", "Wasp", "Nomad", "Flare", "Kite", "Pulsar", "Hawk", "Moth"];
+
+/// The room a `room` parameter or flag asks for: "new" opens a private room, anything else is
+/// a code (checked by the server, which answers "not a room code" if it is not one).
+pub fn room_target(param: Option<&str>) -> RoomTarget {
+    match param.map(str::trim).filter(|p| !p.is_empty()) {
+        None => RoomTarget::QuickPlay,
+        Some(p) if p.eq_ignore_ascii_case("new") => RoomTarget::Create { private: true },
+        Some(code) => RoomTarget::Code(code.to_string()),
+    }
+}
 
 /// A random pilot name such as "NeonViper42" (at most 16 characters).
 pub fn random_pilot_name() -> String {
@@ -70,12 +85,21 @@ mod platform {
         /// Quit by itself after this many seconds (for smoke tests).
         #[arg(long)]
         exit_after_secs: Option<f32>,
+        /// Join the room with this code, or `new` to open a private room.
+        #[arg(long)]
+        room: Option<String>,
     }
 
     /// Reads the command line (and `DRIFTFIRE_SERVER`).
     pub fn from_environment() -> Launch {
         let args = Args::parse();
-        Launch { server_url: args.server, name: args.name, autoplay: args.autoplay, exit_after_secs: args.exit_after_secs }
+        Launch {
+            server_url: args.server,
+            name: args.name,
+            autoplay: args.autoplay,
+            exit_after_secs: args.exit_after_secs,
+            room: super::room_target(args.room.as_deref()),
+        }
     }
 
     fn name_file() -> Option<PathBuf> {
@@ -102,6 +126,7 @@ mod platform {
         }
     }
 
+    /// Bits that differ from run to run (names, reconnect jitter); not for secrets.
     pub fn entropy() -> u64 {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         (nanos as u64) ^ (u64::from(std::process::id()) << 32)
@@ -114,7 +139,7 @@ mod platform {
 
     const NAME_KEY: &str = "driftfire.name";
 
-    /// Reads `?name=…&autoplay=1` and derives the socket URL from the page's own address, so
+    /// Reads `?name=…&autoplay=1&room=CODE` and derives the socket URL from the page's own address, so
     /// https pages use wss and any host or port works.
     pub fn from_environment() -> Launch {
         let mut launch = Launch::default();
@@ -126,6 +151,7 @@ mod platform {
         if let Ok(params) = location.search().and_then(|s| web_sys::UrlSearchParams::new_with_str(&s)) {
             launch.name = params.get("name").filter(|n| !n.trim().is_empty());
             launch.autoplay = matches!(params.get("autoplay").as_deref(), Some("1" | "true" | "yes"));
+            launch.room = super::room_target(params.get("room").as_deref());
         }
         launch
     }
@@ -147,13 +173,13 @@ mod platform {
         }
     }
 
+    /// Bits that differ from run to run (names, reconnect jitter); not for secrets.
     pub fn entropy() -> u64 {
         (js_sys::Math::random() * (u64::MAX as f64)) as u64
     }
 }
 
-use platform::entropy;
-pub use platform::{from_environment, load_saved_name, save_name};
+pub use platform::{entropy, from_environment, load_saved_name, save_name};
 
 #[cfg(test)]
 mod tests {
@@ -166,6 +192,14 @@ mod tests {
             assert_eq!(driftfire_shared::input::sanitize_name(name).as_deref(), Ok(name.as_str()));
         }
         assert!(names.len() > 1);
+    }
+
+    #[test]
+    fn room_parameter_picks_the_target() {
+        assert_eq!(room_target(None), RoomTarget::QuickPlay);
+        assert_eq!(room_target(Some(" ")), RoomTarget::QuickPlay);
+        assert_eq!(room_target(Some("NEW")), RoomTarget::Create { private: true });
+        assert_eq!(room_target(Some("ab2cd")), RoomTarget::Code("ab2cd".into()));
     }
 
     #[test]

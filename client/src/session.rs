@@ -11,6 +11,9 @@ use crate::launch::Launch;
 use crate::net::{Connection, NetEvent, describe_close};
 use crate::screens::Screen;
 
+/// Chat lines remembered for the HUD.
+pub const CHAT_LINES_KEPT: usize = 8;
+
 /// Seconds between round-trip probes (the HUD's ping).
 const PING_INTERVAL_S: f64 = 1.0;
 
@@ -80,6 +83,11 @@ pub struct Session {
     pub rtt_ms: Option<f32>,
     /// Recent kills for the feed: (killer, victim, time).
     pub kill_feed: Vec<(Option<String>, String, f64)>,
+    /// Recent chat lines and join/leave notices: (speaker, text, time); speaker `None` for
+    /// notices and the server. Newest last, at most [`CHAT_LINES_KEPT`].
+    pub chat: Vec<(Option<String>, String, f64)>,
+    /// The operator's latest announcement and when it arrived.
+    pub announcement: Option<(String, f64)>,
     ping_nonce: u32,
     ping_sent_at: Option<(u32, f64)>,
     last_ping_at: f64,
@@ -184,6 +192,8 @@ fn handle_net_events(
                     death: None,
                     rtt_ms: None,
                     kill_feed: Vec::new(),
+                    chat: Vec::new(),
+                    announcement: None,
                     ping_nonce: 0,
                     ping_sent_at: None,
                     last_ping_at: f64::NEG_INFINITY,
@@ -215,11 +225,21 @@ pub fn update_session(session: &mut Session, msg: &ServerMsg, now: f64) {
     match msg {
         ServerMsg::PlayerJoined(info) => {
             session.players.insert(info.id, info.name.clone());
+            if info.id != session.me {
+                push_chat(session, None, format!("{} joined", info.name), now);
+            }
         }
         ServerMsg::PlayerLeft { id } => {
+            let name = session.name_of(*id);
             session.players.remove(id);
             session.scores.retain(|s| s.id != *id);
+            push_chat(session, None, format!("{name} left"), now);
         }
+        ServerMsg::Chat { from, text } => {
+            let speaker = from.map(|id| session.name_of(id));
+            push_chat(session, speaker, text.clone(), now);
+        }
+        ServerMsg::Announcement { text } => session.announcement = Some((text.clone(), now)),
         ServerMsg::Scoreboard { entries } => session.scores = entries.clone(),
         ServerMsg::Kill { killer, victim } => {
             let killer_name = killer.map(|k| session.name_of(k));
@@ -241,6 +261,12 @@ pub fn update_session(session: &mut Session, msg: &ServerMsg, now: f64) {
         }
         _ => {}
     }
+}
+
+fn push_chat(session: &mut Session, speaker: Option<String>, text: String, now: f64) {
+    session.chat.push((speaker, text, now));
+    let excess = session.chat.len().saturating_sub(CHAT_LINES_KEPT);
+    session.chat.drain(..excess);
 }
 
 fn send_pings(session: Option<ResMut<Session>>, time: Res<Time<Real>>, mut outbox: MessageWriter<Outgoing>) {

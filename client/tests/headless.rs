@@ -230,7 +230,7 @@ fn hello_goes_out_when_the_socket_opens_without_any_frame() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
-    let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: "background".into() };
+    let hello = ClientMsg::hello("background");
     // No App and no update: only the transport runs.
     let connection = driftfire_client::net::Connection::open(&format!("ws://{addr}/ws"), &hello);
     let first = runtime.block_on(async {
@@ -240,4 +240,54 @@ fn hello_goes_out_when_the_socket_opens_without_any_frame() {
     });
     assert_eq!(driftfire_shared::codec::decode_client(&first.into_data()).unwrap(), hello);
     drop(connection);
+}
+
+fn key(app: &mut App, code: KeyCode, logical: bevy::input::keyboard::Key) {
+    app.world_mut().write_message(bevy::input::keyboard::KeyboardInput {
+        key_code: code,
+        logical_key: logical,
+        state: bevy::input::ButtonState::Pressed,
+        text: None,
+        repeat: false,
+        window: Entity::PLACEHOLDER,
+    });
+}
+
+#[test]
+fn enter_opens_chat_typing_does_not_fly_and_enter_sends_esc_cancels() {
+    use bevy::input::keyboard::Key;
+    use driftfire_client::game::chat::ChatLine;
+    let mut app = app();
+    welcome(&mut app);
+    snapshot(&mut app, 101, SnapshotBody { ships: vec![ship(1, ME, Vec2::ZERO)], ..default() });
+    app.update();
+    key(&mut app, KeyCode::Enter, Key::Enter);
+    app.update();
+    assert!(app.world().resource::<ChatLine>().open);
+    // "W" and Space are letters while typing: no thrust, no fire.
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::KeyW);
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::Space);
+    key(&mut app, KeyCode::KeyW, Key::Character("w".into()));
+    key(&mut app, KeyCode::Space, Key::Space);
+    key(&mut app, KeyCode::KeyG, Key::Character("gg".into()));
+    app.world_mut().resource_mut::<Sent>().0.clear();
+    for _ in 0..6 {
+        app.update();
+    }
+    let inputs: Vec<InputFrame> = app.world().resource::<Sent>().0.iter().filter_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).collect();
+    assert!(!inputs.is_empty() && inputs.iter().all(|f| !f.thrust && !f.fire), "{inputs:?}");
+    key(&mut app, KeyCode::Enter, Key::Enter);
+    app.update();
+    assert!(app.world().resource::<Sent>().0.contains(&ClientMsg::Chat { text: "w gg".into() }));
+    assert!(!app.world().resource::<ChatLine>().open);
+
+    // Esc throws the line away.
+    app.world_mut().resource_mut::<Sent>().0.clear();
+    key(&mut app, KeyCode::Enter, Key::Enter);
+    app.update();
+    key(&mut app, KeyCode::KeyX, Key::Character("x".into()));
+    key(&mut app, KeyCode::Escape, Key::Escape);
+    app.update();
+    assert!(!app.world().resource::<ChatLine>().open);
+    assert!(!app.world().resource::<Sent>().0.iter().any(|m| matches!(m, ClientMsg::Chat { .. })));
 }

@@ -30,7 +30,7 @@ fn start_server(runtime: &tokio::runtime::Runtime) -> String {
 /// Another player, flying a wide curve at 30 Hz so there is a moving remote ship to watch.
 async fn circling_pilot(url: String) {
     let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str()).await.unwrap();
-    let hello = encode_client(&ClientMsg::Hello { version: PROTOCOL_VERSION, name: "circler".into() }).unwrap();
+    let hello = encode_client(&ClientMsg::hello("circler")).unwrap();
     ws.send(Message::Binary(hello.into())).await.unwrap();
     let (mut sink, mut stream) = ws.split();
     tokio::spawn(async move { while let Some(Ok(frame)) = stream.next().await {

@@ -41,6 +41,12 @@ pub struct ServerConfig {
     pub ping_interval: Duration,
     /// A client silent this long (not even a pong) is dropped.
     pub idle_timeout: Duration,
+    /// Bearer token for `POST /api/announce`; without one, announcements are disabled.
+    pub admin_token: Option<String>,
+    /// A dropped player's ship, score and seat wait this long for them to resume.
+    pub resume_window: Duration,
+    /// A room with no players for this long closes and frees its memory.
+    pub room_idle_close: Duration,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +65,9 @@ impl Default for ServerConfig {
             max_conns_per_ip: 32,
             ping_interval: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(15),
+            admin_token: None,
+            resume_window: Duration::from_secs(driftfire_shared::protocol::RESUME_WINDOW_SECS),
+            room_idle_close: Duration::from_secs(60),
         }
     }
 }

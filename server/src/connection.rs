@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use driftfire_shared::codec::{CodecError, decode_client, encode_server};
-use driftfire_shared::input::{ValidInput, sanitize_name};
-use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, RejectReason, ServerMsg};
+use driftfire_shared::input::{ValidInput, sanitize_chat, sanitize_name};
+use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, RejectReason, Reply, RequestId, ResumeOutcome, ResumeToken, RoomTarget, ServerMsg};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
@@ -23,7 +23,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::admission::Refusal;
 use crate::conditioner::DelayLine;
-use crate::rate_limit::{BURST, MESSAGES_PER_SECOND, TokenBucket};
+use crate::rate_limit::{BURST, CHAT_BURST, CHAT_PER_SECOND, MESSAGES_PER_SECOND, TokenBucket};
 use crate::room::{OUTBOUND_QUEUE, RoomCommand, RoomHandle};
 use crate::state::ServerState;
 
@@ -48,8 +48,10 @@ enum Ending {
     Rejected(RejectReason),
     #[error("server shutting down")]
     Shutdown,
-    #[error("dropped by room: too slow to receive updates")]
+    #[error("dropped by room: too slow to receive updates, or resumed elsewhere")]
     TooSlow,
+    #[error("idle timeout")]
+    IdleTimeout,
 }
 
 impl Ending {
@@ -71,8 +73,15 @@ impl Ending {
                 reason.to_string(),
             )),
             Self::Shutdown => Some((CloseCode::Away, "server shutting down".into())),
-            Self::TooSlow => Some((CloseCode::Policy, "too slow to receive updates".into())),
+            Self::TooSlow => Some((CloseCode::Policy, "too slow to receive updates, or the session resumed elsewhere".into())),
+            Self::IdleTimeout => Some((CloseCode::Policy, "idle timeout: no traffic from the client".into())),
         }
+    }
+
+    /// Whether the player may come back: the link failed rather than the player leaving or
+    /// breaking the rules, so their ship waits for a resume.
+    fn may_resume(&self) -> bool {
+        matches!(self, Self::PeerClosed | Self::Transport(_) | Self::IdleTimeout | Self::Violation { reason: "write timeout", .. })
     }
 }
 
@@ -97,11 +106,19 @@ pub async fn serve<S>(mut ws: WebSocketStream<S>, peer: SocketAddr, state: Arc<S
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let ending = match handshake(&mut ws, &state).await {
-        Ok((player, room, outbound)) => {
-            let ending = play(&mut ws, &state, player, &room, outbound).await;
+    let mut bucket = TokenBucket::new(MESSAGES_PER_SECOND, BURST, Instant::now());
+    let ending = match handshake(&mut ws, &state, &mut bucket).await {
+        Ok(mut seat) => {
+            let ending = play(&mut ws, &state, &mut seat, bucket).await;
             // Always tell the room, whatever ended the session; awaiting a send keeps it lossless.
-            let _ = room.inbox.send(RoomCommand::Leave { player }).await;
+            let Seat { player, room, attach, token, .. } = seat;
+            if ending.may_resume() {
+                state.rooms.ticket_dropped(&token);
+                let _ = room.inbox.send(RoomCommand::Detach { player, attach }).await;
+            } else {
+                state.rooms.revoke_ticket(&token);
+                let _ = room.inbox.send(RoomCommand::Leave { player, attach }).await;
+            }
             ending
         }
         Err(ending) => ending,
@@ -115,41 +132,102 @@ where
     }
 }
 
-/// Waits for Hello, checks it, takes a seat and joins the room.
-async fn handshake<S>(ws: &mut WebSocketStream<S>, state: &ServerState) -> Result<(PlayerId, RoomHandle, mpsc::Receiver<Bytes>), Ending>
+/// A player's place: who, in which room, through which connection.
+struct Seat {
+    player: PlayerId,
+    /// The name the player asked for (cleaned), for moving rooms.
+    name: String,
+    room: RoomHandle,
+    attach: u64,
+    token: ResumeToken,
+    outbound: mpsc::Receiver<Bytes>,
+}
+
+/// Waits for Hello (answering room-list requests meanwhile), checks it, and resumes the
+/// player's dropped session or seats them where they asked.
+async fn handshake<S>(ws: &mut WebSocketStream<S>, state: &ServerState, bucket: &mut TokenBucket) -> Result<Seat, Ending>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut heard = Instant::now();
-    let first = tokio::select! {
-        () = state.shutdown.cancelled() => return Err(Ending::Shutdown),
-        read = timeout(state.config.handshake_timeout, next_binary(ws, &mut heard)) => {
-            read.map_err(|_| Ending::violation(CloseCode::Policy, "handshake timeout: no Hello"))??
+    let (version, name, target, resume) = loop {
+        // A title screen may keep asking for the room list; each valid request restarts the
+        // clock, but a socket that says nothing useful is closed.
+        let frame = tokio::select! {
+            () = state.shutdown.cancelled() => return Err(Ending::Shutdown),
+            read = timeout(state.config.handshake_timeout, next_binary(ws, &mut heard)) => {
+                read.map_err(|_| Ending::violation(CloseCode::Policy, "handshake timeout: no Hello"))??
+            }
+        };
+        if !bucket.take(Instant::now()) {
+            return Err(Ending::violation(CloseCode::Policy, "rate limit exceeded: too many messages"));
         }
-    };
-    let ClientMsg::Hello { version, name } = decode_client(&first).map_err(decode_error)? else {
-        return Err(Ending::violation(CloseCode::Policy, "first message must be Hello"));
+        match decode_client(&frame).map_err(decode_error)? {
+            ClientMsg::Hello { version, name, room, resume } => break (version, name, room, resume),
+            ClientMsg::ListRooms { request } => send(ws, &room_list(state, request)).await?,
+            _ => return Err(Ending::violation(CloseCode::Policy, "first message must be Hello")),
+        }
     };
     let admitted = if version != PROTOCOL_VERSION {
         Err(RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: version })
     } else {
-        sanitize_name(&name)
-            .map_err(|_| RejectReason::InvalidName)
-            .and_then(|name| state.rooms.quick_play().map(|room| (name, room)))
+        sanitize_name(&name).map_err(|_| RejectReason::InvalidName)
     };
-    let (name, room) = match admitted {
-        Ok(admitted) => admitted,
-        Err(reason) => {
-            let _ = send(ws, &ServerMsg::Rejected { reason: reason.clone() }).await;
-            return Err(Ending::Rejected(reason));
+    let name = match admitted {
+        Ok(name) => name,
+        Err(reason) => return Err(reject(ws, reason).await),
+    };
+    let mut outcome = ResumeOutcome::Fresh;
+    if let Some(token) = resume {
+        match state.rooms.redeem_ticket(&token) {
+            Some(ticket) => {
+                let (outbound_tx, outbound) = mpsc::channel(OUTBOUND_QUEUE);
+                let attach = state.rooms.new_attach_id();
+                let token = state.rooms.issue_ticket(ticket.player, &ticket.room);
+                let (reply, resumed) = tokio::sync::oneshot::channel();
+                let command = RoomCommand::Resume { player: ticket.player, outbound: outbound_tx, attach, token, reply };
+                if ticket.room.inbox.send(command).await.is_ok() && resumed.await == Ok(true) {
+                    return Ok(Seat { player: ticket.player, name, room: ticket.room, attach, token, outbound });
+                }
+                state.rooms.revoke_ticket(&token);
+                outcome = ResumeOutcome::Expired;
+            }
+            None => outcome = ResumeOutcome::Expired,
         }
+    }
+    let room = match state.rooms.seat(&target) {
+        Ok(room) => room,
+        Err(reason) => return Err(reject(ws, reason).await),
     };
     let player = state.rooms.new_player_id();
-    let (outbound_tx, outbound_rx) = mpsc::channel(OUTBOUND_QUEUE);
-    if room.inbox.send(RoomCommand::Join { player, name, outbound: outbound_tx }).await.is_err() {
+    join(state, player, name, room, outcome).await
+}
+
+/// Sends Rejected and says how the connection ends.
+async fn reject<S>(ws: &mut WebSocketStream<S>, reason: RejectReason) -> Ending
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let _ = send(ws, &ServerMsg::Rejected { reason: reason.clone() }).await;
+    Ending::Rejected(reason)
+}
+
+/// Enters a room whose seat is reserved; the room sends Welcome on the new outbound queue.
+async fn join(state: &ServerState, player: PlayerId, name: String, room: RoomHandle, resume: ResumeOutcome) -> Result<Seat, Ending> {
+    let (outbound_tx, outbound) = mpsc::channel(OUTBOUND_QUEUE);
+    let attach = state.rooms.new_attach_id();
+    let token = state.rooms.issue_ticket(player, &room);
+    let command = RoomCommand::Join { player, name: name.clone(), outbound: outbound_tx, attach, token, resume };
+    if room.inbox.send(command).await.is_err() {
+        state.rooms.revoke_ticket(&token);
         return Err(Ending::Shutdown);
     }
-    Ok((player, room, outbound_rx))
+    Ok(Seat { player, name, room, attach, token, outbound })
+}
+
+/// The answer to a room-list request.
+fn room_list(state: &ServerState, request: RequestId) -> ServerMsg {
+    ServerMsg::Reply { request, reply: Reply::Rooms(state.rooms.list()) }
 }
 
 /// The session loop: inbound frames, outbound queue and shutdown, whichever comes first.
@@ -157,20 +235,15 @@ where
 /// With a link conditioner configured, frames in both directions wait in a [`DelayLine`]
 /// first; the room's queue is only drained while the line has room, so a capped link still
 /// backs up into the room, which drops a player who cannot keep up.
-async fn play<S>(
-    ws: &mut WebSocketStream<S>,
-    state: &ServerState,
-    player: PlayerId,
-    room: &RoomHandle,
-    mut outbound: mpsc::Receiver<Bytes>,
-) -> Ending
+async fn play<S>(ws: &mut WebSocketStream<S>, state: &ServerState, seat: &mut Seat, mut bucket: TokenBucket) -> Ending
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let link = state.config.link;
+    let player = seat.player;
     let mut down: DelayLine<Bytes> = link.downstream(u64::from(player.0));
     let mut up: DelayLine<ClientMsg> = link.upstream(u64::from(player.0));
-    let mut bucket = TokenBucket::new(MESSAGES_PER_SECOND, BURST, Instant::now());
+    let mut chat_bucket = TokenBucket::new(CHAT_PER_SECOND, CHAT_BURST, Instant::now());
     let mut last_heard = Instant::now();
     let mut heartbeat = interval_at(Instant::now() + state.config.ping_interval, state.config.ping_interval);
     loop {
@@ -186,7 +259,7 @@ where
                 // Proof of life: browsers answer protocol pings even in a hidden tab whose game
                 // loop is paused, so only a dead link stays silent this long.
                 if last_heard.elapsed() >= state.config.idle_timeout {
-                    return Ending::violation(CloseCode::Policy, "idle timeout: no traffic from the client");
+                    return Ending::IdleTimeout;
                 }
                 if let Err(ending) = write(ws, Message::Ping(Bytes::new())).await {
                     return ending;
@@ -201,12 +274,12 @@ where
             }
             () = sleep_until(up_due.unwrap_or_else(Instant::now)), if up_due.is_some() => {
                 while let Some(msg) = up.pop_due(Instant::now()) {
-                    if let Err(ending) = handle_message(ws, &mut down, player, room, msg).await {
+                    if let Err(ending) = handle_message(ws, &mut down, &mut chat_bucket, state, seat, msg).await {
                         return ending;
                     }
                 }
             }
-            frame = outbound.recv(), if down.len() < OUTBOUND_QUEUE => match frame {
+            frame = seat.outbound.recv(), if down.len() < OUTBOUND_QUEUE => match frame {
                 Some(bytes) => {
                     if let Err(ending) = deliver(ws, &mut down, bytes).await {
                         return ending;
@@ -230,7 +303,7 @@ where
                     return Ending::violation(CloseCode::Invalid, "input out of range");
                 }
                 if up.is_passthrough() {
-                    if let Err(ending) = handle_message(ws, &mut down, player, room, msg).await {
+                    if let Err(ending) = handle_message(ws, &mut down, &mut chat_bucket, state, seat, msg).await {
                         return ending;
                     }
                 } else {
@@ -250,28 +323,68 @@ fn bytes_hint() -> usize {
 async fn handle_message<S>(
     ws: &mut WebSocketStream<S>,
     down: &mut DelayLine<Bytes>,
-    player: PlayerId,
-    room: &RoomHandle,
+    chat_bucket: &mut TokenBucket,
+    state: &ServerState,
+    seat: &mut Seat,
     msg: ClientMsg,
 ) -> Result<(), Ending>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let (player, room) = (seat.player, seat.room.clone());
     match msg {
         ClientMsg::Input(frame) => {
             let input = ValidInput::try_from_frame(&frame).map_err(|_| Ending::violation(CloseCode::Invalid, "input out of range"))?;
             let command = RoomCommand::Input { player, seq: frame.seq, input, view_tick: frame.view_tick };
             room.inbox.send(command).await.map_err(|_| Ending::Shutdown)
         }
-        ClientMsg::Ping { nonce } => match encode_server(&ServerMsg::Pong { nonce }) {
-            Ok(bytes) => deliver(ws, down, bytes.into()).await,
-            Err(error) => {
-                tracing::error!(%error, "could not encode pong");
-                Ok(())
-            }
-        },
+        ClientMsg::Ping { nonce } => deliver_msg(ws, down, &ServerMsg::Pong { nonce }).await,
+        ClientMsg::ListRooms { request } => deliver_msg(ws, down, &room_list(state, request)).await,
+        ClientMsg::JoinRoom { request, target } => {
+            let reply = move_rooms(state, seat, &target).await?;
+            deliver_msg(ws, down, &ServerMsg::Reply { request, reply }).await
+        }
         ClientMsg::Leave => Err(Ending::Left),
         ClientMsg::Hello { .. } => Err(Ending::violation(CloseCode::Policy, "Hello sent twice")),
+        ClientMsg::Chat { text } => {
+            if !chat_bucket.take(Instant::now()) {
+                // Too chatty: the line is dropped and the sender told why; nobody else sees it.
+                let note = ServerMsg::Chat { from: None, text: "Slow down: at most 3 messages every 5 seconds.".into() };
+                return deliver_msg(ws, down, &note).await;
+            }
+            match sanitize_chat(&text) {
+                Some(text) => room.inbox.send(RoomCommand::Chat { player, text }).await.map_err(|_| Ending::Shutdown),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+/// Leaves the current room for `target`'s, if it has a seat; otherwise stays.
+async fn move_rooms(state: &ServerState, seat: &mut Seat, target: &RoomTarget) -> Result<Reply, Ending> {
+    let room = match state.rooms.seat(target) {
+        Ok(room) => room,
+        Err(RejectReason::RoomNotFound) => return Ok(Reply::NotFound),
+        Err(RejectReason::BadRoomCode) => return Ok(Reply::BadCode),
+        Err(_) => return Ok(Reply::Full),
+    };
+    state.rooms.revoke_ticket(&seat.token);
+    let _ = seat.room.inbox.send(RoomCommand::Leave { player: seat.player, attach: seat.attach }).await;
+    *seat = join(state, seat.player, seat.name.clone(), room, ResumeOutcome::Fresh).await?;
+    Ok(Reply::Joined)
+}
+
+/// Encodes and delivers one message.
+async fn deliver_msg<S>(ws: &mut WebSocketStream<S>, down: &mut DelayLine<Bytes>, msg: &ServerMsg) -> Result<(), Ending>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    match encode_server(msg) {
+        Ok(bytes) => deliver(ws, down, bytes.into()).await,
+        Err(error) => {
+            tracing::error!(%error, "could not encode message");
+            Ok(())
+        }
     }
 }
 

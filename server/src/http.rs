@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use driftfire_shared::codec::MAX_CLIENT_MSG_BYTES;
+use driftfire_shared::input::sanitize_announcement;
 use driftfire_shared::protocol::PROTOCOL_VERSION;
 use hyper_util::rt::TokioIo;
 use serde::Serialize;
@@ -27,6 +28,8 @@ pub fn router(state: Arc<ServerState>) -> Router {
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/status", get(status))
+        .route("/api/rooms", get(|State(state): State<Arc<ServerState>>| async move { axum::Json(state.rooms.list()) }))
+        .route("/api/announce", axum::routing::post(announce))
         .route("/ws", get(upgrade));
     let router = match &state.config.web_dir {
         Some(dir) => {
@@ -75,6 +78,33 @@ async fn status(State(state): State<Arc<ServerState>>) -> axum::Json<Status> {
         snapshots: summary.snapshots,
         room_list: summary.rooms,
     })
+}
+
+/// Longest announcement, in characters.
+const MAX_ANNOUNCEMENT_CHARS: usize = 500;
+
+/// `POST /api/announce` (body: the text; `Authorization: Bearer <admin token>`): a message from
+/// the operator to every player in every room.
+async fn announce(State(state): State<Arc<ServerState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let Some(expected) = &state.config.admin_token else {
+        return (StatusCode::NOT_FOUND, "announcements are disabled: start the server with DRIFTFIRE_ADMIN_TOKEN set\n").into_response();
+    };
+    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    if !given.is_some_and(|token| constant_time_eq(token.as_bytes(), expected.as_bytes())) {
+        tracing::debug!("announcement refused: bad or missing token");
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "bad or missing token\n").into_response();
+    }
+    let Some(text) = std::str::from_utf8(&body).ok().and_then(|t| sanitize_announcement(t, MAX_ANNOUNCEMENT_CHARS)) else {
+        return (StatusCode::BAD_REQUEST, "the body must be non-empty UTF-8 text\n").into_response();
+    };
+    let rooms = state.rooms.announce(&text).await;
+    tracing::info!(rooms, %text, "announcement sent");
+    (StatusCode::OK, format!("announced to {rooms} rooms\n")).into_response()
+}
+
+/// Compares secrets without stopping at the first difference, so timing does not leak them.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Frame and message limits for client sockets: a client never needs more than one

@@ -53,6 +53,16 @@ struct Args {
     /// Most connections from one IP address (0 = no cap; load tests from one host need 0).
     #[arg(long, env = "DRIFTFIRE_MAX_CONNS_PER_IP", default_value_t = 32)]
     max_conns_per_ip: usize,
+    /// Token that authorises `POST /api/announce` (as `Authorization: Bearer TOKEN`); without
+    /// it, announcements are disabled. Prefer the environment variable to keep it out of `ps`.
+    #[arg(long, env = "DRIFTFIRE_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Seconds a dropped player's ship, score and seat wait for them to reconnect.
+    #[arg(long, env = "DRIFTFIRE_RESUME_WINDOW_S", default_value_t = 30)]
+    resume_window_s: u64,
+    /// Seconds an empty room stays open before it closes.
+    #[arg(long, env = "DRIFTFIRE_ROOM_IDLE_CLOSE_S", default_value_t = 60)]
+    room_idle_close_s: u64,
     /// Side of each room's square arena, world units (600–20000).
     #[arg(long, env = "DRIFTFIRE_ARENA_SIDE", default_value_t = 4000.0)]
     arena_side: f32,
@@ -82,7 +92,10 @@ async fn main() -> anyhow::Result<()> {
         },
         snapshot_budget_bytes: args.snapshot_budget_bytes,
         max_connections: args.max_connections,
+        admin_token: args.admin_token.filter(|t| !t.is_empty()),
         max_conns_per_ip: args.max_conns_per_ip,
+        resume_window: Duration::from_secs(args.resume_window_s),
+        room_idle_close: Duration::from_secs(args.room_idle_close_s),
         arena_side: if args.arena_side.is_finite() { args.arena_side.clamp(600.0, 20_000.0) } else { 4000.0 },
         ..ServerConfig::default()
     };

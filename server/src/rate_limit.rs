@@ -12,6 +12,11 @@ pub const MESSAGES_PER_SECOND: f64 = 50.0;
 /// Messages a client may send at once: a browser tab resuming after a stall flushes a batch.
 pub const BURST: f64 = 100.0;
 
+/// Chat lines per second on average: 3 per 5 s.
+pub const CHAT_PER_SECOND: f64 = 3.0 / 5.0;
+/// Chat lines at once.
+pub const CHAT_BURST: f64 = 3.0;
+
 /// Token bucket state.
 #[derive(Debug, Clone)]
 pub struct TokenBucket {

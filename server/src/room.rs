@@ -14,9 +14,9 @@ use bytes::Bytes;
 use driftfire_shared::codec::encode_server;
 use driftfire_shared::delta::{DeltaEncoder, GridEntity};
 use driftfire_shared::input::ValidInput;
-use driftfire_shared::protocol::{PlayerId, PlayerInfo, ScoreEntry, ServerMsg, Welcome};
+use driftfire_shared::protocol::{PlayerId, PlayerInfo, ResumeOutcome, ResumeToken, RoomWelcome, ScoreEntry, ServerMsg, Welcome};
 use driftfire_shared::sim::{self, NetEntity, Position, Score, Ship, ShipControl, SimConfig, SimEvent, SimEvents, SimTick};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
@@ -47,9 +47,6 @@ pub const INPUT_BUFFER_TARGET: usize = 2;
 /// now and then (a hidden tab) is not held back for good.
 pub const MAX_REFILL_WAIT_TICKS: u8 = 3;
 
-/// A room with no players for this long closes and frees its memory.
-pub const ROOM_IDLE_CLOSE: Duration = Duration::from_secs(60);
-
 /// Marks a room's player count once it has decided to close, so no reservation can succeed.
 const CLOSED: usize = usize::MAX / 2;
 
@@ -64,6 +61,26 @@ pub enum RoomCommand {
         name: String,
         /// Where their frames go.
         outbound: mpsc::Sender<Bytes>,
+        /// This connection's time in the room (see `Rooms::new_attach_id`).
+        attach: u64,
+        /// Goes into Welcome.
+        token: ResumeToken,
+        /// Goes into Welcome: `Expired` when the player asked to resume and could not.
+        resume: ResumeOutcome,
+    },
+    /// A dropped player is back on a new connection: same ship, score and seat. The room
+    /// answers `true` (and sends Welcome and a full snapshot) or `false` if their place is gone.
+    Resume {
+        /// Who.
+        player: PlayerId,
+        /// Their new frames queue.
+        outbound: mpsc::Sender<Bytes>,
+        /// The new connection's attach id.
+        attach: u64,
+        /// Their next resume token, for Welcome.
+        token: ResumeToken,
+        /// Whether it worked.
+        reply: oneshot::Sender<bool>,
     },
     /// A player's newest controls.
     Input {
@@ -76,10 +93,32 @@ pub enum RoomCommand {
         /// The tick the client was looking at (see `InputFrame::view_tick`).
         view_tick: u32,
     },
-    /// A player left (socket closed for any reason).
+    /// A player said something (already cleaned and rate-limited).
+    Chat {
+        /// Who.
+        player: PlayerId,
+        /// What.
+        text: String,
+    },
+    /// The operator's message for everyone.
+    Announce {
+        /// The text.
+        text: String,
+    },
+    /// A player left on purpose (or was thrown out): the ship goes now.
     Leave {
         /// Who.
         player: PlayerId,
+        /// Ignored unless it is the player's current connection.
+        attach: u64,
+    },
+    /// A player's connection dropped: their ship stays, shielded and idle, for the resume
+    /// window, then goes.
+    Detach {
+        /// Who.
+        player: PlayerId,
+        /// Ignored unless it is the player's current connection.
+        attach: u64,
     },
 }
 
@@ -88,6 +127,12 @@ pub enum RoomCommand {
 pub struct RoomShared {
     /// Room number, unique for the server's lifetime.
     pub id: u32,
+    /// Share code.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Left out of quick play.
+    pub private: bool,
     /// Seats taken or reserved (or [`CLOSED`]).
     seats: AtomicUsize,
     /// Recent tick timings.
@@ -132,6 +177,11 @@ struct Member {
     name: String,
     ship: Entity,
     outbound: mpsc::Sender<Bytes>,
+    /// The connection currently playing this member.
+    attach: u64,
+    /// Tick at which the connection dropped; the member waits for a resume until the window
+    /// passes.
+    detached_at: Option<u64>,
     /// Inputs received and not yet applied, oldest first.
     pending: VecDeque<(u32, ValidInput)>,
     /// Newest sequence number received (older or repeated ones are ignored).
@@ -154,14 +204,35 @@ struct Room {
     schedule: Schedule,
     members: BTreeMap<PlayerId, Member>,
     tick_hz: u16,
+    max_players: usize,
     snapshot_budget_bytes: usize,
+    /// Ticks a dropped member waits for a resume.
+    resume_window_ticks: u64,
+    /// A room with no players for this long closes.
+    idle_close: Duration,
     /// Reused buffers for interest queries.
     scratch: (Vec<usize>, Vec<GridEntity>),
 }
 
+/// What makes a room itself.
+#[derive(Debug, Clone)]
+pub struct RoomSpec {
+    /// Room number.
+    pub id: u32,
+    /// Share code.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Left out of quick play.
+    pub private: bool,
+    /// Simulation seed.
+    pub seed: u64,
+}
+
 /// Opens a room and starts its tick task.
-pub fn spawn_room(id: u32, config: &ServerConfig, seed: u64, shutdown: CancellationToken, tracker: &tokio_util::task::TaskTracker) -> RoomHandle {
-    let shared = Arc::new(RoomShared { id, seats: AtomicUsize::new(0), stats: Mutex::new(TickStats::default()) });
+pub fn spawn_room(spec: RoomSpec, config: &ServerConfig, shutdown: CancellationToken, tracker: &tokio_util::task::TaskTracker) -> RoomHandle {
+    let RoomSpec { id, code, name, private, seed } = spec;
+    let shared = Arc::new(RoomShared { id, code, name, private, seats: AtomicUsize::new(0), stats: Mutex::new(TickStats::default()) });
     let (inbox, commands) = mpsc::channel(ROOM_INBOX);
     let tick_hz = config.tick_hz;
     let mut world = sim::new_world(SimConfig::with_arena_side(tick_hz, config.arena_side), seed);
@@ -172,7 +243,10 @@ pub fn spawn_room(id: u32, config: &ServerConfig, seed: u64, shutdown: Cancellat
         schedule: sim::build_schedule(),
         members: BTreeMap::new(),
         tick_hz,
+        max_players: config.max_players_per_room,
         snapshot_budget_bytes: config.snapshot_budget_bytes,
+        resume_window_ticks: (config.resume_window.as_secs_f64() * f64::from(tick_hz)).ceil() as u64,
+        idle_close: config.room_idle_close,
         scratch: (Vec::new(), Vec::new()),
     };
     tracker.spawn(room.run(commands, shutdown));
@@ -185,7 +259,6 @@ impl Room {
         let mut deadline = Instant::now() + period;
         let mut idle_since = Instant::now();
         let mut last_overrun_log = Instant::now() - Duration::from_secs(60);
-        tracing::info!(room = self.shared.id, tick_hz = self.tick_hz, "room opened");
         loop {
             tokio::select! {
                 biased;
@@ -218,7 +291,7 @@ impl Room {
             }
             if !self.members.is_empty() || self.shared.players() > 0 {
                 idle_since = finished;
-            } else if finished - idle_since > ROOM_IDLE_CLOSE
+            } else if finished - idle_since > self.idle_close
                 && self.shared.seats.compare_exchange(0, CLOSED, Ordering::AcqRel, Ordering::Acquire).is_ok()
             {
                 tracing::info!(room = self.shared.id, "room closed after idling");
@@ -236,6 +309,7 @@ impl Room {
             let Ok(command) = commands.try_recv() else { break };
             self.handle(command);
         }
+        self.tend_detached();
         self.apply_queued_inputs();
         self.schedule.run(&mut self.world);
         let tick = self.world.resource::<SimTick>().0;
@@ -255,7 +329,11 @@ impl Room {
 
     fn handle(&mut self, command: RoomCommand) {
         match command {
-            RoomCommand::Join { player, name, outbound } => self.join(player, name, outbound),
+            RoomCommand::Join { player, name, outbound, attach, token, resume } => self.join(player, name, Attachment { outbound, attach, token, resume }),
+            RoomCommand::Resume { player, outbound, attach, token, reply } => {
+                let resumed = self.resume(player, Attachment { outbound, attach, token, resume: ResumeOutcome::Resumed });
+                let _ = reply.send(resumed);
+            }
             RoomCommand::Input { player, seq, mut input, view_tick } => {
                 let tick = self.world.resource::<SimTick>().0;
                 let max_rewind = self.world.resource::<SimConfig>().max_rewind_ticks;
@@ -272,7 +350,18 @@ impl Room {
                     }
                 }
             }
-            RoomCommand::Leave { player } => self.remove(player),
+            RoomCommand::Chat { player, text } => {
+                if self.members.contains_key(&player) {
+                    self.broadcast(&ServerMsg::Chat { from: Some(player), text });
+                }
+            }
+            RoomCommand::Announce { text } => self.broadcast(&ServerMsg::Announcement { text }),
+            RoomCommand::Leave { player, attach } => {
+                if self.members.get(&player).is_some_and(|m| m.attach == attach) {
+                    self.remove(player);
+                }
+            }
+            RoomCommand::Detach { player, attach } => self.detach(player, attach),
         }
     }
 
@@ -280,7 +369,7 @@ impl Room {
     /// (a late packet) the previous control simply continues, and the queue refills to its
     /// jitter-buffer depth before inputs are consumed again.
     fn apply_queued_inputs(&mut self) {
-        for member in self.members.values_mut() {
+        for member in self.members.values_mut().filter(|m| m.detached_at.is_none()) {
             if member.starved && member.pending.len() < INPUT_BUFFER_TARGET && member.refill_wait < MAX_REFILL_WAIT_TICKS {
                 member.refill_wait += u8::from(!member.pending.is_empty());
                 continue;
@@ -298,22 +387,104 @@ impl Room {
         }
     }
 
-    fn join(&mut self, player: PlayerId, requested: String, outbound: mpsc::Sender<Bytes>) {
+    fn join(&mut self, player: PlayerId, requested: String, attachment: Attachment) {
         let name = self.unique_name(requested);
         let ship = sim::spawn_ship(&mut self.world, player);
         let info = PlayerInfo { id: player, name: name.clone() };
         self.broadcast(&ServerMsg::PlayerJoined(info));
-        self.members.insert(player, Member { name: name.clone(), ship, outbound, pending: VecDeque::new(), last_received_seq: 0, last_input_seq: 0, starved: true, refill_wait: 0, encoder: DeltaEncoder::new(self.tick_hz) });
+        let member = Member {
+            name: name.clone(),
+            ship,
+            outbound: attachment.outbound.clone(),
+            attach: attachment.attach,
+            detached_at: None,
+            pending: VecDeque::new(),
+            last_received_seq: 0,
+            last_input_seq: 0,
+            starved: true,
+            refill_wait: 0,
+            encoder: DeltaEncoder::new(self.tick_hz),
+        };
+        self.members.insert(player, member);
+        self.welcome(player, &attachment);
+        tracing::debug!(room = self.shared.id, player = player.0, %name, "player joined");
+    }
+
+    /// Puts a returning player's new connection in place of the dropped one. Their next
+    /// snapshot is full (the new client holds nothing yet).
+    fn resume(&mut self, player: PlayerId, attachment: Attachment) -> bool {
+        let spawn_shield = self.world.resource::<SimConfig>().spawn_shield_ticks;
+        let Some(member) = self.members.get_mut(&player) else { return false };
+        member.outbound = attachment.outbound.clone();
+        member.attach = attachment.attach;
+        member.detached_at = None;
+        member.pending.clear();
+        member.last_received_seq = 0;
+        member.starved = true;
+        member.encoder.reset();
+        // A moment of protection to get your bearings, as after a respawn.
+        if let Some(mut ship) = self.world.get_mut::<Ship>(member.ship) {
+            ship.shield_ticks = spawn_shield;
+        }
+        let text = format!("{} is back", member.name);
+        self.welcome(player, &attachment);
+        self.broadcast(&ServerMsg::Chat { from: None, text });
+        tracing::debug!(room = self.shared.id, player = player.0, "player resumed");
+        true
+    }
+
+    fn welcome(&mut self, player: PlayerId, attachment: &Attachment) {
+        let Some(member) = self.members.get(&player) else { return };
         let welcome = ServerMsg::Welcome(Welcome {
             player_id: player,
-            name: name.clone(),
+            name: member.name.clone(),
             tick_hz: self.tick_hz,
             tick: self.world.resource::<SimTick>().0,
             arena: self.world.resource::<SimConfig>().arena,
             players: self.members.iter().map(|(id, m)| PlayerInfo { id: *id, name: m.name.clone() }).collect(),
+            room: RoomWelcome {
+                name: self.shared.name.clone(),
+                code: self.shared.code.clone(),
+                private: self.shared.private,
+                max_players: u16::try_from(self.max_players).unwrap_or(u16::MAX),
+            },
+            resume_token: attachment.token,
+            resume: attachment.resume,
         });
         self.send_to(player, &welcome);
-        tracing::debug!(room = self.shared.id, player = player.0, %name, "player joined");
+    }
+
+    /// A dropped player's ship idles under a shield until they resume or the window passes.
+    fn detach(&mut self, player: PlayerId, attach: u64) {
+        let tick = self.world.resource::<SimTick>().0;
+        let Some(member) = self.members.get_mut(&player).filter(|m| m.attach == attach && m.detached_at.is_none()) else { return };
+        member.detached_at = Some(tick);
+        member.pending.clear();
+        let text = format!("{} lost connection", member.name);
+        if let Some(mut control) = self.world.get_mut::<ShipControl>(member.ship) {
+            control.0 = ValidInput::default();
+        }
+        self.broadcast(&ServerMsg::Chat { from: None, text });
+        tracing::debug!(room = self.shared.id, player = player.0, "player dropped; waiting for resume");
+    }
+
+    /// Keeps dropped players' ships shielded, and removes those whose window has passed.
+    fn tend_detached(&mut self) {
+        let tick = self.world.resource::<SimTick>().0;
+        let spawn_shield = self.world.resource::<SimConfig>().spawn_shield_ticks;
+        let mut expired = Vec::new();
+        for (id, member) in &self.members {
+            let Some(since) = member.detached_at else { continue };
+            if tick.saturating_sub(since) > self.resume_window_ticks {
+                expired.push(*id);
+            } else if let Some(mut ship) = self.world.get_mut::<Ship>(member.ship) {
+                ship.shield_ticks = ship.shield_ticks.max(spawn_shield);
+            }
+        }
+        for id in expired {
+            tracing::debug!(room = self.shared.id, player = id.0, "resume window passed");
+            self.remove(id);
+        }
     }
 
     /// `name`, or `name` with the lowest free `#2`, `#3`… suffix if someone has it already.
@@ -352,7 +523,7 @@ impl Room {
         let view = TickView::new(&mut self.world);
         let mut totals = SnapshotTotals::default();
         let mut overflowed = Vec::new();
-        for (id, member) in &mut self.members {
+        for (id, member) in self.members.iter_mut().filter(|(_, m)| m.detached_at.is_none()) {
             let center = self.world.get::<Position>(member.ship).map_or(bevy_math::Vec2::ZERO, |p| p.0);
             let own = self.world.get::<NetEntity>(member.ship).map(|n| n.0.0);
             let request = FrameRequest {
@@ -385,13 +556,17 @@ impl Room {
             Ok(bytes) => Bytes::from(bytes),
             Err(error) => return tracing::error!(%error, "broadcast encode failed"),
         };
-        let overflowed: Vec<PlayerId> =
-            self.members.iter().filter(|(_, m)| !try_deliver(&m.outbound, bytes.clone())).map(|(id, _)| *id).collect();
+        let overflowed: Vec<PlayerId> = self
+            .members
+            .iter()
+            .filter(|(_, m)| m.detached_at.is_none() && !try_deliver(&m.outbound, bytes.clone()))
+            .map(|(id, _)| *id)
+            .collect();
         self.drop_slow(overflowed);
     }
 
     fn send_to(&mut self, player: PlayerId, msg: &ServerMsg) {
-        let Some(member) = self.members.get(&player) else { return };
+        let Some(member) = self.members.get(&player).filter(|m| m.detached_at.is_none()) else { return };
         match encode_server(msg) {
             Ok(bytes) => {
                 if !try_deliver(&member.outbound, Bytes::from(bytes)) {
@@ -410,6 +585,14 @@ impl Room {
             self.remove(player);
         }
     }
+}
+
+/// A connection taking (or retaking) a member's place.
+struct Attachment {
+    outbound: mpsc::Sender<Bytes>,
+    attach: u64,
+    token: ResumeToken,
+    resume: ResumeOutcome,
 }
 
 /// Queues a frame without waiting. False if the queue is full or closed.

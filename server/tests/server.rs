@@ -48,7 +48,7 @@ async fn two_players_see_each_others_ships_move_as_their_inputs_say() {
 async fn version_mismatch_is_rejected_with_its_reason() {
     let server = TestServer::start().await;
     let mut ws = connect(&server.ws_url()).await;
-    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION + 41, name: "old".into() }).await;
+    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION + 41, name: "old".into(), room: RoomTarget::QuickPlay, resume: None }).await;
     match recv(&mut ws).await {
         Ok(ServerMsg::Rejected { reason }) => {
             assert_eq!(reason, RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: PROTOCOL_VERSION + 41 });
@@ -65,7 +65,7 @@ async fn version_mismatch_is_rejected_with_its_reason() {
 async fn close_after(url: &str, hello_first: bool, frame: Message) -> (CloseCode, String) {
     let mut ws = connect(url).await;
     if hello_first {
-        send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: "mallory".into() }).await;
+        send(&mut ws, &ClientMsg::hello("mallory")).await;
     }
     // An oversize frame may be refused before the server reads it all; a failed send is fine.
     let _ = ws.send(frame).await;
@@ -154,7 +154,7 @@ async fn names_are_cleaned_and_made_unique() {
     assert_eq!(a.welcome.name, "Ace");
     assert_eq!(b.welcome.name, "Ace#2");
     let mut ws = connect(&server.ws_url()).await;
-    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: "\u{200B}\u{202E}".into() }).await;
+    send(&mut ws, &ClientMsg::hello("\u{200B}\u{202E}")).await;
     assert!(matches!(recv(&mut ws).await, Ok(ServerMsg::Rejected { reason: RejectReason::InvalidName })));
 }
 
@@ -169,7 +169,7 @@ async fn quick_play_opens_a_new_room_when_rooms_are_full() {
     assert_eq!(status["players"], 3);
     let _d = Client::join(&url, "d").await;
     let mut ws = connect(&url).await;
-    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: "e".into() }).await;
+    send(&mut ws, &ClientMsg::hello("e")).await;
     assert!(matches!(recv(&mut ws).await, Ok(ServerMsg::Rejected { reason: RejectReason::ServerFull })));
     assert_eq!(expect_close(&mut ws).await.code, CloseCode::Again);
 }
@@ -394,4 +394,44 @@ async fn a_silent_peer_is_dropped_but_one_that_answers_pings_stays() {
             Err(None) => break,
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_reaches_the_room_cleaned_and_rate_limited() {
+    let server = TestServer::start().await;
+    let mut a = Client::join(&server.ws_url(), "talker").await;
+    let mut b = Client::join(&server.ws_url(), "listener").await;
+    let a_id = a.welcome.player_id;
+    send(&mut a.ws, &ClientMsg::Chat { text: "  hello\u{200B}   there\u{7} ".into() }).await;
+    let heard = b.until_message(|m| matches!(m, ServerMsg::Chat { .. })).await;
+    assert_eq!(heard, ServerMsg::Chat { from: Some(a_id), text: "hello there".into() });
+    // Two more fit in the 3-per-5-s allowance; the fourth is refused to the sender only.
+    for n in 2..=4 {
+        send(&mut a.ws, &ClientMsg::Chat { text: format!("line {n}") }).await;
+    }
+    let note = a.until_message(|m| matches!(m, ServerMsg::Chat { from: None, .. })).await;
+    assert!(matches!(&note, ServerMsg::Chat { text, .. } if text.contains("Slow down")), "{note:?}");
+    for n in 2..=3 {
+        let line = b.until_message(|m| matches!(m, ServerMsg::Chat { .. })).await;
+        assert_eq!(line, ServerMsg::Chat { from: Some(a_id), text: format!("line {n}") });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announcements_need_the_token_and_reach_every_player() {
+    let config = driftfire_server::ServerConfig { admin_token: Some("s3cret".into()), ..Default::default() };
+    let server = TestServer::start_with(config).await;
+    let mut a = Client::join(&server.ws_url(), "pilot").await;
+    let refused = server.http("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer wrong", "hi").await;
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    let missing = server.http("POST /api/announce HTTP/1.1", "hi").await;
+    assert!(missing.starts_with("HTTP/1.1 401"), "{missing}");
+    let ok = server.http("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer s3cret", "Restart in 5 minutes").await;
+    assert!(ok.starts_with("HTTP/1.1 200") && ok.contains("announced to 1 rooms"), "{ok}");
+    let heard = a.until_message(|m| matches!(m, ServerMsg::Announcement { .. })).await;
+    assert_eq!(heard, ServerMsg::Announcement { text: "Restart in 5 minutes".into() });
+
+    let plain = TestServer::start().await;
+    let disabled = plain.http("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer s3cret", "hi").await;
+    assert!(disabled.starts_with("HTTP/1.1 404"), "{disabled}");
 }

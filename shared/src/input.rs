@@ -2,7 +2,7 @@
 
 use std::f32::consts::PI;
 
-use crate::protocol::{InputFrame, MAX_NAME_CHARS};
+use crate::protocol::{InputFrame, MAX_CHAT_CHARS, MAX_NAME_CHARS, ROOM_CODE_ALPHABET, ROOM_CODE_LEN};
 
 /// Largest |aim| accepted before normalisation. Clients send atan2 results (within ±π); a
 /// little slack allows for clients that accumulate angles, while absurd values mean a broken
@@ -51,6 +51,13 @@ impl ValidInput {
     }
 }
 
+/// A room code as typed or linked (any case, spaces around), in canonical form; `None` if it
+/// cannot be a code.
+pub fn normalize_room_code(code: &str) -> Option<String> {
+    let code = code.trim().to_ascii_uppercase();
+    (code.len() == ROOM_CODE_LEN && code.bytes().all(|b| ROOM_CODE_ALPHABET.contains(&b))).then_some(code)
+}
+
 /// Wraps an angle into (-π, π].
 pub fn normalize_angle(angle: f32) -> f32 {
     let mut a = angle % (2.0 * PI);
@@ -86,6 +93,39 @@ pub fn sanitize_name(requested: &str) -> Result<String, InputError> {
     if trimmed.is_empty() { Err(InputError::EmptyName) } else { Ok(trimmed) }
 }
 
+/// Cleans a chat line the same way as a name (no control or invisible characters, whitespace
+/// runs folded, trimmed), cut to [`MAX_CHAT_CHARS`]; `None` if nothing visible is left.
+pub fn sanitize_chat(text: &str) -> Option<String> {
+    clean_text(text, MAX_CHAT_CHARS)
+}
+
+/// Cleans operator announcements: like chat, but up to `max_chars`.
+pub fn sanitize_announcement(text: &str, max_chars: usize) -> Option<String> {
+    clean_text(text, max_chars)
+}
+
+fn clean_text(text: &str, max_chars: usize) -> Option<String> {
+    let mut out = String::new();
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if c.is_control() || is_invisible(c) {
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    let cut: String = out.chars().take(max_chars).collect();
+    let cut = cut.trim_end().to_string();
+    (!cut.is_empty()).then_some(cut)
+}
+
 /// Format characters that render as nothing (zero-width spaces and joiners, bidi overrides,
 /// BOM, tags): a name made of them would look empty or spoof another.
 fn is_invisible(c: char) -> bool {
@@ -119,6 +159,22 @@ mod tests {
             let n = normalize_angle(a);
             assert!(n > -PI - 1e-6 && n <= PI + 1e-6, "{a} -> {n}");
         }
+    }
+
+    #[test]
+    fn chat_is_cleaned_and_cut() {
+        assert_eq!(sanitize_chat("  gg\u{200B}  wp\n\u{7}").as_deref(), Some("gg wp"));
+        assert_eq!(sanitize_chat("\u{202E}\t "), None);
+        assert_eq!(sanitize_chat(&"x".repeat(500)).unwrap().chars().count(), MAX_CHAT_CHARS);
+    }
+
+    #[test]
+    fn room_codes_are_normalised_or_refused() {
+        assert_eq!(normalize_room_code(" ab2cd ").as_deref(), Some("AB2CD"));
+        assert_eq!(normalize_room_code("AB0CD"), None, "0 is not in the alphabet");
+        assert_eq!(normalize_room_code("ABCD"), None);
+        assert_eq!(normalize_room_code("ABCDEF"), None);
+        assert_eq!(normalize_room_code("ÄBCDE"), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
 
+use super::chat::ChatLine;
 use super::sync::{MyShip, ShipView};
 use crate::screens::Screen;
 use crate::screens::widgets::{ACCENT, DIM};
@@ -11,10 +12,17 @@ use crate::session::Session;
 
 /// Seconds a kill stays in the feed.
 const KILL_FEED_SECONDS: f64 = 6.0;
+/// Seconds a chat line stays on screen (all recent lines show while typing).
+const CHAT_SECONDS: f64 = 12.0;
+/// Seconds an operator announcement stays on screen.
+const ANNOUNCEMENT_SECONDS: f64 = 10.0;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::Playing), spawn_hud);
-    app.add_systems(Update, (update_stats, update_leaderboard, update_kill_feed, update_death_overlay).run_if(in_state(Screen::Playing)));
+    app.add_systems(
+        Update,
+        (update_stats, update_leaderboard, update_kill_feed, update_death_overlay, update_chat, update_announcement).run_if(in_state(Screen::Playing)),
+    );
 }
 
 #[derive(Component)]
@@ -27,6 +35,12 @@ struct KillFeedText;
 struct DeathOverlay;
 #[derive(Component)]
 struct DeathText;
+#[derive(Component)]
+struct ChatText;
+#[derive(Component)]
+struct AnnouncementBanner;
+#[derive(Component)]
+struct AnnouncementText;
 
 fn text(size: f32, color: Color) -> impl Bundle {
     (Text::new(""), TextFont::from_font_size(size), TextColor(color))
@@ -44,9 +58,20 @@ fn spawn_hud(mut commands: Commands) {
         children![(Text::new("LEADERBOARD"), TextFont::from_font_size(15.0), TextColor(ACCENT)), (text(16.0, Color::WHITE), LeaderboardText)],
     ));
     commands.spawn((
-        Node { position_type: PositionType::Absolute, left: px(12), bottom: px(12), ..default() },
+        Node { position_type: PositionType::Absolute, left: px(12), bottom: px(12), flex_direction: FlexDirection::Column, row_gap: px(8), ..default() },
         DespawnOnExit(Screen::Playing),
-        children![(text(15.0, DIM), KillFeedText)],
+        children![(text(15.0, Color::srgb(0.85, 0.9, 1.0)), ChatText), (text(15.0, DIM), KillFeedText)],
+    ));
+    commands.spawn((
+        Node { position_type: PositionType::Absolute, width: percent(100), top: px(16), justify_content: JustifyContent::Center, ..default() },
+        Visibility::Hidden,
+        AnnouncementBanner,
+        DespawnOnExit(Screen::Playing),
+        children![(
+            Node { padding: UiRect::axes(px(20), px(10)), border_radius: BorderRadius::all(px(8)), ..default() },
+            BackgroundColor(Color::srgba(0.35, 0.2, 0.0, 0.8)),
+            children![(text(20.0, Color::WHITE), AnnouncementText)],
+        )],
     ));
     commands.spawn((
         Node {
@@ -140,5 +165,47 @@ fn update_death_overlay(
     let shown = format!("{by}\nScore {score}\nRespawning in {seconds:.0}…");
     if text.0 != shown {
         text.0 = shown;
+    }
+}
+
+fn update_chat(session: Option<Res<Session>>, line: Res<ChatLine>, time: Res<Time<Real>>, mut text: Single<&mut Text, With<ChatText>>) {
+    let Some(session) = session else { return };
+    let now = time.elapsed_secs_f64();
+    let mut lines: Vec<String> = session
+        .chat
+        .iter()
+        .filter(|(_, _, at)| line.open || now - at < CHAT_SECONDS)
+        .map(|(speaker, said, _)| match speaker {
+            Some(name) => format!("{name}: {said}"),
+            None => format!("· {said}"),
+        })
+        .collect();
+    if line.open {
+        let caret = if now.fract() < 0.5 { "|" } else { " " };
+        lines.push(format!("say> {}{caret}   (Enter sends, Esc cancels)", line.text));
+    }
+    let shown = lines.join("\n");
+    if text.0 != shown {
+        text.0 = shown;
+    }
+}
+
+fn update_announcement(
+    session: Option<Res<Session>>,
+    time: Res<Time<Real>>,
+    mut banner: Single<&mut Visibility, With<AnnouncementBanner>>,
+    mut text: Single<&mut Text, With<AnnouncementText>>,
+) {
+    let current = session.and_then(|s| s.announcement.clone()).filter(|(_, at)| time.elapsed_secs_f64() - at < ANNOUNCEMENT_SECONDS);
+    match current {
+        Some((said, _)) => {
+            banner.set_if_neq(Visibility::Inherited);
+            if text.0 != said {
+                text.0 = said;
+            }
+        }
+        None => {
+            banner.set_if_neq(Visibility::Hidden);
+        }
     }
 }

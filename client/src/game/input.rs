@@ -4,6 +4,7 @@
 use bevy::prelude::*;
 use driftfire_shared::protocol::{ClientMsg, InputFrame};
 
+use super::chat::ChatLine;
 use super::predict::{InputSent, Prediction, PredictSet};
 use super::sync::{MyShip, RenderClock, Smoothed, SyncSet};
 use crate::screens::Screen;
@@ -73,6 +74,7 @@ fn sample_and_send(
     me: Query<&Smoothed, With<MyShip>>,
     prediction: Res<Prediction>,
     render_clock: Res<RenderClock>,
+    chat: Res<ChatLine>,
     session: Option<Res<Session>>,
     mut clock: ResMut<InputClock>,
     mut outbox: MessageWriter<Outgoing>,
@@ -83,7 +85,12 @@ fn sample_and_send(
     clock.accumulated += time.delta_secs();
     // Aim from where your ship is drawn: the prediction, not the delayed interpolated copy.
     let ship = prediction.shown.or_else(|| me.iter().next().map(|s| s.pos));
-    let controls = read_controls(&keys, &mouse, cursor.0, ship, clock.aim);
+    let mut controls = read_controls(&keys, &mouse, cursor.0, ship, clock.aim);
+    if chat.open {
+        // Typing a chat line: W and Space are letters now, not thrust and fire.
+        controls.thrust = false;
+        controls.fire = false;
+    }
     // Exactly one input per server tick, so the server and the prediction step the ship alike:
     // a slow frame sends the ticks it covered (up to a cap), a stall drops the backlog.
     let mut sent_now = 0;

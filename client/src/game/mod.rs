@@ -2,6 +2,7 @@
 //! is drawn with a follow camera, effects and a HUD.
 
 mod camera;
+pub mod chat;
 pub mod clock;
 mod effects;
 mod hud;
@@ -16,7 +17,7 @@ use bevy::prelude::*;
 
 /// What runs without a window (tests use it on `MinimalPlugins`).
 pub(super) fn logic_plugin(app: &mut App) {
-    app.add_plugins((snapshots::plugin, sync::plugin, predict::plugin, input::plugin));
+    app.add_plugins((snapshots::plugin, sync::plugin, predict::plugin, input::plugin, chat::plugin));
 }
 
 /// Drawing and UI.

@@ -175,7 +175,7 @@ async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, end: 
 
 async fn play(url: &str, name: &str, seed: u64, link: LinkConditions, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
     let (mut ws, _) = connect_async(url).await.map_err(BotError::Connect)?;
-    let hello = encode_client(&ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.into() }).expect("hello encodes");
+    let hello = encode_client(&ClientMsg::hello(name)).expect("hello encodes");
     ws.send(Message::Binary(hello.into())).await.map_err(BotError::Connect)?;
     let welcome = timeout(Duration::from_secs(10), async {
         while let Some(Ok(msg)) = ws.next().await {

@@ -65,6 +65,16 @@ impl TestServer {
         }
     }
 
+    /// Raw HTTP request; returns the whole response text.
+    pub async fn http(&self, request_head: &str, body: &str) -> String {
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let request = format!("{request_head}\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", self.addr, body.len());
+        tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut response).await.unwrap();
+        response
+    }
+
     pub async fn status(&self) -> serde_json::Value {
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
         let request = format!("GET /api/status HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr);
@@ -118,7 +128,7 @@ pub async fn expect_close(ws: &mut Socket) -> CloseFrame {
 impl Client {
     pub async fn join(url: &str, name: &str) -> Self {
         let mut ws = connect(url).await;
-        send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.into() }).await;
+        send(&mut ws, &ClientMsg::hello(name)).await;
         loop {
             match recv(&mut ws).await {
                 Ok(ServerMsg::Welcome(welcome)) => {
@@ -146,6 +156,19 @@ impl Client {
                 Ok(Incoming::Snapshot(s))
             }
             other => Ok(Incoming::Other(other)),
+        }
+    }
+
+    /// Reads messages (snapshots decoded and skipped) until one satisfies `pred`.
+    pub async fn until_message(&mut self, mut pred: impl FnMut(&ServerMsg) -> bool) -> ServerMsg {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "message not seen in time");
+            match self.next().await {
+                Ok(Incoming::Other(msg)) if pred(&msg) => return msg,
+                Ok(_) => {}
+                Err(frame) => panic!("closed while waiting: {frame:?}"),
+            }
         }
     }
 

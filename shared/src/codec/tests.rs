@@ -9,10 +9,14 @@ use crate::protocol::*;
 
 fn all_client_msgs() -> Vec<ClientMsg> {
     vec![
-        ClientMsg::Hello { version: PROTOCOL_VERSION, name: "Ripley ✈".into() },
+        ClientMsg::Hello { version: PROTOCOL_VERSION, name: "Ripley ✈".into(), room: RoomTarget::Code("AB2CD".into()), resume: Some(ResumeToken([7; 16])) },
         ClientMsg::Input(InputFrame { seq: 42, aim: -3.1, thrust: true, fire: false, view_tick: 7 }),
         ClientMsg::Ping { nonce: u32::MAX },
         ClientMsg::Leave,
+        ClientMsg::Chat { text: "gg ✈".into() },
+        ClientMsg::ListRooms { request: 3 },
+        ClientMsg::JoinRoom { request: 4, target: RoomTarget::Create { private: true } },
+        ClientMsg::hello("plain"),
     ]
 }
 
@@ -26,7 +30,17 @@ fn all_server_msgs() -> Vec<ServerMsg> {
             tick: 99,
             arena: Vec2::new(4000.0, 4000.0),
             players: vec![player.clone()],
+            room: RoomWelcome { name: "Nebula".into(), code: "AB2CD".into(), private: true, max_players: 50 },
+            resume_token: ResumeToken([0xAB; 16]),
+            resume: ResumeOutcome::Expired,
         }),
+        ServerMsg::Reply {
+            request: 3,
+            reply: Reply::Rooms(vec![RoomInfo { name: "Nebula".into(), code: None, players: 3, max_players: 50, private: true }]),
+        },
+        ServerMsg::Reply { request: 4, reply: Reply::Joined },
+        ServerMsg::Reply { request: 5, reply: Reply::BadCode },
+        ServerMsg::Rejected { reason: RejectReason::RoomNotFound },
         ServerMsg::Rejected { reason: RejectReason::VersionMismatch { server: 1, client: 0 } },
         ServerMsg::Rejected { reason: RejectReason::ServerFull },
         ServerMsg::Rejected { reason: RejectReason::InvalidName },
@@ -38,6 +52,9 @@ fn all_server_msgs() -> Vec<ServerMsg> {
         ServerMsg::Kill { killer: None, victim: PlayerId(2) },
         ServerMsg::Scoreboard { entries: vec![ScoreEntry { id: PlayerId(1), score: 100, kills: 1, deaths: 0 }] },
         ServerMsg::ShuttingDown,
+        ServerMsg::Chat { from: Some(PlayerId(3)), text: "hi".into() },
+        ServerMsg::Chat { from: None, text: "slow down".into() },
+        ServerMsg::Announcement { text: "restart in 5 min".into() },
     ]
 }
 
@@ -60,7 +77,7 @@ fn every_server_message_round_trips() {
 #[test]
 fn hello_stays_decodable_as_variant_zero_with_version_first() {
     // An old or future client's Hello must always decode far enough to read its version.
-    let bytes = encode_client(&ClientMsg::Hello { version: 9, name: String::new() }).unwrap();
+    let bytes = encode_client(&ClientMsg::Hello { version: 9, name: String::new(), room: RoomTarget::QuickPlay, resume: None }).unwrap();
     assert_eq!(bytes, [0, 9, 0]);
 }
 
@@ -97,7 +114,7 @@ fn garbage_and_truncation_and_trailing_bytes_are_errors() {
 
 #[test]
 fn oversize_message_cannot_be_encoded() {
-    let msg = ClientMsg::Hello { version: 1, name: "x".repeat(MAX_CLIENT_MSG_BYTES * 2) };
+    let msg = ClientMsg::Hello { version: 1, name: "x".repeat(MAX_CLIENT_MSG_BYTES * 2), room: RoomTarget::QuickPlay, resume: None };
     assert!(matches!(encode_client(&msg), Err(CodecError::TooLarge { max: MAX_CLIENT_MSG_BYTES, .. })));
 }
 
