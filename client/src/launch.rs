@@ -45,6 +45,14 @@ pub fn room_target(param: Option<&str>) -> RoomTarget {
     }
 }
 
+/// The page address that joins room `code` on the server behind `server_url`
+/// (`ws://host:port/ws` → `http://host:port/?room=CODE`).
+pub fn share_link(server_url: &str, code: &str) -> String {
+    let page = server_url.replacen("wss://", "https://", 1).replacen("ws://", "http://", 1);
+    let base = page.strip_suffix("/ws").unwrap_or(&page);
+    format!("{base}/?room={code}")
+}
+
 /// A random pilot name such as "NeonViper42" (at most 16 characters).
 pub fn random_pilot_name() -> String {
     let bits = entropy();
@@ -200,6 +208,12 @@ mod tests {
         assert_eq!(room_target(Some(" ")), RoomTarget::QuickPlay);
         assert_eq!(room_target(Some("NEW")), RoomTarget::Create { private: true });
         assert_eq!(room_target(Some("ab2cd")), RoomTarget::Code("ab2cd".into()));
+    }
+
+    #[test]
+    fn share_links_point_at_the_page() {
+        assert_eq!(share_link("ws://127.0.0.1:8080/ws", "AB2CD"), "http://127.0.0.1:8080/?room=AB2CD");
+        assert_eq!(share_link("wss://game.example/ws", "AB2CD"), "https://game.example/?room=AB2CD");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 pub mod game;
 pub mod launch;
 pub mod net;
+pub mod reconnect;
 pub mod screens;
 pub mod session;
 mod telemetry;
@@ -27,12 +28,12 @@ pub use screens::Screen;
 /// Headless tests add just this on top of `MinimalPlugins` and `StatesPlugin`.
 pub fn logic_plugin(app: &mut App) {
     app.init_state::<Screen>();
-    app.add_plugins((net::plugin, session::plugin, game::logic_plugin));
+    app.add_plugins((net::plugin, session::plugin, reconnect::plugin, game::logic_plugin));
 }
 
 /// Drawing, UI and everything that needs a window.
 pub fn presentation_plugin(app: &mut App) {
-    app.add_plugins((screens::plugin, game::presentation_plugin, telemetry::plugin));
+    app.add_plugins((screens::plugin, game::presentation_plugin, reconnect::overlay_plugin, telemetry::plugin));
 }
 
 /// The whole game, windowed, as `main` runs it.

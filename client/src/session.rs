@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 
 use bevy::prelude::*;
-use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, ScoreEntry, ServerMsg};
+use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, RejectReason, ResumeOutcome, ResumeToken, RoomTarget, RoomWelcome, ScoreEntry, ServerMsg};
 
 use crate::launch::Launch;
 use crate::net::{Connection, NetEvent, describe_close};
+use crate::reconnect::{Reconnecting, may_reconnect};
 use crate::screens::Screen;
 
 /// Chat lines remembered for the HUD.
@@ -73,6 +74,10 @@ pub struct Session {
     pub tick_hz: u16,
     /// Arena size.
     pub arena: Vec2,
+    /// The room you are in.
+    pub room: RoomWelcome,
+    /// Proves who you are when resuming after a drop.
+    pub resume_token: ResumeToken,
     /// Everyone in the room.
     pub players: BTreeMap<PlayerId, String>,
     /// Latest scoreboard, highest first.
@@ -141,13 +146,20 @@ fn open_connection_when_warm(
         return;
     }
     commands.remove_resource::<PendingConnect>();
-    let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone() };
+    connect(&mut commands, &launch, &pilot, None);
+}
+
+/// Opens the socket; Hello (asking for `launch.room`, resuming `resume` if given) goes out
+/// the moment it opens.
+pub fn connect(commands: &mut Commands, launch: &Launch, pilot: &PilotName, resume: Option<ResumeToken>) {
+    let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone(), room: launch.room.clone(), resume };
     commands.insert_resource(Connection::open(&launch.server_url, &hello));
     info!("connecting to {}", launch.server_url);
 }
 
 fn close_connection(mut commands: Commands, connection: Option<Res<Connection>>, mut outbox: MessageWriter<Outgoing>) {
     commands.remove_resource::<PendingConnect>();
+    commands.remove_resource::<Reconnecting>();
     if connection.is_some() {
         outbox.write(Outgoing(ClientMsg::Leave));
     }
@@ -175,32 +187,71 @@ fn handle_net_events(
     screen: Res<State<Screen>>,
     mut notice: ResMut<DisconnectNotice>,
     mut session: Option<ResMut<Session>>,
+    reconnecting: Option<ResMut<Reconnecting>>,
+    mut launch: ResMut<Launch>,
     time: Res<Time<Real>>,
 ) {
+    let now = time.elapsed_secs_f64();
+    let mut reconnecting = reconnecting;
     for event in events.read() {
         match event {
             NetEvent::Opened => debug!("socket open, Hello sent"),
             NetEvent::Received(ServerMsg::Welcome(welcome)) => {
-                info!("driftfire: joined as {} (id {})", welcome.name, welcome.player_id.0);
+                info!(
+                    "driftfire: joined as {} (id {}) in room {} {} ({:?})",
+                    welcome.name,
+                    welcome.player_id.0,
+                    welcome.room.code,
+                    if welcome.room.private { "private" } else { "public" },
+                    welcome.resume,
+                );
+                // A private room is where Retry and an expired resume should lead back to.
+                if welcome.room.private {
+                    launch.room = RoomTarget::Code(welcome.room.code.clone());
+                }
+                // Chat survives a reconnect or a room change; the rest starts over.
+                let mut chat = session.as_deref().map(|s| s.chat.clone()).unwrap_or_default();
+                let note = match (welcome.resume, reconnecting.is_some()) {
+                    (ResumeOutcome::Resumed, _) => Some("Reconnected: you are back where you were.".to_string()),
+                    (ResumeOutcome::Expired, _) => Some("Your session had expired, so you joined as a new pilot.".to_string()),
+                    (ResumeOutcome::Fresh, true) => Some("Reconnected as a new pilot.".to_string()),
+                    (ResumeOutcome::Fresh, false) => None,
+                };
+                if let Some(note) = note {
+                    info!("driftfire: {note}");
+                    chat.push((None, note, now));
+                }
+                commands.remove_resource::<Reconnecting>();
+                reconnecting = None;
                 commands.insert_resource(Session {
                     me: welcome.player_id,
                     name: welcome.name.clone(),
                     tick_hz: welcome.tick_hz,
                     arena: welcome.arena,
+                    room: welcome.room.clone(),
+                    resume_token: welcome.resume_token,
                     players: welcome.players.iter().map(|p| (p.id, p.name.clone())).collect(),
                     scores: Vec::new(),
                     death: None,
                     rtt_ms: None,
                     kill_feed: Vec::new(),
-                    chat: Vec::new(),
+                    chat,
                     announcement: None,
                     ping_nonce: 0,
                     ping_sent_at: None,
                     last_ping_at: f64::NEG_INFINITY,
                 });
+                // Also from Playing to Playing: the world, prediction and HUD start over, and
+                // the full snapshot that follows every Welcome fills them again.
                 next_screen.set(Screen::Playing);
             }
-            NetEvent::Received(ServerMsg::Rejected { reason }) => notice.0 = format!("The server refused to let you in: {reason}."),
+            NetEvent::Received(ServerMsg::Rejected { reason }) => {
+                notice.0 = format!("The server refused to let you in: {reason}.");
+                // A room that is gone, full or mistyped: Retry and Play go to quick play.
+                if matches!(reason, RejectReason::RoomFull | RejectReason::RoomNotFound | RejectReason::BadRoomCode) {
+                    launch.room = RoomTarget::QuickPlay;
+                }
+            }
             NetEvent::Received(ServerMsg::ShuttingDown) => notice.0 = "The server is shutting down.".into(),
             NetEvent::Received(msg) => {
                 if let Some(session) = session.as_deref_mut() {
@@ -208,6 +259,21 @@ fn handle_net_events(
                 }
             }
             NetEvent::Closed { code, reason } => {
+                // A dropped game (not a refusal, not a goodbye) tries to get back by itself.
+                if *screen.get() == Screen::Playing
+                    && notice.0.is_empty()
+                    && may_reconnect(*code, reason)
+                    && let Some(session) = session.as_deref()
+                {
+                    let attempt = reconnecting.as_deref().map_or(1, |r| r.attempt + 1);
+                    info!("driftfire: connection lost ({}); reconnecting, attempt {attempt}", describe_close(*code, reason));
+                    if let Some(next) = Reconnecting::schedule(attempt, now, session.resume_token) {
+                        commands.insert_resource(next);
+                        continue;
+                    }
+                    notice.0 = format!("Could not reconnect after {} attempts: {}", attempt - 1, describe_close(*code, reason));
+                }
+                commands.remove_resource::<Reconnecting>();
                 if notice.0.is_empty() {
                     notice.0 = describe_close(*code, reason);
                 }
@@ -237,6 +303,7 @@ pub fn update_session(session: &mut Session, msg: &ServerMsg, now: f64) {
         }
         ServerMsg::Chat { from, text } => {
             let speaker = from.map(|id| session.name_of(id));
+            info!("driftfire: chat {}: {text}", speaker.as_deref().unwrap_or("(server)"));
             push_chat(session, speaker, text.clone(), now);
         }
         ServerMsg::Announcement { text } => session.announcement = Some((text.clone(), now)),

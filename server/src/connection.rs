@@ -19,6 +19,7 @@ use tokio::time::{Instant, interval_at, sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::admission::Refusal;
@@ -90,6 +91,8 @@ fn classify_read_error(error: WsError) -> Ending {
     match error {
         WsError::Capacity(_) => Ending::violation(CloseCode::Size, "message too big"),
         WsError::ConnectionClosed | WsError::AlreadyClosed => Ending::PeerClosed,
+        // The TCP stream ended without a close frame: the link died (a resumable drop).
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => Ending::PeerClosed,
         WsError::Protocol(_) => Ending::violation(CloseCode::Protocol, "websocket protocol error"),
         WsError::Utf8(_) => Ending::violation(CloseCode::Invalid, "invalid utf-8 in text frame"),
         other => Ending::Transport(other),

@@ -235,10 +235,6 @@ impl Rooms {
         ticket.expires.is_none_or(|at| at > Instant::now()).then_some(ticket)
     }
 
-    /// How long a dropped player's place is kept.
-    pub fn resume_window(&self) -> Duration {
-        self.config.resume_window
-    }
 
     /// Sends the operator's `text` to every open room; returns how many rooms got it.
     pub async fn announce(&self, text: &str) -> usize {

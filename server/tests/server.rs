@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use driftfire_shared::codec::encode_client;
-use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION, RejectReason, ServerMsg};
+use driftfire_server::ServerConfig;
+use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION, RejectReason, RoomTarget, ServerMsg};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -106,7 +107,7 @@ async fn bad_frames_get_their_close_codes_while_a_player_keeps_playing() {
 
 #[tokio::test]
 async fn a_connection_that_says_nothing_is_closed_after_the_handshake_timeout() {
-    let config = driftfire_server::ServerConfig { handshake_timeout: Duration::from_millis(300), ..Default::default() };
+    let config = ServerConfig { handshake_timeout: Duration::from_millis(300), ..Default::default() };
     let server = TestServer::start_with(config).await;
     let mut ws = connect(&server.ws_url()).await;
     let started = Instant::now();
@@ -116,14 +117,18 @@ async fn a_connection_that_says_nothing_is_closed_after_the_handshake_timeout() 
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
-#[tokio::test]
-async fn a_disconnect_removes_the_ship() {
-    let server = TestServer::start().await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_ship_waits_shielded_for_the_resume_window_then_goes() {
+    let config = ServerConfig { arena_side: SMALL_ARENA, resume_window: Duration::from_secs(1), ..ServerConfig::default() };
+    let server = TestServer::start_with(config).await;
     let mut a = Client::join(&server.ws_url(), "stays").await;
     let b = Client::join(&server.ws_url(), "goes").await;
     let b_id = b.welcome.player_id;
     a.until_snapshot(|s| s.body.ships.iter().any(|x| x.owner == b_id)).await;
-    drop(b); // TCP closes without a close frame.
+    drop(b); // TCP closes without a close frame: the link failed, so the ship waits.
+    a.until_message(|m| matches!(m, ServerMsg::Chat { from: None, text } if text == "goes lost connection")).await;
+    let waiting = a.until_snapshot(|s| s.body.ships.iter().any(|x| x.owner == b_id)).await;
+    assert!(waiting.body.ships.iter().find(|x| x.owner == b_id).unwrap().shielded, "a dropped ship is shielded");
     let mut saw_left = false;
     loop {
         match a.next().await.expect("still connected") {
@@ -160,7 +165,7 @@ async fn names_are_cleaned_and_made_unique() {
 
 #[tokio::test]
 async fn quick_play_opens_a_new_room_when_rooms_are_full() {
-    let config = driftfire_server::ServerConfig { max_players_per_room: 2, max_rooms: 2, ..Default::default() };
+    let config = ServerConfig { max_players_per_room: 2, max_rooms: 2, ..Default::default() };
     let server = TestServer::start_with(config).await;
     let url = server.ws_url();
     let _players = [Client::join(&url, "a").await, Client::join(&url, "b").await, Client::join(&url, "c").await];
@@ -255,7 +260,7 @@ async fn inputs_are_applied_one_per_tick_in_order_even_in_a_burst() {
 async fn the_link_conditioner_adds_the_configured_round_trip() {
     use driftfire_server::conditioner::LinkConditions;
     let link = LinkConditions { latency: Duration::from_millis(150), jitter: Duration::from_millis(30), bandwidth_bps: 0 };
-    let server = TestServer::start_with(driftfire_server::ServerConfig { link, ..Default::default() }).await;
+    let server = TestServer::start_with(ServerConfig { link, ..Default::default() }).await;
     let config = driftfire_server::bots::SwarmConfig {
         url: server.ws_url(),
         count: 2,
@@ -274,7 +279,7 @@ async fn the_link_conditioner_adds_the_configured_round_trip() {
 async fn only_entities_in_view_are_sent_and_newcomers_arrive_complete() {
     use bevy_math::Vec2;
     use driftfire_shared::protocol::{VIEW_MARGIN, VIEW_SIZE};
-    let config = driftfire_server::ServerConfig { arena_side: 8000.0, ..Default::default() };
+    let config = ServerConfig { arena_side: 8000.0, ..Default::default() };
     let server = TestServer::start_with(config).await;
     let mut a = Client::join(&server.ws_url(), "scout").await;
     let mut b = Client::join(&server.ws_url(), "target").await;
@@ -328,7 +333,7 @@ async fn only_entities_in_view_are_sent_and_newcomers_arrive_complete() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_caps_are_answered_with_a_close_code_and_reason() {
-    let config = driftfire_server::ServerConfig { max_conns_per_ip: 2, ..Default::default() };
+    let config = ServerConfig { max_conns_per_ip: 2, ..Default::default() };
     let server = TestServer::start_with(config).await;
     let _a = Client::join(&server.ws_url(), "one").await;
     let _b = Client::join(&server.ws_url(), "two").await;
@@ -337,7 +342,7 @@ async fn connection_caps_are_answered_with_a_close_code_and_reason() {
     assert_eq!(close.code, CloseCode::Policy);
     assert!(close.reason.contains("too many connections from your address"), "{}", close.reason);
 
-    let config = driftfire_server::ServerConfig { max_connections: 1, ..Default::default() };
+    let config = ServerConfig { max_connections: 1, ..Default::default() };
     let server = TestServer::start_with(config).await;
     let _only = Client::join(&server.ws_url(), "only").await;
     let mut second = connect(&server.ws_url()).await;
@@ -366,9 +371,11 @@ async fn a_flooding_client_is_cut_off_while_others_play_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_peer_is_dropped_but_one_that_answers_pings_stays() {
-    let config = driftfire_server::ServerConfig {
+    let config = ServerConfig {
         ping_interval: Duration::from_millis(100),
         idle_timeout: Duration::from_millis(600),
+        // A dropped peer's ship waits this long for a resume before it goes.
+        resume_window: Duration::from_millis(200),
         ..Default::default()
     };
     let server = TestServer::start_with(config).await;
@@ -419,7 +426,7 @@ async fn chat_reaches_the_room_cleaned_and_rate_limited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn announcements_need_the_token_and_reach_every_player() {
-    let config = driftfire_server::ServerConfig { admin_token: Some("s3cret".into()), ..Default::default() };
+    let config = ServerConfig { admin_token: Some("s3cret".into()), ..Default::default() };
     let server = TestServer::start_with(config).await;
     let mut a = Client::join(&server.ws_url(), "pilot").await;
     let refused = server.http("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer wrong", "hi").await;

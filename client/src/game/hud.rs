@@ -93,12 +93,20 @@ fn spawn_hud(mut commands: Commands) {
     ));
 }
 
-fn update_stats(session: Option<Res<Session>>, diagnostics: Res<DiagnosticsStore>, mut text: Single<&mut Text, With<StatsText>>) {
+fn update_stats(
+    session: Option<Res<Session>>,
+    launch: Res<crate::launch::Launch>,
+    diagnostics: Res<DiagnosticsStore>,
+    mut text: Single<&mut Text, With<StatsText>>,
+) {
     let Some(session) = session else { return };
+    let room = &session.room;
+    let invite = crate::launch::share_link(&launch.server_url, &room.code);
+    let room_line = if room.private { format!("Private room {}\nInvite: {invite}", room.code) } else { format!("Room {} · {}", room.name, room.code) };
     let score = session.my_score().map_or(0, |s| s.score);
     let ping = session.rtt_ms.map_or("–".to_string(), |ms| format!("{ms:.0} ms"));
     let fps = diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.smoothed()).map_or("–".to_string(), |f| format!("{f:.0}"));
-    let shown = format!("{}\nScore {score}\nPlayers {}\nPing {ping}\nFPS {fps}", session.name, session.players.len());
+    let shown = format!("{}\nScore {score}\nPlayers {}/{}\nPing {ping}\nFPS {fps}\n{room_line}", session.name, session.players.len(), room.max_players);
     if text.0 != shown {
         text.0 = shown;
     }

@@ -18,7 +18,11 @@ pub(super) fn plugin(app: &mut App) {
     // ship this very frame.
     app.add_systems(
         Update,
-        sample_and_send.in_set(SyncSet).after(PredictSet::Reconcile).before(PredictSet::Step).run_if(in_state(Screen::Playing)),
+        sample_and_send
+            .in_set(SyncSet)
+            .after(PredictSet::Reconcile)
+            .before(PredictSet::Step)
+            .run_if(in_state(Screen::Playing).and(not(resource_exists::<crate::reconnect::Reconnecting>))),
     );
 }
 

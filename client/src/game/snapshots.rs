@@ -39,6 +39,10 @@ fn decode_snapshots(
 ) {
     let Some(session) = session else { return };
     for event in events.read() {
+        // Every Welcome (a resume, a new room) starts a new delta stream with a full frame.
+        if let NetEvent::Received(ServerMsg::Welcome(_)) = event {
+            decoder.0 = None;
+        }
         let NetEvent::Received(ServerMsg::Snapshot(frame)) = event else { continue };
         let decoder = decoder.0.get_or_insert_with(|| DeltaDecoder::new(session.tick_hz));
         match decoder.decode(&frame.delta) {

@@ -86,7 +86,9 @@ impl Connection {
         }
     }
 
-    fn try_recv(&self) -> Option<NetEvent> {
+    /// The next event from the transport, if any (the game's connection is drained by
+    /// `drain_socket`; other sockets, such as the room list's, call this themselves).
+    pub fn try_recv(&self) -> Option<NetEvent> {
         self.socket.try_recv()
     }
 }

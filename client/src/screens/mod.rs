@@ -2,6 +2,7 @@
 
 mod connecting;
 mod disconnected;
+mod rooms;
 mod title;
 pub mod widgets;
 
@@ -22,5 +23,5 @@ pub enum Screen {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((widgets::plugin, title::plugin, connecting::plugin, disconnected::plugin));
+    app.add_plugins((widgets::plugin, title::plugin, rooms::plugin, connecting::plugin, disconnected::plugin));
 }

@@ -5,7 +5,7 @@ use bevy::input::ButtonState;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
 use driftfire_shared::input::sanitize_name;
-use driftfire_shared::protocol::MAX_NAME_CHARS;
+use driftfire_shared::protocol::{MAX_NAME_CHARS, RoomTarget};
 
 use super::Screen;
 use super::widgets::{ACCENT, DIM, button, label, screen_root};
@@ -32,7 +32,12 @@ fn prefill_name(mut commands: Commands, launch: Res<Launch>) {
     commands.insert_resource(PilotName(initial_name(&launch)));
 }
 
-fn spawn_title(mut commands: Commands) {
+fn spawn_title(mut commands: Commands, launch: Res<Launch>) {
+    let target = match &launch.room {
+        RoomTarget::QuickPlay => "Play joins the fullest open room".to_string(),
+        RoomTarget::Code(code) => format!("Play joins room {code}"),
+        RoomTarget::Create { .. } => "Play opens a new private room".to_string(),
+    };
     commands.spawn((
         screen_root(),
         DespawnOnExit(Screen::Title),
@@ -55,6 +60,8 @@ fn spawn_title(mut commands: Commands) {
                 children![(label("", 30.0, Color::WHITE), NameText)],
             ),
             button("Play", PlayButton),
+            label(target, 16.0, DIM),
+            super::rooms::room_list_section(),
             label("Enter to play  ·  mouse aims  ·  W / ↑ / right mouse thrusts  ·  left mouse / Space fires", 16.0, DIM),
         ],
     ));
@@ -108,8 +115,12 @@ fn press_play(
     if !(clicked || keys.just_pressed(KeyCode::Enter) || keys.just_pressed(KeyCode::NumpadEnter)) {
         return;
     }
-    // Only names the server accepts leave this screen; an unusable one gets a fresh random name.
+    commit_name(&mut name);
+    next.set(Screen::Connecting);
+}
+
+/// Only names the server accepts leave this screen; an unusable one gets a fresh random name.
+pub(super) fn commit_name(name: &mut PilotName) {
     name.0 = sanitize_name(&name.0).unwrap_or_else(|_| crate::launch::random_pilot_name());
     save_name(&name.0);
-    next.set(Screen::Connecting);
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use driftfire_shared::codec::{decode_server, encode_client};
 use driftfire_shared::delta::{DeltaDecoder, body_from_grid};
-use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg, Snapshot};
+use driftfire_shared::protocol::{ClientMsg, ServerMsg, Snapshot};
 use driftfire_shared::sim::SimConfig;
 
 use crate::conditioner::{DelayLine, LinkConditions};

@@ -8,7 +8,7 @@ use std::time::Duration;
 use driftfire_server::ServerConfig;
 use driftfire_shared::codec::{decode_server, encode_client};
 use driftfire_shared::delta::{DeltaDecoder, body_from_grid};
-use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION, ServerMsg, Snapshot, Welcome};
+use driftfire_shared::protocol::{ClientMsg, InputFrame, RejectReason, ServerMsg, Snapshot, Welcome};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -127,18 +127,30 @@ pub async fn expect_close(ws: &mut Socket) -> CloseFrame {
 
 impl Client {
     pub async fn join(url: &str, name: &str) -> Self {
+        Self::hello(url, ClientMsg::hello(name)).await.unwrap_or_else(|reason| panic!("rejected: {reason:?}"))
+    }
+
+    /// Sends `hello` on a new socket: Welcome makes a client, Rejected is returned as the error.
+    pub async fn hello(url: &str, hello: ClientMsg) -> Result<Self, RejectReason> {
         let mut ws = connect(url).await;
-        send(&mut ws, &ClientMsg::hello(name)).await;
-        loop {
-            match recv(&mut ws).await {
-                Ok(ServerMsg::Welcome(welcome)) => {
-                    let decoder = DeltaDecoder::new(welcome.tick_hz);
-                    return Self { ws, welcome, latest: None, seq: 0, decoder };
-                }
-                Ok(other) => panic!("expected Welcome, got {other:?}"),
-                Err(frame) => panic!("closed before Welcome: {frame:?}"),
+        send(&mut ws, &hello).await;
+        match recv(&mut ws).await {
+            Ok(ServerMsg::Welcome(welcome)) => {
+                let decoder = DeltaDecoder::new(welcome.tick_hz);
+                Ok(Self { ws, welcome, latest: None, seq: 0, decoder })
             }
+            Ok(ServerMsg::Rejected { reason }) => Err(reason),
+            Ok(other) => panic!("expected Welcome, got {other:?}"),
+            Err(frame) => panic!("closed before Welcome: {frame:?}"),
         }
+    }
+
+    /// Reads until a Welcome (after a room change) and starts a new delta stream.
+    pub async fn until_welcome(&mut self) -> Welcome {
+        let ServerMsg::Welcome(welcome) = self.until_message(|m| matches!(m, ServerMsg::Welcome(_))).await else { unreachable!() };
+        self.decoder = DeltaDecoder::new(welcome.tick_hz);
+        self.welcome = welcome.clone();
+        welcome
     }
 
     pub async fn input(&mut self, aim: f32, thrust: bool, fire: bool) {
