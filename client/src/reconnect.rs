@@ -24,7 +24,7 @@ pub const MAX_ATTEMPTS: u32 = 15;
 
 /// Logic: scheduling and opening the retries (runs without a window).
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, retry_when_due.run_if(in_state(Screen::Playing).and(resource_exists::<Reconnecting>)));
+    app.add_systems(Update, retry_when_due.run_if(in_state(Screen::Playing).and_then(resource_exists::<Reconnecting>)));
 }
 
 /// Presentation: the overlay, and Esc to give up.

@@ -54,6 +54,9 @@ fn welcome(app: &mut App) {
         tick: 100,
         arena: Vec2::splat(4000.0),
         players: vec![PlayerInfo { id: ME, name: "me".into() }, PlayerInfo { id: OTHER, name: "them".into() }],
+        room: RoomWelcome { name: "Vega".into(), code: "AB2CD".into(), private: false, max_players: 50 },
+        resume_token: ResumeToken([9; 16]),
+        resume: ResumeOutcome::Fresh,
     })));
     app.update();
     app.update();
@@ -204,13 +207,74 @@ fn rejection_and_close_reasons_reach_the_player() {
     let notice = app.world().resource::<DisconnectNotice>().0.clone();
     assert!(notice.contains("version mismatch") && notice.contains("server speaks 2"), "{notice}");
 
-    // A plain close carries its code and reason.
+    // A refusing close carries its code and reason (and is not retried).
     let mut app = app_with_session();
+    app.world_mut().write_message(NetEvent::Closed { code: Some(1003), reason: "text frames are not supported".into() });
+    app.update();
+    app.update();
+    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
+    assert_eq!(app.world().resource::<DisconnectNotice>().0, "The server refused this client: text frames are not supported (code 1003).");
+
+    // A server that shuts down says so first; the player is told, not sent into retries.
+    let mut app = app_with_session();
+    app.world_mut().write_message(NetEvent::Received(ServerMsg::ShuttingDown));
     app.world_mut().write_message(NetEvent::Closed { code: Some(1001), reason: "server shutting down".into() });
     app.update();
     app.update();
     assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
-    assert_eq!(app.world().resource::<DisconnectNotice>().0, "The server went away: server shutting down (code 1001).");
+    assert_eq!(app.world().resource::<DisconnectNotice>().0, "The server is shutting down.");
+}
+
+#[test]
+fn a_dropped_game_reconnects_with_backoff_and_resumes() {
+    use driftfire_client::reconnect::Reconnecting;
+
+    let mut app = app_with_session();
+    app.world_mut().write_message(NetEvent::Closed { code: None, reason: String::new() });
+    app.update();
+    app.update();
+    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Playing, "the game stays, frozen, while reconnecting");
+    let first = app.world().resource::<Reconnecting>().clone();
+    assert_eq!(first.attempt, 1);
+    assert_eq!(first.token, ResumeToken([9; 16]));
+    // Inputs stop while there is no connection.
+    app.world_mut().resource_mut::<Sent>().0.clear();
+    // Nothing listens on the discard port: each attempt fails and the next waits longer.
+    let mut attempts = vec![1];
+    for _ in 0..400 {
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+        if let Some(r) = app.world().get_resource::<Reconnecting>()
+            && attempts.last() != Some(&r.attempt)
+        {
+            attempts.push(r.attempt);
+        }
+        if attempts.len() >= 3 {
+            break;
+        }
+    }
+    assert_eq!(attempts, [1, 2, 3], "attempts follow one another as each fails");
+    assert!(app.world().resource::<Sent>().0.iter().all(|m| !matches!(m, ClientMsg::Input(_))), "no inputs while disconnected");
+
+    // The server takes the token back: same id, a new token, and a note for the player.
+    app.world_mut().write_message(NetEvent::Received(ServerMsg::Welcome(Welcome {
+        player_id: ME,
+        name: "me".into(),
+        tick_hz: 30,
+        tick: 500,
+        arena: Vec2::splat(4000.0),
+        players: vec![PlayerInfo { id: ME, name: "me".into() }],
+        room: RoomWelcome { name: "Vega".into(), code: "AB2CD".into(), private: false, max_players: 50 },
+        resume_token: ResumeToken([10; 16]),
+        resume: ResumeOutcome::Resumed,
+    })));
+    app.update();
+    app.update();
+    assert!(app.world().get_resource::<Reconnecting>().is_none());
+    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Playing);
+    let session = app.world().resource::<Session>();
+    assert_eq!(session.resume_token, ResumeToken([10; 16]));
+    assert!(session.chat.iter().any(|(_, text, _)| text.starts_with("Reconnected")), "{:?}", session.chat);
 }
 
 fn app_with_session() -> App {

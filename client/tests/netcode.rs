@@ -14,7 +14,7 @@ use driftfire_client::{Launch, Screen, logic_plugin};
 use driftfire_server::ServerConfig;
 use driftfire_server::conditioner::LinkConditions;
 use driftfire_shared::codec::{decode_server, encode_client};
-use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION};
+use driftfire_shared::protocol::{ClientMsg, InputFrame};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use driftfire_shared::codec::{CodecError, decode_client, encode_server};
+use driftfire_shared::codec::{CodecError, decode_client, encode_server, peek_hello_version};
 use driftfire_shared::input::{ValidInput, sanitize_chat, sanitize_name};
 use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, RejectReason, Reply, RequestId, ResumeOutcome, ResumeToken, RoomTarget, ServerMsg};
 use futures_util::{SinkExt, StreamExt};
@@ -165,7 +165,17 @@ where
         if !bucket.take(Instant::now()) {
             return Err(Ending::violation(CloseCode::Policy, "rate limit exceeded: too many messages"));
         }
-        match decode_client(&frame).map_err(decode_error)? {
+        let decoded = decode_client(&frame).map_err(|error| match peek_hello_version(&frame) {
+            // Another build's Hello: answer with the version mismatch it needs to show.
+            Some(version) if version != PROTOCOL_VERSION => Err(RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: version }),
+            _ => Ok(decode_error(error)),
+        });
+        let msg = match decoded {
+            Ok(msg) => msg,
+            Err(Ok(ending)) => return Err(ending),
+            Err(Err(reason)) => return Err(reject(ws, reason).await),
+        };
+        match msg {
             ClientMsg::Hello { version, name, room, resume } => break (version, name, room, resume),
             ClientMsg::ListRooms { request } => send(ws, &room_list(state, request)).await?,
             _ => return Err(Ending::violation(CloseCode::Policy, "first message must be Hello")),

@@ -60,6 +60,15 @@ async fn version_mismatch_is_rejected_with_its_reason() {
     let close = expect_close(&mut ws).await;
     assert_eq!(close.code, CloseCode::Policy);
     assert!(close.reason.contains("version mismatch"), "{}", close.reason);
+
+    // A version-3 client's Hello (version and name, nothing else) does not decode as today's
+    // Hello, but still gets the reason it can show its player.
+    let mut ws = connect(&server.ws_url()).await;
+    ws.send(Message::Binary(vec![0, 3, 2, b'o', b'k'].into())).await.unwrap();
+    assert!(matches!(
+        recv(&mut ws).await,
+        Ok(ServerMsg::Rejected { reason: RejectReason::VersionMismatch { client: 3, .. } })
+    ));
 }
 
 /// Opens a socket, optionally says Hello, sends `frame`, and returns the close frame it gets.

@@ -22,7 +22,7 @@ pub(super) fn plugin(app: &mut App) {
             .in_set(SyncSet)
             .after(PredictSet::Reconcile)
             .before(PredictSet::Step)
-            .run_if(in_state(Screen::Playing).and(not(resource_exists::<crate::reconnect::Reconnecting>))),
+            .run_if(in_state(Screen::Playing).and_then(not(resource_exists::<crate::reconnect::Reconnecting>))),
     );
 }
 

@@ -76,6 +76,14 @@ pub fn decode_client(bytes: &[u8]) -> Result<ClientMsg, CodecError> {
     decode_exact(bytes, CLIENT_CONFIG)
 }
 
+/// The protocol version of a Hello from any build, past or future, even when the rest of it
+/// does not decode under this build's types: `Hello` is variant 0 and `version` its first
+/// field in every version. `None` if the bytes do not start like a Hello.
+pub fn peek_hello_version(bytes: &[u8]) -> Option<u32> {
+    let ((variant, version), _): ((u32, u32), usize) = bincode::serde::decode_from_slice(bytes, CLIENT_CONFIG).ok()?;
+    (variant == 0).then_some(version)
+}
+
 /// Encodes a server message.
 pub fn encode_server(msg: &ServerMsg) -> Result<Vec<u8>, CodecError> {
     encode(msg, SERVER_CONFIG, MAX_SERVER_MSG_BYTES)

@@ -78,7 +78,13 @@ fn every_server_message_round_trips() {
 fn hello_stays_decodable_as_variant_zero_with_version_first() {
     // An old or future client's Hello must always decode far enough to read its version.
     let bytes = encode_client(&ClientMsg::Hello { version: 9, name: String::new(), room: RoomTarget::QuickPlay, resume: None }).unwrap();
-    assert_eq!(bytes, [0, 9, 0]);
+    assert_eq!(bytes[..2], [0, 9]);
+    assert_eq!(peek_hello_version(&bytes), Some(9));
+    // A version-3 Hello (version and name only) no longer decodes, but its version still reads.
+    let old_hello = [0, 3, 2, b'o', b'k'];
+    assert!(decode_client(&old_hello).is_err());
+    assert_eq!(peek_hello_version(&old_hello), Some(3));
+    assert_eq!(peek_hello_version(&encode_client(&ClientMsg::Leave).unwrap()), None);
 }
 
 #[test]
