@@ -1,12 +1,15 @@
 // Real-browser end-to-end test: builds nothing (scripts/test.sh built dist/ and the server),
-// starts the real server on a free port serving dist/, opens two headless Chromium pages with
-// ?name=…&autoplay=1, and checks what a player would: both pages see both ships, the server
-// counts two players, keyboard and mouse input move a ship and fire, and the screenshots show a
-// rendered game (pixel variance over the canvas).
+// starts the real server on a free port serving dist/, and plays as two people would: page A
+// opens a private room (?room=new), page B follows A's share link (?room=CODE) through a TCP
+// proxy; both see both ships, keyboard and mouse input move a ship and fire, A's chat line
+// reaches B, B survives 20 s frozen in the background (longer than the idle timeout), and when
+// the proxy cuts B's connection B reconnects by itself into the same session. All the while a
+// third page floods the server with bad clients. Screenshots must show a rendered game.
 //
 // `node tests/e2e/browser.mjs --bench-first-frame` instead measures page load → first rendered
 // frame, five times, and prints the median (BENCHMARKS.md).
 import { spawn } from "node:child_process";
+import net from "node:net";
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync, copyFileSync } from "node:fs";
 import path from "node:path";
@@ -73,7 +76,7 @@ async function waitFor(what, predicate, timeoutMs) {
   fail(`timed out waiting for ${what}`);
 }
 
-function openPage(browser, url, name) {
+function openPage(browser, url, name, query = "") {
   return (async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
@@ -86,7 +89,7 @@ function openPage(browser, url, name) {
     });
     page.on("pageerror", (error) => console.log(`[${name}] page error: ${error}`));
     const started = Date.now();
-    await page.goto(`${url}?name=${name}&autoplay=1`);
+    await page.goto(`${url}?name=${name}&autoplay=1${query}`);
     const opened = { page, lines, started, name };
     openPages.push(opened);
     return opened;
@@ -113,19 +116,93 @@ function luminanceStddev(file) {
   return Math.sqrt(Math.max(0, sumSq / n - mean * mean));
 }
 
+/// A TCP proxy in front of the server whose connections the test can cut, as a flaky network
+/// would: no close frame, just a dead stream.
+async function startProxy(target) {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set();
+  const proxy = net.createServer((client) => {
+    const upstream = net.connect(Number(port), hostname);
+    for (const [from, to] of [[client, upstream], [upstream, client]]) {
+      sockets.add(from);
+      from.pipe(to);
+      from.on("error", () => to.destroy());
+      from.on("close", () => { sockets.delete(from); to.destroy(); });
+    }
+  });
+  await new Promise((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${proxy.address().port}/`,
+    cut() { for (const s of sockets) s.resetAndDestroy ? s.resetAndDestroy() : s.destroy(); },
+    close() { this.cut(); proxy.close(); },
+  };
+}
+
+/// A page that keeps ~12 bad clients churning against the server: garbage bytes, text frames,
+/// oversize frames, an Input before Hello, a Hello from another protocol version, and silence.
+/// Counts how each socket was closed.
+async function startFlood(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("about:blank");
+  const wsUrl = url.replace("http://", "ws://") + "ws";
+  await page.evaluate((wsUrl) => {
+    window.flood = { opened: 0, closes: {} };
+    const payloads = [
+      () => crypto.getRandomValues(new Uint8Array(40)),
+      () => "not binary",
+      () => new Uint8Array(64 * 1024),
+      () => new Uint8Array([2, 1, 0, 0, 0, 0, 0, 0, 0]),
+      () => new Uint8Array([0, 99, 1, 120, 0, 0]),
+      () => null,
+    ];
+    let n = 0;
+    const launch = () => {
+      const ws = new WebSocket(wsUrl);
+      ws.binaryType = "arraybuffer";
+      const payload = payloads[n++ % payloads.length]();
+      window.flood.opened++;
+      ws.onopen = () => { if (payload !== null) ws.send(payload); };
+      ws.onclose = (e) => {
+        window.flood.closes[e.code] = (window.flood.closes[e.code] || 0) + 1;
+        if (!window.flood.stop) setTimeout(launch, 100);
+      };
+    };
+    for (let i = 0; i < 12; i++) launch();
+  }, wsUrl);
+  return {
+    async stop() {
+      const stats = await page.evaluate(() => { window.flood.stop = true; return window.flood; });
+      await context.close();
+      return stats;
+    },
+  };
+}
+
 async function endToEnd(browser, url) {
   // The second tab opens once the first is in the game, as a second player would: two pages
   // compiling shaders in software at once on two cores can stall a page's main thread (and so
   // its socket's open event) for longer than the server's handshake timeout.
-  const a = await openPage(browser, url, "e2e-a");
+  const a = await openPage(browser, url, "e2e-a", "&room=new");
   await waitFor("e2e-a to join", () => lastMatch(a.lines, /driftfire: ships=1\b/), 180000);
-  const b = await openPage(browser, url, "e2e-b");
+  const joined = lastMatch(a.lines, /driftfire: joined as e2e-a \(id \d+\) in room (\w+) private/);
+  if (!joined) fail("e2e-a did not report its private room");
+  const code = joined[1];
+  console.log(`e2e-a opened private room ${code}`);
+  const flood = await startFlood(browser, url);
+  const proxy = await startProxy(url);
+  // B follows A's share link, through the proxy the test can cut.
+  const b = await openPage(browser, proxy.url, "e2e-b", `&room=${code.toLowerCase()}`);
   for (const p of [a, b]) {
     await waitFor(`${p.name} to see 2 ships`, () => lastMatch(p.lines, /driftfire: ships=2\b/), 180000);
   }
   const s = await status(url);
   if (s.players !== 2) fail(`/api/status players=${s.players}, expected 2`);
+  if (s.rooms !== 1 || !s.room_list[0].private) fail(`expected one private room, status says ${JSON.stringify(s.room_list)}`);
   console.log(`status: players=${s.players} rooms=${s.rooms} tick_p99_ms=${s.tick_p99_ms.toFixed(2)}`);
+  const bJoined = lastMatch(b.lines, /driftfire: joined as e2e-b \(id (\d+)\) in room (\w+)/);
+  if (!bJoined || bJoined[2] !== code) fail(`e2e-b is not in room ${code}`);
+  const bId = bJoined[1];
 
   // Player A: aim right of the ship (screen centre), hold W and the left mouse button.
   const report = /me id=\d+ x=(-?\d+) y=(-?\d+) travelled=(\d+) my_bullets_seen=(\d+)/;
@@ -145,6 +222,13 @@ async function endToEnd(browser, url) {
   if (Number(after[4]) < 2) fail(`only ${after[4]} of A's bullets were seen while firing`);
   if (!a.lines.some((l) => /thrust=true fire=true/.test(l.text))) fail("no input frame with thrust and fire was reported");
 
+  // Chat: Enter opens the line on A, typing fills it, Enter sends it to the room.
+  await a.page.keyboard.press("Enter");
+  await a.page.keyboard.type("hello from a");
+  await a.page.keyboard.press("Enter");
+  await waitFor("B to read A's chat line", () => lastMatch(b.lines, /driftfire: chat e2e-a: hello from a/), 20000);
+  console.log("chat: B read A's line");
+
   for (const p of [a, b]) {
     const file = path.join(artifacts, `${p.name}.png`);
     await p.page.screenshot({ path: file });
@@ -153,6 +237,45 @@ async function endToEnd(browser, url) {
     if (stddev < 4) fail(`${p.name} screenshot looks blank (stddev ${stddev})`);
   }
   copyFileSync(path.join(artifacts, "e2e-a.png"), path.join(artifacts, "screenshot.png"));
+
+  // A tab in the background: B's page is frozen (no frames, no timers, no callbacks: more than
+  // a hidden tab's throttling) for longer than the server's 15 s idle timeout. The browser's
+  // network stack still answers the server's pings, so B must still be there afterwards.
+  const cdp = await b.page.context().newCDPSession(b.page);
+  await cdp.send("Page.setWebLifecycleState", { state: "frozen" });
+  await new Promise((r) => setTimeout(r, 20000));
+  const during = await status(url);
+  await cdp.send("Page.setWebLifecycleState", { state: "active" });
+  if (during.players !== 2) fail(`a frozen tab was dropped: players=${during.players}`);
+  const mark = b.lines.length;
+  await waitFor("B to play on after being frozen", () => b.lines.slice(mark).some((l) => l.text.includes(`me id=${bId} `)), 30000);
+  if (b.lines.some((l) => /connection lost|disconnected/.test(l.text))) fail("B lost its connection while frozen");
+  if (a.lines.some((l) => /e2e-b lost connection/.test(l.text))) fail("A was told B dropped while B was frozen");
+  console.log("hidden tab: B stayed connected through 20 s frozen");
+
+  // The network fails under B: the proxy resets its connection. B reconnects by itself, with
+  // backoff, and resumes: same id, same room.
+  const cutAt = b.lines.length;
+  proxy.cut();
+  await waitFor("B to notice the drop", () => b.lines.slice(cutAt).some((l) => /reconnecting, attempt 1/.test(l.text)), 20000);
+  const resumed = await waitFor("B to resume", () => {
+    for (const l of b.lines.slice(cutAt)) {
+      const m = l.text.match(/driftfire: joined as e2e-b \(id (\d+)\) in room (\w+) \w+ \((\w+)\)/);
+      if (m) return m;
+    }
+    return null;
+  }, 60000);
+  if (resumed[1] !== bId || resumed[2] !== code || resumed[3] !== "Resumed") fail(`B came back as ${resumed[0]}, expected id ${bId} resumed in ${code}`);
+  await waitFor("A to see B back", () => lastMatch(a.lines, /driftfire: chat \(server\): e2e-b is back/), 20000);
+  console.log(`resume: B came back as id ${bId} in room ${code}`);
+
+  const stats = await flood.stop();
+  const refused = Object.entries(stats.closes).filter(([code]) => ["1003", "1007", "1008", "1009"].includes(code)).reduce((n, [, c]) => n + c, 0);
+  console.log(`flood: ${stats.opened} bad sockets opened, closes by code ${JSON.stringify(stats.closes)}`);
+  if (refused < 50) fail(`the flood was not refused as expected: ${JSON.stringify(stats)}`);
+  const after = await status(url);
+  if (after.players !== 2) fail(`players=${after.players} after the flood, expected 2`);
+  proxy.close();
   console.log("browser e2e: 1 passed, 0 failed");
 }
 
