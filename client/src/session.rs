@@ -29,6 +29,10 @@ const WARM_FRAMES_NEEDED: u32 = 2;
 /// Connect anyway after this long, so a machine that is simply slow still gets in.
 const MAX_WARMUP_WAIT_SECS: f64 = 5.0;
 
+/// Hello is a request too: without Welcome or Rejected this long after the socket was asked
+/// for, the attempt is given up (the server's own handshake timeout is 10 s).
+const HELLO_TIMEOUT_SECS: f64 = 15.0;
+
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<Outgoing>();
     app.init_resource::<PilotName>();
@@ -36,7 +40,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<FrameWarmth>();
     app.add_systems(First, measure_warmth);
     app.add_systems(OnEnter(Screen::Connecting), request_connection);
-    app.add_systems(Update, open_connection_when_warm.run_if(in_state(Screen::Connecting)));
+    app.add_systems(Update, (open_connection_when_warm, give_up_waiting_for_welcome).run_if(in_state(Screen::Connecting)));
     app.add_systems(Update, handle_net_events);
     app.add_systems(Update, send_pings.run_if(in_state(Screen::Playing)));
     app.add_systems(OnEnter(Screen::Title), close_connection);
@@ -155,6 +159,30 @@ pub fn connect(commands: &mut Commands, launch: &Launch, pilot: &PilotName, resu
     let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone(), room: launch.room.clone(), resume };
     commands.insert_resource(Connection::open(&launch.server_url, &hello));
     info!("connecting to {}", launch.server_url);
+}
+
+fn give_up_waiting_for_welcome(
+    mut commands: Commands,
+    pending: Option<Res<PendingConnect>>,
+    connection: Option<Res<Connection>>,
+    time: Res<Time<Real>>,
+    mut entered: Local<Option<f64>>,
+    mut notice: ResMut<DisconnectNotice>,
+    mut next_screen: ResMut<NextState<Screen>>,
+) {
+    // Measured from the moment the socket is opened (after any warm-up wait).
+    if pending.is_some() || connection.is_none() {
+        *entered = None;
+        return;
+    }
+    let now = time.elapsed_secs_f64();
+    let since = *entered.get_or_insert(now);
+    if now - since > HELLO_TIMEOUT_SECS {
+        *entered = None;
+        commands.remove_resource::<Connection>();
+        notice.0 = format!("The server did not answer within {HELLO_TIMEOUT_SECS:.0} s.");
+        next_screen.set(Screen::Disconnected);
+    }
 }
 
 fn close_connection(mut commands: Commands, connection: Option<Res<Connection>>, mut outbox: MessageWriter<Outgoing>) {

@@ -190,3 +190,25 @@ async fn leaving_on_purpose_cannot_be_resumed() {
     let back = Client::hello(&url, hello("quitter", RoomTarget::QuickPlay, Some(token))).await.unwrap();
     assert_eq!(back.welcome.resume, ResumeOutcome::Expired);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_rooms_close_after_their_idle_period_and_the_room_cap_holds() {
+    let config = ServerConfig { room_idle_close: Duration::from_millis(300), max_rooms: 1, ..ServerConfig::default() };
+    let server = TestServer::start_with(config).await;
+    let url = server.ws_url();
+    let mut a = Client::join(&url, "first").await;
+    assert_eq!(
+        Client::hello(&url, hello("second", RoomTarget::Create { private: true }, None)).await.err(),
+        Some(RejectReason::ServerFull),
+        "one room at most"
+    );
+    send(&mut a.ws, &ClientMsg::Leave).await;
+    expect_close(&mut a.ws).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !http_rooms(&server).await.is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "the empty room never closed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Its slot is free again.
+    Client::hello(&url, hello("second", RoomTarget::Create { private: true }, None)).await.unwrap();
+}

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use driftfire_shared::codec::encode_server;
 use driftfire_shared::delta::{DeltaEncoder, GridEntity};
 use driftfire_shared::input::ValidInput;
-use driftfire_shared::protocol::{PlayerId, PlayerInfo, ResumeOutcome, ResumeToken, RoomWelcome, ScoreEntry, ServerMsg, Welcome};
+use driftfire_shared::protocol::{PlayerId, ResumeOutcome, ResumeToken, ScoreEntry, ServerMsg};
 use driftfire_shared::sim::{self, NetEntity, Position, Score, Ship, ShipControl, SimConfig, SimEvent, SimEvents, SimTick};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
@@ -23,6 +23,8 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ServerConfig;
 use crate::metrics::{SnapshotTotals, TickStats};
 use crate::snapshots::{FrameRequest, TickView, client_frame};
+
+mod membership;
 
 /// Room inbox capacity. Players send ~30 inputs/s each; a room of 50 produces ~50 commands per
 /// tick, so 4,096 absorbs over a second of backlog before senders wait.
@@ -387,123 +389,6 @@ impl Room {
         }
     }
 
-    fn join(&mut self, player: PlayerId, requested: String, attachment: Attachment) {
-        let name = self.unique_name(requested);
-        let ship = sim::spawn_ship(&mut self.world, player);
-        let info = PlayerInfo { id: player, name: name.clone() };
-        self.broadcast(&ServerMsg::PlayerJoined(info));
-        let member = Member {
-            name: name.clone(),
-            ship,
-            outbound: attachment.outbound.clone(),
-            attach: attachment.attach,
-            detached_at: None,
-            pending: VecDeque::new(),
-            last_received_seq: 0,
-            last_input_seq: 0,
-            starved: true,
-            refill_wait: 0,
-            encoder: DeltaEncoder::new(self.tick_hz),
-        };
-        self.members.insert(player, member);
-        self.welcome(player, &attachment);
-        tracing::debug!(room = self.shared.id, player = player.0, %name, "player joined");
-    }
-
-    /// Puts a returning player's new connection in place of the dropped one. Their next
-    /// snapshot is full (the new client holds nothing yet).
-    fn resume(&mut self, player: PlayerId, attachment: Attachment) -> bool {
-        let spawn_shield = self.world.resource::<SimConfig>().spawn_shield_ticks;
-        let Some(member) = self.members.get_mut(&player) else { return false };
-        member.outbound = attachment.outbound.clone();
-        member.attach = attachment.attach;
-        member.detached_at = None;
-        member.pending.clear();
-        member.last_received_seq = 0;
-        member.starved = true;
-        member.encoder.reset();
-        // A moment of protection to get your bearings, as after a respawn.
-        if let Some(mut ship) = self.world.get_mut::<Ship>(member.ship) {
-            ship.shield_ticks = spawn_shield;
-        }
-        let text = format!("{} is back", member.name);
-        self.welcome(player, &attachment);
-        self.broadcast(&ServerMsg::Chat { from: None, text });
-        tracing::debug!(room = self.shared.id, player = player.0, "player resumed");
-        true
-    }
-
-    fn welcome(&mut self, player: PlayerId, attachment: &Attachment) {
-        let Some(member) = self.members.get(&player) else { return };
-        let welcome = ServerMsg::Welcome(Welcome {
-            player_id: player,
-            name: member.name.clone(),
-            tick_hz: self.tick_hz,
-            tick: self.world.resource::<SimTick>().0,
-            arena: self.world.resource::<SimConfig>().arena,
-            players: self.members.iter().map(|(id, m)| PlayerInfo { id: *id, name: m.name.clone() }).collect(),
-            room: RoomWelcome {
-                name: self.shared.name.clone(),
-                code: self.shared.code.clone(),
-                private: self.shared.private,
-                max_players: u16::try_from(self.max_players).unwrap_or(u16::MAX),
-            },
-            resume_token: attachment.token,
-            resume: attachment.resume,
-        });
-        self.send_to(player, &welcome);
-    }
-
-    /// A dropped player's ship idles under a shield until they resume or the window passes.
-    fn detach(&mut self, player: PlayerId, attach: u64) {
-        let tick = self.world.resource::<SimTick>().0;
-        let Some(member) = self.members.get_mut(&player).filter(|m| m.attach == attach && m.detached_at.is_none()) else { return };
-        member.detached_at = Some(tick);
-        member.pending.clear();
-        let text = format!("{} lost connection", member.name);
-        if let Some(mut control) = self.world.get_mut::<ShipControl>(member.ship) {
-            control.0 = ValidInput::default();
-        }
-        self.broadcast(&ServerMsg::Chat { from: None, text });
-        tracing::debug!(room = self.shared.id, player = player.0, "player dropped; waiting for resume");
-    }
-
-    /// Keeps dropped players' ships shielded, and removes those whose window has passed.
-    fn tend_detached(&mut self) {
-        let tick = self.world.resource::<SimTick>().0;
-        let spawn_shield = self.world.resource::<SimConfig>().spawn_shield_ticks;
-        let mut expired = Vec::new();
-        for (id, member) in &self.members {
-            let Some(since) = member.detached_at else { continue };
-            if tick.saturating_sub(since) > self.resume_window_ticks {
-                expired.push(*id);
-            } else if let Some(mut ship) = self.world.get_mut::<Ship>(member.ship) {
-                ship.shield_ticks = ship.shield_ticks.max(spawn_shield);
-            }
-        }
-        for id in expired {
-            tracing::debug!(room = self.shared.id, player = id.0, "resume window passed");
-            self.remove(id);
-        }
-    }
-
-    /// `name`, or `name` with the lowest free `#2`, `#3`… suffix if someone has it already.
-    fn unique_name(&self, name: String) -> String {
-        let taken = |candidate: &str| self.members.values().any(|m| m.name == candidate);
-        if !taken(&name) {
-            return name;
-        }
-        (2..).map(|n| format!("{name}#{n}")).find(|c| !taken(c)).expect("some suffix is free")
-    }
-
-    fn remove(&mut self, player: PlayerId) {
-        let Some(member) = self.members.remove(&player) else { return };
-        self.world.despawn(member.ship);
-        self.shared.release();
-        self.broadcast(&ServerMsg::PlayerLeft { id: player });
-        tracing::debug!(room = self.shared.id, player = player.0, "player left");
-    }
-
     fn scoreboard(&mut self) -> Vec<ScoreEntry> {
         let mut entries: Vec<ScoreEntry> = self
             .world
@@ -588,7 +473,7 @@ impl Room {
 }
 
 /// A connection taking (or retaking) a member's place.
-struct Attachment {
+pub(super) struct Attachment {
     outbound: mpsc::Sender<Bytes>,
     attach: u64,
     token: ResumeToken,
