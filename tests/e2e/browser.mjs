@@ -205,10 +205,14 @@ async function endToEnd(browser, url) {
   if (!bJoined || bJoined[2] !== code) fail(`e2e-b is not in room ${code}`);
   const bId = bJoined[1];
 
-  // Player A: aim right of the ship (screen centre), hold W and the left mouse button.
+  // Player A: hold W and the left mouse button.
   const report = /me id=\d+ x=(-?\d+) y=(-?\d+) travelled=(\d+) my_bullets_seen=(\d+)/;
   const before = await waitFor("A's position report", () => lastMatch(a.lines, report), 20000);
-  await a.page.mouse.move(1100, 360);
+  // Aim at the arena's centre (the ship sits at the screen's centre; screen y points down):
+  // toward a nearby wall, bullets would leave the arena before any snapshot could show them.
+  const [bx, by] = [Number(before[1]), Number(before[2])];
+  const len = Math.hypot(bx, by) || 1;
+  await a.page.mouse.move(640 - (bx / len) * 300, 360 + (by / len) * 300);
   await a.page.mouse.down();
   await a.page.keyboard.down("w");
   await a.page.waitForTimeout(3500);
@@ -257,6 +261,7 @@ async function endToEnd(browser, url) {
   // The network fails under B: the proxy resets its connection. B reconnects by itself, with
   // backoff, and resumes: same id, same room.
   const cutAt = b.lines.length;
+  const cutStarted = Date.now();
   proxy.cut();
   await waitFor("B to notice the drop", () => b.lines.slice(cutAt).some((l) => /reconnecting, attempt 1/.test(l.text)), 20000);
   const resumed = await waitFor("B to resume", () => {
@@ -268,7 +273,8 @@ async function endToEnd(browser, url) {
   }, 60000);
   if (resumed[1] !== bId || resumed[2] !== code || resumed[3] !== "Resumed") fail(`B came back as ${resumed[0]}, expected id ${bId} resumed in ${code}`);
   await waitFor("A to see B back", () => lastMatch(a.lines, /driftfire: chat \(server\): e2e-b is back/), 20000);
-  console.log(`resume: B came back as id ${bId} in room ${code}`);
+  const backAt = b.lines.slice(cutAt).find((l) => /driftfire: joined as e2e-b/.test(l.text)).at;
+  console.log(`resume: B came back as id ${bId} in room ${code}, ${backAt - cutStarted} ms after the cut`);
 
   const stats = await flood.stop();
   const refused = Object.entries(stats.closes).filter(([code]) => ["1003", "1007", "1008", "1009"].includes(code)).reduce((n, [, c]) => n + c, 0);

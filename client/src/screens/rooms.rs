@@ -38,7 +38,8 @@ pub struct RoomBrowser {
     rooms: Option<Vec<RoomInfo>>,
     /// Why the list is missing, if it is.
     problem: Option<String>,
-    shown: Option<Vec<RoomInfo>>,
+    /// What the list on screen shows (rooms, problem), so it is rebuilt only on change.
+    shown: Option<(Option<Vec<RoomInfo>>, Option<String>)>,
 }
 
 #[derive(Component)]
@@ -117,7 +118,8 @@ pub fn describe_room(room: &RoomInfo) -> String {
 fn show_rooms(mut commands: Commands, browser: Option<ResMut<RoomBrowser>>, list: Query<Entity, With<RoomList>>) {
     let Some(mut browser) = browser else { return };
     let Ok(list) = list.single() else { return };
-    if browser.shown == browser.rooms && browser.shown.is_some() {
+    let current = (browser.rooms.clone(), browser.problem.clone());
+    if browser.shown.as_ref() == Some(&current) {
         return;
     }
     commands.entity(list).despawn_related::<Children>();
@@ -138,7 +140,7 @@ fn show_rooms(mut commands: Commands, browser: Option<ResMut<RoomBrowser>>, list
             }
         }
     }
-    browser.shown = browser.rooms.clone();
+    browser.shown = Some(current);
 }
 
 fn row(text: String, marker: JoinRow) -> impl Bundle {
