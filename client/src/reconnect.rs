@@ -110,9 +110,9 @@ fn show_overlay(
     };
     let wait = (reconnecting.next_try_at - time.elapsed_secs_f64()).max(0.0);
     let line = if wait > 0.05 {
-        format!("Reconnecting… (attempt {}, in {wait:.1} s)", reconnecting.attempt)
+        format!("Reconnecting... (attempt {}, in {wait:.1} s)", reconnecting.attempt)
     } else {
-        format!("Reconnecting… (attempt {})", reconnecting.attempt)
+        format!("Reconnecting... (attempt {})", reconnecting.attempt)
     };
     if let Ok(mut text) = text.single_mut() {
         text.0 = line;

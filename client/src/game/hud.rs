@@ -102,10 +102,10 @@ fn update_stats(
     let Some(session) = session else { return };
     let room = &session.room;
     let invite = crate::launch::share_link(&launch.server_url, &room.code);
-    let room_line = if room.private { format!("Private room {}\nInvite: {invite}", room.code) } else { format!("Room {} · {}", room.name, room.code) };
+    let room_line = if room.private { format!("Private room {}\nInvite: {invite}", room.code) } else { format!("Room {} | {}", room.name, room.code) };
     let score = session.my_score().map_or(0, |s| s.score);
-    let ping = session.rtt_ms.map_or("–".to_string(), |ms| format!("{ms:.0} ms"));
-    let fps = diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.smoothed()).map_or("–".to_string(), |f| format!("{f:.0}"));
+    let ping = session.rtt_ms.map_or("-".to_string(), |ms| format!("{ms:.0} ms"));
+    let fps = diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.smoothed()).map_or("-".to_string(), |f| format!("{f:.0}"));
     let shown = format!("{}\nScore {score}\nPlayers {}/{}\nPing {ping}\nFPS {fps}\n{room_line}", session.name, session.players.len(), room.max_players);
     if text.0 != shown {
         text.0 = shown;
@@ -123,11 +123,11 @@ fn update_leaderboard(session: Option<Res<Session>>, mut text: Single<&mut Text,
         .take(10)
         .enumerate()
         .map(|(rank, entry)| {
-            let marker = if entry.id == session.me { "▶ " } else { "" };
+            let marker = if entry.id == session.me { "> " } else { "" };
             format!("{}. {marker}{}  {}", rank + 1, session.name_of(entry.id), entry.score)
         })
         .collect();
-    text.0 = if lines.is_empty() { "…".into() } else { lines.join("\n") };
+    text.0 = if lines.is_empty() { "...".into() } else { lines.join("\n") };
 }
 
 fn update_kill_feed(session: Option<Res<Session>>, time: Res<Time<Real>>, mut text: Single<&mut Text, With<KillFeedText>>) {
@@ -170,7 +170,7 @@ fn update_death_overlay(
     };
     let score = session.my_score().map_or(0, |s| s.score);
     let seconds = (f32::from(ticks) / f32::from(session.tick_hz.max(1))).ceil();
-    let shown = format!("{by}\nScore {score}\nRespawning in {seconds:.0}…");
+    let shown = format!("{by}\nScore {score}\nRespawning in {seconds:.0}...");
     if text.0 != shown {
         text.0 = shown;
     }
@@ -185,7 +185,7 @@ fn update_chat(session: Option<Res<Session>>, line: Res<ChatLine>, time: Res<Tim
         .filter(|(_, _, at)| line.open || now - at < CHAT_SECONDS)
         .map(|(speaker, said, _)| match speaker {
             Some(name) => format!("{name}: {said}"),
-            None => format!("· {said}"),
+            None => format!("- {said}"),
         })
         .collect();
     if line.open {

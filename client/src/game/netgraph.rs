@@ -115,7 +115,7 @@ fn draw(
     }
     let Some(clock) = clock.0.as_ref() else { return };
     let now = time.elapsed_secs_f64();
-    let rtt = session.and_then(|s| s.rtt_ms).map_or("–".into(), |ms| format!("{ms:.0} ms"));
+    let rtt = session.and_then(|s| s.rtt_ms).map_or("-".into(), |ms| format!("{ms:.0} ms"));
     let shown = format!(
         "NET (F3)\nrtt {rtt}   jitter {:.1} ms\nsnapshots {}/s   interp delay {:.0} ms\ndown {:.1} KB/s   up {:.2} KB/s\ncorrections {:.1}/s   last {:.1} u   pending {}",
         clock.jitter_ms(),

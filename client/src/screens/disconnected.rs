@@ -27,7 +27,7 @@ fn spawn_disconnected(mut commands: Commands, notice: Res<DisconnectNotice>) {
             (label(reason, 20.0, Color::WHITE), Node { max_width: px(720), ..default() }),
             button("Retry", RetryButton),
             button("Back to title", BackButton),
-            label("Enter: retry  ·  Esc: title", 16.0, DIM),
+            label("Enter: retry  |  Esc: title", 16.0, DIM),
         ],
     ));
 }

@@ -111,7 +111,7 @@ fn poll_rooms(browser: Option<ResMut<RoomBrowser>>, launch: Res<Launch>, time: R
 
 /// The text of one row.
 pub fn describe_room(room: &RoomInfo) -> String {
-    let kind = if room.private { "private · needs its link" } else { "public" };
+    let kind = if room.private { "private | needs its link" } else { "public" };
     format!("{}   {}/{}   {kind}", room.name, room.players, room.max_players)
 }
 
@@ -125,7 +125,7 @@ fn show_rooms(mut commands: Commands, browser: Option<ResMut<RoomBrowser>>, list
     commands.entity(list).despawn_related::<Children>();
     match &browser.rooms {
         None => {
-            let text = browser.problem.clone().unwrap_or_else(|| "Looking for rooms…".into());
+            let text = browser.problem.clone().unwrap_or_else(|| "Looking for rooms...".into());
             commands.entity(list).with_child(label(text, 16.0, DIM));
         }
         Some(rooms) if rooms.is_empty() => {

@@ -62,7 +62,7 @@ fn spawn_title(mut commands: Commands, launch: Res<Launch>) {
             button("Play", PlayButton),
             label(target, 16.0, DIM),
             super::rooms::room_list_section(),
-            label("Enter to play  ·  mouse aims  ·  W / ↑ / right mouse thrusts  ·  left mouse / Space fires", 16.0, DIM),
+            label("Enter to play  |  mouse aims  |  W / Up / right mouse thrusts  |  left mouse / Space fires", 16.0, DIM),
         ],
     ));
 }
