@@ -355,3 +355,34 @@ fn enter_opens_chat_typing_does_not_fly_and_enter_sends_esc_cancels() {
     assert!(!app.world().resource::<ChatLine>().open);
     assert!(!app.world().resource::<Sent>().0.iter().any(|m| matches!(m, ClientMsg::Chat { .. })));
 }
+
+/// Hello is a request with a timeout: a server that accepts the socket and then says nothing
+/// leaves the player on the Disconnected screen with a reason, not on "Connecting" for ever.
+#[test]
+fn a_server_that_never_answers_hello_is_given_up_on() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            listener.set_nonblocking(true).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let (tcp, _) = listener.accept().await.unwrap();
+            let _ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        });
+    });
+    let mut app = app();
+    app.insert_resource(Launch { server_url: format!("ws://{addr}/ws"), ..Launch::default() });
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
+    // 16 ms per update: 1,200 updates are 19 s of game time.
+    for _ in 0..1200 {
+        app.update();
+        if *app.world().resource::<State<Screen>>().get() == Screen::Disconnected {
+            break;
+        }
+    }
+    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
+    let notice = app.world().resource::<DisconnectNotice>().0.clone();
+    assert!(notice.contains("did not answer"), "{notice}");
+}

@@ -92,6 +92,7 @@ async fn bad_frames_get_their_close_codes_while_a_player_keeps_playing() {
 
     let nan_input = encode_client(&ClientMsg::Input(InputFrame { seq: 1, aim: f32::NAN, thrust: true, fire: true, view_tick: 0 })).unwrap();
     let input = encode_client(&ClientMsg::Input(InputFrame::default())).unwrap();
+    let hello = encode_client(&ClientMsg::hello("again")).unwrap();
     let cases: Vec<(&str, bool, Message, CloseCode)> = vec![
         ("garbage before hello", false, Message::Binary(vec![0xFF, 0x00, 0x13, 0x37].into()), CloseCode::Invalid),
         ("garbage after hello", true, Message::Binary(vec![0xEE; 9].into()), CloseCode::Invalid),
@@ -101,6 +102,7 @@ async fn bad_frames_get_their_close_codes_while_a_player_keeps_playing() {
         ("oversize frame in game", true, Message::Binary(vec![1u8; 2 * 1024 * 1024].into()), CloseCode::Size),
         ("input before hello", false, Message::Binary(input.into()), CloseCode::Policy),
         ("nan aim", true, Message::Binary(nan_input.into()), CloseCode::Invalid),
+        ("hello twice", true, Message::Binary(hello.into()), CloseCode::Policy),
     ];
     for (name, hello_first, frame, expected) in cases {
         let (code, reason) = close_after(&url, hello_first, frame).await;

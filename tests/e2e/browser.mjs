@@ -76,7 +76,7 @@ async function waitFor(what, predicate, timeoutMs) {
   fail(`timed out waiting for ${what}`);
 }
 
-function openPage(browser, url, name, query = "") {
+function openPage(browser, url, name, query = "", autoplay = true) {
   return (async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
@@ -89,7 +89,7 @@ function openPage(browser, url, name, query = "") {
     });
     page.on("pageerror", (error) => console.log(`[${name}] page error: ${error}`));
     const started = Date.now();
-    await page.goto(`${url}?name=${name}&autoplay=1${query}`);
+    await page.goto(`${url}?name=${name}${autoplay ? "&autoplay=1" : ""}${query}`);
     const opened = { page, lines, started, name };
     openPages.push(opened);
     return opened;
@@ -275,6 +275,13 @@ async function endToEnd(browser, url) {
   await waitFor("A to see B back", () => lastMatch(a.lines, /driftfire: chat \(server\): e2e-b is back/), 20000);
   const backAt = b.lines.slice(cutAt).find((l) => /driftfire: joined as e2e-b/.test(l.text)).at;
   console.log(`resume: B came back as id ${bId} in room ${code}, ${backAt - cutStarted} ms after the cut`);
+
+  // A third person on the title screen sees the room in the list: private, 2 players, no code.
+  const c = await openPage(browser, url, "e2e-title", "", false);
+  const listed = await waitFor("the title screen's room list", () => lastMatch(c.lines, /driftfire: room list: (.*)/), 120000);
+  if (!/Private \w+\s+2\/\d+\s+private/.test(listed[1])) fail(`the room list shows ${listed[1]}`);
+  console.log(`title screen lists: ${listed[1]}`);
+  await c.page.context().close();
 
   const stats = await flood.stop();
   const refused = Object.entries(stats.closes).filter(([code]) => ["1003", "1007", "1008", "1009"].includes(code)).reduce((n, [, c]) => n + c, 0);

@@ -132,6 +132,7 @@ fn show_rooms(mut commands: Commands, browser: Option<ResMut<RoomBrowser>>, list
             commands.entity(list).with_child(label("No rooms yet: Play opens one.", 16.0, DIM));
         }
         Some(rooms) => {
+            crate::telemetry::report(&format!("driftfire: room list: {}", rooms.iter().map(describe_room).collect::<Vec<_>>().join("; ")));
             for room in rooms.iter().take(MAX_ROWS) {
                 match &room.code {
                     Some(code) => commands.entity(list).with_child(row(describe_room(room), JoinRow(code.clone()))),
