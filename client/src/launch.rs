@@ -2,7 +2,7 @@
 //! the remembered pilot name (localStorage on the web, a small file on the desktop).
 
 use bevy::prelude::*;
-use driftfire_shared::protocol::RoomTarget;
+use driftfire_shared::protocol::{RESUME_WINDOW_SECS, ResumeToken, RoomTarget};
 
 /// Native default: the server's default bind address.
 pub const DEFAULT_NATIVE_SERVER: &str = "ws://127.0.0.1:8080/ws";
@@ -51,6 +51,28 @@ pub fn share_link(server_url: &str, code: &str) -> String {
     let page = server_url.replacen("wss://", "https://", 1).replacen("ws://", "http://", 1);
     let base = page.strip_suffix("/ws").unwrap_or(&page);
     format!("{base}/?room={code}")
+}
+
+/// A resume token as the page keeps it across a reload: hex, then when it was last known good
+/// (milliseconds since the epoch).
+pub fn encode_resume(token: &ResumeToken, saved_at_ms: f64) -> String {
+    let hex: String = token.0.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{hex}:{saved_at_ms:.0}")
+}
+
+/// The token kept by [`encode_resume`], if it is well-formed and young enough that the server
+/// may still hold the session (older ones would only earn an "expired" note).
+pub fn decode_resume(kept: &str, now_ms: f64) -> Option<ResumeToken> {
+    let (hex, saved_at) = kept.split_once(':')?;
+    let saved_at: f64 = saved_at.parse().ok()?;
+    if !(0.0..RESUME_WINDOW_SECS as f64 * 1000.0).contains(&(now_ms - saved_at)) || hex.len() != 32 {
+        return None;
+    }
+    let mut token = ResumeToken([0; 16]);
+    for (i, byte) in token.0.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(token)
 }
 
 /// A random pilot name such as "NeonViper42" (at most 16 characters).
@@ -134,6 +156,14 @@ mod platform {
         }
     }
 
+    /// The desktop game does not outlive its process: nothing to keep.
+    pub fn save_resume(_token: Option<&driftfire_shared::protocol::ResumeToken>) {}
+
+    /// See [`save_resume`].
+    pub fn load_resume() -> Option<driftfire_shared::protocol::ResumeToken> {
+        None
+    }
+
     /// Bits that differ from run to run (names, reconnect jitter); not for secrets.
     pub fn entropy() -> u64 {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
@@ -181,13 +211,36 @@ mod platform {
         }
     }
 
+    const RESUME_KEY: &str = "driftfire.resume";
+
+    /// This tab's sessionStorage: it survives a reload, not a new tab.
+    fn session_storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.session_storage().ok()?
+    }
+
+    /// Keeps the session's resume token (with the time) so a reload of this tab picks the
+    /// game up where it was; `None` forgets it (the player left on purpose).
+    pub fn save_resume(token: Option<&driftfire_shared::protocol::ResumeToken>) {
+        let Some(storage) = session_storage() else { return };
+        let _ = match token {
+            Some(token) => storage.set_item(RESUME_KEY, &super::encode_resume(token, js_sys::Date::now())),
+            None => storage.remove_item(RESUME_KEY),
+        };
+    }
+
+    /// The token kept by [`save_resume`], if still young enough to be worth presenting.
+    pub fn load_resume() -> Option<driftfire_shared::protocol::ResumeToken> {
+        let kept = session_storage()?.get_item(RESUME_KEY).ok()??;
+        super::decode_resume(&kept, js_sys::Date::now())
+    }
+
     /// Bits that differ from run to run (names, reconnect jitter); not for secrets.
     pub fn entropy() -> u64 {
         (js_sys::Math::random() * (u64::MAX as f64)) as u64
     }
 }
 
-pub use platform::{entropy, from_environment, load_saved_name, save_name};
+pub use platform::{entropy, from_environment, load_resume, load_saved_name, save_name, save_resume};
 
 #[cfg(test)]
 mod tests {
@@ -208,6 +261,17 @@ mod tests {
         assert_eq!(room_target(Some(" ")), RoomTarget::QuickPlay);
         assert_eq!(room_target(Some("NEW")), RoomTarget::Create { private: true });
         assert_eq!(room_target(Some("ab2cd")), RoomTarget::Code("ab2cd".into()));
+    }
+
+    #[test]
+    fn kept_resume_tokens_come_back_only_while_young_and_well_formed() {
+        let token = ResumeToken([0xA5; 16]);
+        let kept = encode_resume(&token, 1_000_000.0);
+        assert_eq!(decode_resume(&kept, 1_000_500.0), Some(token));
+        assert_eq!(decode_resume(&kept, 1_000_000.0 + RESUME_WINDOW_SECS as f64 * 1000.0 + 1.0), None, "too old");
+        assert_eq!(decode_resume(&kept, 999_000.0), None, "from the future");
+        assert_eq!(decode_resume("zz:1000000", 1_000_500.0), None);
+        assert_eq!(decode_resume(&kept.replace(':', ""), 1_000_500.0), None);
     }
 
     #[test]

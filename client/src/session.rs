@@ -150,7 +150,8 @@ fn open_connection_when_warm(
         return;
     }
     commands.remove_resource::<PendingConnect>();
-    connect(&mut commands, &launch, &pilot, None);
+    // After a reload of this tab, pick the game up where it was (if the server still holds it).
+    connect(&mut commands, &launch, &pilot, crate::launch::load_resume());
 }
 
 /// Opens the socket; Hello (asking for `launch.room`, resuming `resume` if given) goes out
@@ -186,6 +187,8 @@ fn give_up_waiting_for_welcome(
 }
 
 fn close_connection(mut commands: Commands, connection: Option<Res<Connection>>, mut outbox: MessageWriter<Outgoing>) {
+    // Leaving on purpose: a reload should not bring this session back.
+    crate::launch::save_resume(None);
     commands.remove_resource::<PendingConnect>();
     commands.remove_resource::<Reconnecting>();
     if connection.is_some() {
@@ -364,13 +367,18 @@ fn push_chat(session: &mut Session, speaker: Option<String>, text: String, now: 
     session.chat.drain(..excess);
 }
 
-fn send_pings(session: Option<ResMut<Session>>, time: Res<Time<Real>>, mut outbox: MessageWriter<Outgoing>) {
+fn send_pings(session: Option<ResMut<Session>>, reconnecting: Option<Res<Reconnecting>>, time: Res<Time<Real>>, mut outbox: MessageWriter<Outgoing>) {
     let Some(mut session) = session else { return };
     let now = time.elapsed_secs_f64();
     if now - session.last_ping_at < PING_INTERVAL_S {
         return;
     }
     session.last_ping_at = now;
+    // The token is good as of now (while connected), so a reload within the resume window
+    // gets this session back.
+    if reconnecting.is_none() {
+        crate::launch::save_resume(Some(&session.resume_token));
+    }
     session.ping_nonce = session.ping_nonce.wrapping_add(1);
     session.ping_sent_at = Some((session.ping_nonce, now));
     outbox.write(Outgoing(ClientMsg::Ping { nonce: session.ping_nonce }));

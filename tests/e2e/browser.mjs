@@ -276,6 +276,19 @@ async function endToEnd(browser, url) {
   const backAt = b.lines.slice(cutAt).find((l) => /driftfire: joined as e2e-b/.test(l.text)).at;
   console.log(`resume: B came back as id ${bId} in room ${code}, ${backAt - cutStarted} ms after the cut`);
 
+  // B reloads the page: the tab kept its resume token, so it is the same pilot again.
+  const reloadAt = b.lines.length;
+  await b.page.reload();
+  const reloaded = await waitFor("B to come back after a reload", () => {
+    for (const l of b.lines.slice(reloadAt)) {
+      const m = l.text.match(/driftfire: joined as e2e-b \(id (\d+)\) in room (\w+) \w+ \((\w+)\)/);
+      if (m) return m;
+    }
+    return null;
+  }, 120000);
+  if (reloaded[1] !== bId || reloaded[3] !== "Resumed") fail(`after a reload B came back as ${reloaded[0]}`);
+  console.log(`reload: B came back as id ${bId}, resumed`);
+
   // A third person on the title screen sees the room in the list: private, 2 players, no code.
   const c = await openPage(browser, url, "e2e-title", "", false);
   const listed = await waitFor("the title screen's room list", () => lastMatch(c.lines, /driftfire: room list: (.*)/), 120000);
