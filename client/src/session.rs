@@ -186,9 +186,12 @@ fn give_up_waiting_for_welcome(
     }
 }
 
-fn close_connection(mut commands: Commands, connection: Option<Res<Connection>>, mut outbox: MessageWriter<Outgoing>) {
-    // Leaving on purpose: a reload should not bring this session back.
-    crate::launch::save_resume(None);
+fn close_connection(mut commands: Commands, connection: Option<Res<Connection>>, session: Option<Res<Session>>, mut outbox: MessageWriter<Outgoing>) {
+    // Leaving a game on purpose: a reload should not bring it back. (The title screen is also
+    // the first screen of a page load, when the kept token must survive until Connecting.)
+    if connection.is_some() || session.is_some() {
+        crate::launch::save_resume(None);
+    }
     commands.remove_resource::<PendingConnect>();
     commands.remove_resource::<Reconnecting>();
     if connection.is_some() {

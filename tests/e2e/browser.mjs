@@ -281,12 +281,12 @@ async function endToEnd(browser, url) {
   await b.page.reload();
   const reloaded = await waitFor("B to come back after a reload", () => {
     for (const l of b.lines.slice(reloadAt)) {
-      const m = l.text.match(/driftfire: joined as e2e-b \(id (\d+)\) in room (\w+) \w+ \((\w+)\)/);
+      const m = l.text.match(/driftfire: joined as (e2e-b\S*) \(id (\d+)\) in room (\w+) \w+ \((\w+)\)/);
       if (m) return m;
     }
     return null;
   }, 120000);
-  if (reloaded[1] !== bId || reloaded[3] !== "Resumed") fail(`after a reload B came back as ${reloaded[0]}`);
+  if (reloaded[2] !== bId || reloaded[4] !== "Resumed") fail(`after a reload B came back as ${reloaded[0]}`);
   console.log(`reload: B came back as id ${bId}, resumed`);
 
   // A third person on the title screen sees the room in the list: private, 2 players, no code.
