@@ -159,7 +159,10 @@ fn open_connection_when_warm(
 pub fn connect(commands: &mut Commands, launch: &Launch, pilot: &PilotName, resume: Option<ResumeToken>) {
     let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone(), room: launch.room.clone(), resume };
     commands.insert_resource(Connection::open(&launch.server_url, &hello));
-    info!("connecting to {}", launch.server_url);
+    match resume {
+        Some(token) => info!("connecting to {} to resume session {token:?}", launch.server_url),
+        None => info!("connecting to {}", launch.server_url),
+    }
 }
 
 fn give_up_waiting_for_welcome(
@@ -231,13 +234,17 @@ fn handle_net_events(
         match event {
             NetEvent::Opened => debug!("socket open, Hello sent"),
             NetEvent::Received(ServerMsg::Welcome(welcome)) => {
+                // Kept before anything else: every Welcome retires the token that got us here,
+                // so a reload from now on must present this one.
+                crate::launch::save_resume(Some(&welcome.resume_token));
                 info!(
-                    "driftfire: joined as {} (id {}) in room {} {} ({:?})",
+                    "driftfire: joined as {} (id {}) in room {} {} ({:?}, {:?})",
                     welcome.name,
                     welcome.player_id.0,
                     welcome.room.code,
                     if welcome.room.private { "private" } else { "public" },
                     welcome.resume,
+                    welcome.resume_token,
                 );
                 // A private room is where Retry and an expired resume should lead back to.
                 if welcome.room.private {

@@ -212,3 +212,30 @@ async fn empty_rooms_close_after_their_idle_period_and_the_room_cap_holds() {
     // Its slot is free again.
     Client::hello(&url, hello("second", RoomTarget::Create { private: true }, None)).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_session_resumes_again_after_a_browser_style_close() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+    let server = TestServer::start().await;
+    let url = server.ws_url();
+    let _watcher = Client::join(&url, "watcher").await;
+    let mut session = Client::join(&url, "reloader").await;
+    let id = session.welcome.player_id;
+    for round in 0..3 {
+        let token = session.welcome.resume_token;
+        session.until_snapshot(|_| true).await;
+        if round % 2 == 0 {
+            drop(session); // A dead link.
+        } else {
+            // What a browser sends when its page reloads or navigates away.
+            session.ws.send(tokio_tungstenite::tungstenite::Message::Close(Some(CloseFrame { code: CloseCode::Away, reason: "".into() }))).await.unwrap();
+            drop(session);
+        }
+        session = Client::hello(&url, hello("reloader", RoomTarget::QuickPlay, Some(token))).await.unwrap();
+        assert_eq!(session.welcome.resume, ResumeOutcome::Resumed, "round {round}");
+        assert_eq!(session.welcome.player_id, id, "round {round}");
+    }
+}

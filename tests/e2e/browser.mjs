@@ -3,8 +3,9 @@
 // opens a private room (?room=new), page B follows A's share link (?room=CODE) through a TCP
 // proxy; both see both ships, keyboard and mouse input move a ship and fire, A's chat line
 // reaches B, B survives 20 s frozen in the background (longer than the idle timeout), and when
-// the proxy cuts B's connection B reconnects by itself into the same session. All the while a
-// third page floods the server with bad clients. Screenshots must show a rendered game.
+// the proxy cuts B's connection B reconnects by itself into the same session, as it does after
+// a reload of its tab; a third person's title screen lists the room. All the while another
+// page floods the server with bad clients. Screenshots must show a rendered game.
 //
 // `node tests/e2e/browser.mjs --bench-first-frame` instead measures page load → first rendered
 // frame, five times, and prints the median (BENCHMARKS.md).
@@ -266,7 +267,7 @@ async function endToEnd(browser, url) {
   await waitFor("B to notice the drop", () => b.lines.slice(cutAt).some((l) => /reconnecting, attempt 1/.test(l.text)), 20000);
   const resumed = await waitFor("B to resume", () => {
     for (const l of b.lines.slice(cutAt)) {
-      const m = l.text.match(/driftfire: joined as e2e-b \(id (\d+)\) in room (\w+) \w+ \((\w+)\)/);
+      const m = l.text.match(/driftfire: joined as e2e-b \(id (\d+)\) in room (\w+) \w+ \((\w+)[,)]/);
       if (m) return m;
     }
     return null;
@@ -281,7 +282,7 @@ async function endToEnd(browser, url) {
   await b.page.reload();
   const reloaded = await waitFor("B to come back after a reload", () => {
     for (const l of b.lines.slice(reloadAt)) {
-      const m = l.text.match(/driftfire: joined as (e2e-b\S*) \(id (\d+)\) in room (\w+) \w+ \((\w+)\)/);
+      const m = l.text.match(/driftfire: joined as (e2e-b\S*) \(id (\d+)\) in room (\w+) \w+ \((\w+)[,)]/);
       if (m) return m;
     }
     return null;

@@ -462,12 +462,21 @@ impl Room {
         }
     }
 
-    /// Removes players whose queue is full (or whose connection is gone). Dropping the sender
-    /// tells their connection task, which closes the socket with a reason.
+    /// Players whose queue would not take a frame. A full queue means a client too slow to keep
+    /// up: it is removed, and dropping the sender tells its connection task, which closes the
+    /// socket with a reason. A closed queue means the connection task has just ended and its
+    /// Leave or Detach is on the way: until then the player counts as dropped (and so may still
+    /// resume), rather than removed by a frame that raced the goodbye.
     fn drop_slow(&mut self, players: Vec<PlayerId>) {
         for player in players {
-            tracing::debug!(room = self.shared.id, player = player.0, "outbound queue full or closed: dropping player");
-            self.remove(player);
+            let Some(member) = self.members.get(&player) else { continue };
+            if member.outbound.is_closed() {
+                let attach = member.attach;
+                self.detach(player, attach);
+            } else {
+                tracing::debug!(room = self.shared.id, player = player.0, "outbound queue full: dropping player");
+                self.remove(player);
+            }
         }
     }
 }
