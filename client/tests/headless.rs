@@ -46,8 +46,9 @@ fn app() -> App {
 const ME: PlayerId = PlayerId(7);
 const OTHER: PlayerId = PlayerId(8);
 
-fn welcome(app: &mut App) {
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Welcome(Welcome {
+/// Welcome for [`ME`] in a public room, with `token` and `resume`.
+fn welcome_msg(token: ResumeToken, resume: ResumeOutcome) -> NetEvent {
+    NetEvent::Received(ServerMsg::Welcome(Welcome {
         player_id: ME,
         name: "me".into(),
         tick_hz: 30,
@@ -55,9 +56,13 @@ fn welcome(app: &mut App) {
         arena: Vec2::splat(4000.0),
         players: vec![PlayerInfo { id: ME, name: "me".into() }, PlayerInfo { id: OTHER, name: "them".into() }],
         room: RoomWelcome { name: "Vega".into(), code: "AB2CD".into(), private: false, max_players: 50 },
-        resume_token: ResumeToken([9; 16]),
-        resume: ResumeOutcome::Fresh,
-    })));
+        resume_token: token,
+        resume,
+    }))
+}
+
+fn welcome(app: &mut App) {
+    app.world_mut().write_message(welcome_msg(ResumeToken([9; 16]), ResumeOutcome::Fresh));
     app.update();
     app.update();
     assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Playing);
@@ -257,17 +262,7 @@ fn a_dropped_game_reconnects_with_backoff_and_resumes() {
     assert!(app.world().resource::<Sent>().0.iter().all(|m| !matches!(m, ClientMsg::Input(_))), "no inputs while disconnected");
 
     // The server takes the token back: same id, a new token, and a note for the player.
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Welcome(Welcome {
-        player_id: ME,
-        name: "me".into(),
-        tick_hz: 30,
-        tick: 500,
-        arena: Vec2::splat(4000.0),
-        players: vec![PlayerInfo { id: ME, name: "me".into() }],
-        room: RoomWelcome { name: "Vega".into(), code: "AB2CD".into(), private: false, max_players: 50 },
-        resume_token: ResumeToken([10; 16]),
-        resume: ResumeOutcome::Resumed,
-    })));
+    app.world_mut().write_message(welcome_msg(ResumeToken([10; 16]), ResumeOutcome::Resumed));
     app.update();
     app.update();
     assert!(app.world().get_resource::<Reconnecting>().is_none());

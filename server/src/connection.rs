@@ -53,6 +53,8 @@ enum Ending {
     TooSlow,
     #[error("idle timeout")]
     IdleTimeout,
+    #[error("write timeout")]
+    WriteTimeout,
 }
 
 impl Ending {
@@ -76,13 +78,14 @@ impl Ending {
             Self::Shutdown => Some((CloseCode::Away, "server shutting down".into())),
             Self::TooSlow => Some((CloseCode::Policy, "too slow to receive updates, or the session resumed elsewhere".into())),
             Self::IdleTimeout => Some((CloseCode::Policy, "idle timeout: no traffic from the client".into())),
+            Self::WriteTimeout => Some((CloseCode::Policy, "write timeout".into())),
         }
     }
 
     /// Whether the player may come back: the link failed rather than the player leaving or
     /// breaking the rules, so their ship waits for a resume.
     fn may_resume(&self) -> bool {
-        matches!(self, Self::PeerClosed | Self::Transport(_) | Self::IdleTimeout | Self::Violation { reason: "write timeout", .. })
+        matches!(self, Self::PeerClosed | Self::Transport(_) | Self::IdleTimeout | Self::WriteTimeout)
     }
 }
 
@@ -344,12 +347,12 @@ async fn handle_message<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let (player, room) = (seat.player, seat.room.clone());
+    let player = seat.player;
     match msg {
         ClientMsg::Input(frame) => {
             let input = ValidInput::try_from_frame(&frame).map_err(|_| Ending::violation(CloseCode::Invalid, "input out of range"))?;
             let command = RoomCommand::Input { player, seq: frame.seq, input, view_tick: frame.view_tick };
-            room.inbox.send(command).await.map_err(|_| Ending::Shutdown)
+            seat.room.inbox.send(command).await.map_err(|_| Ending::Shutdown)
         }
         ClientMsg::Ping { nonce } => deliver_msg(ws, down, &ServerMsg::Pong { nonce }).await,
         ClientMsg::ListRooms { request } => deliver_msg(ws, down, &room_list(state, request)).await,
@@ -366,7 +369,7 @@ where
                 return deliver_msg(ws, down, &note).await;
             }
             match sanitize_chat(&text) {
-                Some(text) => room.inbox.send(RoomCommand::Chat { player, text }).await.map_err(|_| Ending::Shutdown),
+                Some(text) => seat.room.inbox.send(RoomCommand::Chat { player, text }).await.map_err(|_| Ending::Shutdown),
                 None => Ok(()),
             }
         }
@@ -468,7 +471,7 @@ where
     match timeout(WRITE_TIMEOUT, ws.send(msg)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(Ending::Transport(error)),
-        Err(_) => Err(Ending::violation(CloseCode::Policy, "write timeout")),
+        Err(_) => Err(Ending::WriteTimeout),
     }
 }
 

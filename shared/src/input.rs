@@ -72,29 +72,11 @@ pub fn normalize_angle(angle: f32) -> f32 {
 /// Makes a display name out of what a client asked for: control, format and other invisible
 /// characters removed, whitespace runs folded to one space, trimmed, cut to [`MAX_NAME_CHARS`].
 pub fn sanitize_name(requested: &str) -> Result<String, InputError> {
-    let mut out = String::new();
-    let mut pending_space = false;
-    for c in requested.chars() {
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if c.is_control() || is_invisible(c) {
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        out.push(c);
-    }
-    let trimmed: String = out.chars().take(MAX_NAME_CHARS).collect();
-    let trimmed = trimmed.trim_end().to_string();
-    if trimmed.is_empty() { Err(InputError::EmptyName) } else { Ok(trimmed) }
+    clean_text(requested, MAX_NAME_CHARS).ok_or(InputError::EmptyName)
 }
 
-/// Cleans a chat line the same way as a name (no control or invisible characters, whitespace
-/// runs folded, trimmed), cut to [`MAX_CHAT_CHARS`]; `None` if nothing visible is left.
+/// Cleans a chat line the same way as a name, cut to [`MAX_CHAT_CHARS`]; `None` if nothing
+/// visible is left.
 pub fn sanitize_chat(text: &str) -> Option<String> {
     clean_text(text, MAX_CHAT_CHARS)
 }
@@ -104,6 +86,8 @@ pub fn sanitize_announcement(text: &str, max_chars: usize) -> Option<String> {
     clean_text(text, max_chars)
 }
 
+/// Control, format and other invisible characters removed, whitespace runs folded to one
+/// space, trimmed, cut to `max_chars`; `None` if nothing visible is left.
 fn clean_text(text: &str, max_chars: usize) -> Option<String> {
     let mut out = String::new();
     let mut pending_space = false;

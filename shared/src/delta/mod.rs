@@ -116,6 +116,23 @@ impl Default for DeltaParams {
 }
 
 impl GridEntity {
+    /// An entity of `kind` with every field zero, to be filled in.
+    pub fn blank(id: u32, kind: EntityKind) -> Self {
+        Self {
+            id,
+            kind,
+            pos: [0; 2],
+            vel: [0; 2],
+            angle: 0,
+            owner: 0,
+            health: 0,
+            thrusting: false,
+            shielded: false,
+            respawn_in: None,
+            size: 0,
+        }
+    }
+
     /// Where this entity will be next tick if nothing surprising happens.
     pub fn predicted(&self, params: &DeltaParams) -> Self {
         let mut next = *self;
@@ -265,19 +282,7 @@ pub fn read_spawn(r: &mut BitReader, id: u32) -> Result<GridEntity, DeltaError> 
         2 => EntityKind::Asteroid,
         _ => return Err(DeltaError::BadValue("entity kind")),
     };
-    let mut e = GridEntity {
-        id,
-        kind,
-        pos: [0; 2],
-        vel: [0; 2],
-        angle: 0,
-        owner: 0,
-        health: 0,
-        thrusting: false,
-        shielded: false,
-        respawn_in: None,
-        size: 0,
-    };
+    let mut e = GridEntity::blank(id, kind);
     for axis in 0..2 {
         e.pos[axis] = to_i32(r.signed()?)?;
     }
@@ -352,19 +357,7 @@ impl DeltaDecoder {
 
 /// The grid form of every entity in `body`, by id.
 pub fn grid_entities(body: &SnapshotBody) -> Vec<GridEntity> {
-    let blank = |id: NetId, kind| GridEntity {
-        id: id.0,
-        kind,
-        pos: [0; 2],
-        vel: [0; 2],
-        angle: 0,
-        owner: 0,
-        health: 0,
-        thrusting: false,
-        shielded: false,
-        respawn_in: None,
-        size: 0,
-    };
+    let blank = |id: NetId, kind| GridEntity::blank(id.0, kind);
     let grid = |p: bevy_math::Vec2| [quantize_pos(p.x), quantize_pos(p.y)];
     let grid_vel = |v: bevy_math::Vec2| [quantize_vel(v.x), quantize_vel(v.y)];
     let mut out = Vec::with_capacity(body.ships.len() + body.bullets.len() + body.asteroids.len());
