@@ -245,7 +245,9 @@ async fn a_bot_swarm_plays_and_reports() {
     let report = driftfire_server::bots::run_swarm(config, |_| {}).await;
     assert_eq!((report.connected, report.failed, report.disconnected), (6, 0, 0), "{report:?}");
     assert!(report.snapshots_per_s > 20.0 && report.snapshots_per_s < 40.0, "{report:?}");
-    assert!(report.down_bytes_per_s > 1000.0 && report.rtt_p50_ms > 0.0 && report.rtt_p99_ms >= report.rtt_p50_ms, "{report:?}");
+    // Delta snapshots of a quiet room are small (~30 bytes), but each of the ~30 a second is at
+    // least a 10-byte frame (tag, tick, input seq, length): 300 B/s is the floor of a live stream.
+    assert!(report.down_bytes_per_s > 300.0 && report.rtt_p50_ms > 0.0 && report.rtt_p99_ms >= report.rtt_p50_ms, "{report:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
