@@ -32,8 +32,10 @@ impl Default for Launch {
 
 const ADJECTIVES: [&str; 16] =
     ["Swift", "Red", "Silent", "Lucky", "Rogue", "Iron", "Nova", "Ghost", "Solar", "Bold", "Neon", "Dark", "Stray", "Ion", "Quick", "Wild"];
-const NOUNS: [&str; 16] =
-    ["Falcon", "Comet", "Viper", "Drifter", "Raven", "Pilot", "Spark", "Orbit", "Lancer", "Wasp", "Nomad", "Flare", "Kite", "Pulsar", "Hawk", "Moth"];
+const NOUNS: [&str; 16] = [
+    "Falcon", "Comet", "Viper", "Drifter", "Raven", "Pilot", "Spark", "Orbit", "Lancer", "Wasp", "Nomad", "Flare", "Kite", "Pulsar",
+    "Hawk", "Moth",
+];
 
 /// The room a `room` parameter or flag asks for: "new" opens a private room, anything else is
 /// a code (checked by the server, which answers "not a room code" if it is not one).

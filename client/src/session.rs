@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use bevy::prelude::*;
-use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, RejectReason, ResumeOutcome, ResumeToken, RoomTarget, RoomWelcome, ScoreEntry, ServerMsg};
+use driftfire_shared::protocol::{
+    ClientMsg, PROTOCOL_VERSION, PlayerId, RejectReason, ResumeOutcome, ResumeToken, RoomTarget, RoomWelcome, ScoreEntry, ServerMsg,
+};
 
 use crate::launch::Launch;
 use crate::net::{Connection, NetEvent, describe_close};
@@ -189,7 +191,12 @@ fn give_up_waiting_for_welcome(
     }
 }
 
-fn close_connection(mut commands: Commands, connection: Option<Res<Connection>>, session: Option<Res<Session>>, mut outbox: MessageWriter<Outgoing>) {
+fn close_connection(
+    mut commands: Commands,
+    connection: Option<Res<Connection>>,
+    session: Option<Res<Session>>,
+    mut outbox: MessageWriter<Outgoing>,
+) {
     // Leaving a game on purpose: a reload should not bring it back. (The title screen is also
     // the first screen of a page load, when the kept token must survive until Connecting.)
     if connection.is_some() || session.is_some() {
@@ -203,7 +210,12 @@ fn close_connection(mut commands: Commands, connection: Option<Res<Connection>>,
     commands.remove_resource::<Session>();
 }
 
-fn flush_outbox(mut commands: Commands, mut outbox: MessageReader<Outgoing>, connection: Option<Res<Connection>>, screen: Res<State<Screen>>) {
+fn flush_outbox(
+    mut commands: Commands,
+    mut outbox: MessageReader<Outgoing>,
+    connection: Option<Res<Connection>>,
+    screen: Res<State<Screen>>,
+) {
     let Some(connection) = connection else {
         outbox.clear();
         return;
@@ -377,7 +389,12 @@ fn push_chat(session: &mut Session, speaker: Option<String>, text: String, now: 
     session.chat.drain(..excess);
 }
 
-fn send_pings(session: Option<ResMut<Session>>, reconnecting: Option<Res<Reconnecting>>, time: Res<Time<Real>>, mut outbox: MessageWriter<Outgoing>) {
+fn send_pings(
+    session: Option<ResMut<Session>>,
+    reconnecting: Option<Res<Reconnecting>>,
+    time: Res<Time<Real>>,
+    mut outbox: MessageWriter<Outgoing>,
+) {
     let Some(mut session) = session else { return };
     let now = time.elapsed_secs_f64();
     if now - session.last_ping_at < PING_INTERVAL_S {

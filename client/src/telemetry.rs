@@ -81,12 +81,7 @@ fn report_world(
             let (thrust, fire) = input.last.map_or((false, false), |f| (f.thrust, f.fire));
             report(&format!(
                 "driftfire: me id={} x={:.0} y={:.0} travelled={:.0} my_bullets_seen={} thrust={thrust} fire={fire} inputs={}",
-                session.me.0,
-                pos.x,
-                pos.y,
-                seen.travelled,
-                seen.my_bullets,
-                input.seq
+                session.me.0, pos.x, pos.y, seen.travelled, seen.my_bullets, input.seq
             ));
         }
     }

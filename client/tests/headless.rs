@@ -21,7 +21,12 @@ struct Sent(Vec<ClientMsg>);
 #[derive(Resource, Default)]
 struct VanishedLog(Vec<Vanished>);
 
-fn record(mut outbox: MessageReader<Outgoing>, mut sent: ResMut<Sent>, mut vanished: MessageReader<Vanished>, mut log: ResMut<VanishedLog>) {
+fn record(
+    mut outbox: MessageReader<Outgoing>,
+    mut sent: ResMut<Sent>,
+    mut vanished: MessageReader<Vanished>,
+    mut log: ResMut<VanishedLog>,
+) {
     sent.0.extend(outbox.read().map(|o| o.0.clone()));
     log.0.extend(vanished.read().copied());
 }
@@ -134,7 +139,11 @@ fn several_snapshots_in_one_frame_make_one_entity_per_object() {
     let mut app = app();
     welcome(&mut app);
     for tick in 101..104 {
-        snapshot(&mut app, tick, SnapshotBody { ships: vec![ship(1, ME, Vec2::ZERO), ship(2, OTHER, Vec2::new(tick as f32, 0.0))], ..default() });
+        snapshot(
+            &mut app,
+            tick,
+            SnapshotBody { ships: vec![ship(1, ME, Vec2::ZERO), ship(2, OTHER, Vec2::new(tick as f32, 0.0))], ..default() },
+        );
     }
     app.update();
     assert_eq!(net_objects(&mut app), vec![NetId(1), NetId(2)]);
@@ -179,7 +188,8 @@ fn input_sampling_sends_numbered_inputs_at_tick_rate_with_aim_thrust_and_fire() 
     for _ in 0..63 {
         app.update();
     }
-    let inputs: Vec<InputFrame> = app.world().resource::<Sent>().0.iter().filter_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).collect();
+    let inputs: Vec<InputFrame> =
+        app.world().resource::<Sent>().0.iter().filter_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).collect();
     assert!((27..=32).contains(&inputs.len()), "about 30 inputs per second, got {}", inputs.len());
     for pair in inputs.windows(2) {
         assert_eq!(pair[1].seq, pair[0].seq + 1, "consecutive sequence numbers");
@@ -193,7 +203,8 @@ fn input_sampling_sends_numbered_inputs_at_tick_rate_with_aim_thrust_and_fire() 
     for _ in 0..4 {
         app.update();
     }
-    let last = app.world().resource::<Sent>().0.iter().rev().find_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).unwrap();
+    let last =
+        app.world().resource::<Sent>().0.iter().rev().find_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).unwrap();
     assert!(last.thrust && !last.fire, "right mouse thrusts without firing");
     // Pings go out too, once a second.
     assert!(app.world().resource::<Sent>().0.iter().any(|m| matches!(m, ClientMsg::Ping { .. })));
@@ -202,7 +213,8 @@ fn input_sampling_sends_numbered_inputs_at_tick_rate_with_aim_thrust_and_fire() 
 #[test]
 fn rejection_and_close_reasons_reach_the_player() {
     let mut app = app();
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Rejected { reason: RejectReason::VersionMismatch { server: 2, client: 1 } }));
+    app.world_mut()
+        .write_message(NetEvent::Received(ServerMsg::Rejected { reason: RejectReason::VersionMismatch { server: 2, client: 1 } }));
     app.world_mut().write_message(NetEvent::Closed { code: Some(1008), reason: "protocol version mismatch".into() });
     app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
     app.update();
@@ -333,7 +345,8 @@ fn enter_opens_chat_typing_does_not_fly_and_enter_sends_esc_cancels() {
     for _ in 0..6 {
         app.update();
     }
-    let inputs: Vec<InputFrame> = app.world().resource::<Sent>().0.iter().filter_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).collect();
+    let inputs: Vec<InputFrame> =
+        app.world().resource::<Sent>().0.iter().filter_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).collect();
     assert!(!inputs.is_empty() && inputs.iter().all(|f| !f.thrust && !f.fire), "{inputs:?}");
     key(&mut app, KeyCode::Enter, Key::Enter);
     app.update();

@@ -33,9 +33,13 @@ async fn circling_pilot(url: String) {
     let hello = encode_client(&ClientMsg::hello("circler")).unwrap();
     ws.send(Message::Binary(hello.into())).await.unwrap();
     let (mut sink, mut stream) = ws.split();
-    tokio::spawn(async move { while let Some(Ok(frame)) = stream.next().await {
-        if let Message::Binary(bytes) = frame { let _ = decode_server(&bytes); }
-    } });
+    tokio::spawn(async move {
+        while let Some(Ok(frame)) = stream.next().await {
+            if let Message::Binary(bytes) = frame {
+                let _ = decode_server(&bytes);
+            }
+        }
+    });
     let mut ticker = tokio::time::interval(Duration::from_millis(33));
     for seq in 1u32.. {
         ticker.tick().await;
@@ -130,7 +134,11 @@ fn prediction_and_interpolation_hold_up_at_150_ms_with_jitter() {
     assert!(errors.len() > 150, "too few reconciliations: {} in {frames} frames", errors.len());
     let within = errors.iter().filter(|e| **e < 1.0).count() as f32 / errors.len() as f32;
     let p50 = percentile(&mut errors, 0.5);
-    assert!(within > 0.85 && p50 < 0.25, "prediction disagrees with the server too often: {:.0}% within 1 unit, median {p50}", within * 100.0);
+    assert!(
+        within > 0.85 && p50 < 0.25,
+        "prediction disagrees with the server too often: {:.0}% within 1 unit, median {p50}",
+        within * 100.0
+    );
 
     assert!(remote_steps.len() > 200, "the remote ship was seen in only {} frames", remote_steps.len());
     let worst = remote_steps.iter().copied().fold(0.0, f32::max);

@@ -11,15 +11,17 @@ use std::time::Duration;
 use bytes::Bytes;
 use driftfire_shared::codec::{CodecError, decode_client, encode_server, peek_hello_version};
 use driftfire_shared::input::{ValidInput, sanitize_chat, sanitize_name};
-use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, RejectReason, Reply, RequestId, ResumeOutcome, ResumeToken, RoomTarget, ServerMsg};
+use driftfire_shared::protocol::{
+    ClientMsg, PROTOCOL_VERSION, PlayerId, RejectReason, Reply, RequestId, ResumeOutcome, ResumeToken, RoomTarget, ServerMsg,
+};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, interval_at, sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::admission::Refusal;
@@ -170,7 +172,9 @@ where
         }
         let decoded = decode_client(&frame).map_err(|error| match peek_hello_version(&frame) {
             // Another build's Hello: answer with the version mismatch it needs to show.
-            Some(version) if version != PROTOCOL_VERSION => Err(RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: version }),
+            Some(version) if version != PROTOCOL_VERSION => {
+                Err(RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: version })
+            }
             _ => Ok(decode_error(error)),
         });
         let msg = match decoded {
@@ -444,7 +448,9 @@ where
             None => return Err(Ending::PeerClosed),
             Some(Err(error)) => return Err(classify_read_error(error)),
             Some(Ok(Message::Binary(bytes))) => return Ok(bytes),
-            Some(Ok(Message::Text(_))) => return Err(Ending::violation(CloseCode::Unsupported, "text frames are not supported; send binary")),
+            Some(Ok(Message::Text(_))) => {
+                return Err(Ending::violation(CloseCode::Unsupported, "text frames are not supported; send binary"));
+            }
             Some(Ok(Message::Close(_))) => return Err(Ending::PeerClosed),
             Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
         }

@@ -34,9 +34,7 @@ pub fn router(state: Arc<ServerState>) -> Router {
     let router = match &state.config.web_dir {
         Some(dir) => {
             let index = ServeFile::new(dir.join("index.html"));
-            router.fallback_service(
-                ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index),
-            )
+            router.fallback_service(ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index))
         }
         None => router.fallback(|| async {
             (StatusCode::NOT_FOUND, "No web client is served: start the server with --web-dir pointing at the built bundle.\n")
@@ -110,18 +108,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Frame and message limits for client sockets: a client never needs more than one
 /// `MAX_CLIENT_MSG_BYTES` message, so anything larger is refused (close 1009) before buffering.
 pub fn websocket_config() -> WebSocketConfig {
-    WebSocketConfig::default()
-        .max_message_size(Some(MAX_CLIENT_MSG_BYTES))
-        .max_frame_size(Some(MAX_CLIENT_MSG_BYTES))
+    WebSocketConfig::default().max_message_size(Some(MAX_CLIENT_MSG_BYTES)).max_frame_size(Some(MAX_CLIENT_MSG_BYTES))
 }
 
 fn header_has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
+    headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
 /// `GET /ws`: validates the RFC 6455 handshake, answers 101, and hands the upgraded stream to

@@ -56,7 +56,11 @@ pub enum ServerError {
 
 /// Serves on `listener` until `shutdown` completes, then tells every player, closes every
 /// socket and stops every room, waiting at most [`SHUTDOWN_GRACE`].
-pub async fn run(listener: TcpListener, config: ServerConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServerError> {
+pub async fn run(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     let token = CancellationToken::new();
     let tasks = TaskTracker::new();
     let config_limits = (config.max_connections, config.max_conns_per_ip);

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use driftfire_shared::input::normalize_room_code;
-use driftfire_shared::protocol::{PlayerId, RejectReason, ResumeToken, RoomInfo, RoomTarget, ROOM_CODE_ALPHABET, ROOM_CODE_LEN};
+use driftfire_shared::protocol::{PlayerId, ROOM_CODE_ALPHABET, ROOM_CODE_LEN, RejectReason, ResumeToken, RoomInfo, RoomTarget};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -18,7 +18,8 @@ use crate::metrics::percentile;
 use crate::room::{RoomHandle, RoomSpec, spawn_room};
 
 /// Names public rooms take in turn (with a number once the list wraps).
-const ROOM_NAMES: [&str; 12] = ["Vega", "Orion", "Lyra", "Draco", "Cygnus", "Aquila", "Carina", "Pavo", "Hydra", "Lupus", "Norma", "Volans"];
+const ROOM_NAMES: [&str; 12] =
+    ["Vega", "Orion", "Lyra", "Draco", "Cygnus", "Aquila", "Carina", "Pavo", "Hydra", "Lupus", "Norma", "Volans"];
 
 /// All rooms of the server.
 #[derive(Debug)]
@@ -234,7 +235,6 @@ impl Rooms {
         let ticket = self.tickets.lock().expect("tickets lock").remove(token)?;
         ticket.expires.is_none_or(|at| at > Instant::now()).then_some(ticket)
     }
-
 
     /// Sends the operator's `text` to every open room; returns how many rooms got it.
     pub async fn announce(&self, text: &str) -> usize {

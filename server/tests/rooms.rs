@@ -81,7 +81,8 @@ async fn requests_get_exactly_one_reply_with_their_id() {
     let mut a = Client::join(&url, "mover").await;
     let first_room = a.welcome.room.code.clone();
     send(&mut a.ws, &ClientMsg::ListRooms { request: 7 }).await;
-    let ServerMsg::Reply { reply: Reply::Rooms(rooms), .. } = a.until_message(|m| matches!(m, ServerMsg::Reply { request: 7, .. })).await else {
+    let ServerMsg::Reply { reply: Reply::Rooms(rooms), .. } = a.until_message(|m| matches!(m, ServerMsg::Reply { request: 7, .. })).await
+    else {
         unreachable!()
     };
     assert_eq!(rooms.len(), 1);
@@ -231,7 +232,11 @@ async fn a_resumed_session_resumes_again_after_a_browser_style_close() {
             drop(session); // A dead link.
         } else {
             // What a browser sends when its page reloads or navigates away.
-            session.ws.send(tokio_tungstenite::tungstenite::Message::Close(Some(CloseFrame { code: CloseCode::Away, reason: "".into() }))).await.unwrap();
+            session
+                .ws
+                .send(tokio_tungstenite::tungstenite::Message::Close(Some(CloseFrame { code: CloseCode::Away, reason: "".into() })))
+                .await
+                .unwrap();
             drop(session);
         }
         session = Client::hello(&url, hello("reloader", RoomTarget::QuickPlay, Some(token))).await.unwrap();

@@ -5,8 +5,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use driftfire_shared::codec::encode_client;
 use driftfire_server::ServerConfig;
+use driftfire_shared::codec::encode_client;
 use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION, RejectReason, RoomTarget, ServerMsg};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
@@ -49,7 +49,8 @@ async fn two_players_see_each_others_ships_move_as_their_inputs_say() {
 async fn version_mismatch_is_rejected_with_its_reason() {
     let server = TestServer::start().await;
     let mut ws = connect(&server.ws_url()).await;
-    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION + 41, name: "old".into(), room: RoomTarget::QuickPlay, resume: None }).await;
+    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION + 41, name: "old".into(), room: RoomTarget::QuickPlay, resume: None })
+        .await;
     match recv(&mut ws).await {
         Ok(ServerMsg::Rejected { reason }) => {
             assert_eq!(reason, RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: PROTOCOL_VERSION + 41 });
@@ -65,10 +66,7 @@ async fn version_mismatch_is_rejected_with_its_reason() {
     // Hello, but still gets the reason it can show its player.
     let mut ws = connect(&server.ws_url()).await;
     ws.send(Message::Binary(vec![0, 3, 2, b'o', b'k'].into())).await.unwrap();
-    assert!(matches!(
-        recv(&mut ws).await,
-        Ok(ServerMsg::Rejected { reason: RejectReason::VersionMismatch { client: 3, .. } })
-    ));
+    assert!(matches!(recv(&mut ws).await, Ok(ServerMsg::Rejected { reason: RejectReason::VersionMismatch { client: 3, .. } })));
 }
 
 /// Opens a socket, optionally says Hello, sends `frame`, and returns the close frame it gets.
@@ -320,7 +318,8 @@ async fn only_entities_in_view_are_sent_and_newcomers_arrive_complete() {
         let pa = sa.body.ships.iter().find(|x| x.owner == a_id).unwrap().pos;
         let pb = sb.body.ships.iter().find(|x| x.owner == b_id).unwrap().pos;
         // Everything A is sent lies in A's view rectangle.
-        let positions = sa.body.ships.iter().map(|x| x.pos).chain(sa.body.bullets.iter().map(|x| x.pos)).chain(sa.body.asteroids.iter().map(|x| x.pos));
+        let positions =
+            sa.body.ships.iter().map(|x| x.pos).chain(sa.body.bullets.iter().map(|x| x.pos)).chain(sa.body.asteroids.iter().map(|x| x.pos));
         for p in positions {
             assert!((p - pa).abs().cmple(half + Vec2::ONE).all(), "entity at {p} sent to a ship at {pa}");
         }

@@ -320,10 +320,9 @@ pub enum RejectReason {
 impl std::fmt::Display for RejectReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::VersionMismatch { server, client } => write!(
-                f,
-                "protocol version mismatch: server speaks {server}, client speaks {client}; reload to update"
-            ),
+            Self::VersionMismatch { server, client } => {
+                write!(f, "protocol version mismatch: server speaks {server}, client speaks {client}; reload to update")
+            }
             Self::ServerFull => f.write_str("server is full, try again later"),
             Self::InvalidName => f.write_str("that name is not allowed"),
             Self::RoomFull => f.write_str("that room is full"),

@@ -1,7 +1,7 @@
 //! The camera: follows your ship smoothly, and maps the mouse cursor into the world.
 
-use bevy::prelude::*;
 use bevy::camera::ScalingMode;
+use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
 use driftfire_shared::protocol::VIEW_SIZE;
 

@@ -21,7 +21,8 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::Playing), spawn_hud);
     app.add_systems(
         Update,
-        (update_stats, update_leaderboard, update_kill_feed, update_death_overlay, update_chat, update_announcement).run_if(in_state(Screen::Playing)),
+        (update_stats, update_leaderboard, update_kill_feed, update_death_overlay, update_chat, update_announcement)
+            .run_if(in_state(Screen::Playing)),
     );
 }
 
@@ -47,23 +48,46 @@ fn text(size: f32, color: Color) -> impl Bundle {
 }
 
 fn panel(node: Node) -> impl Bundle {
-    (Node { position_type: PositionType::Absolute, padding: UiRect::all(px(10)), border_radius: BorderRadius::all(px(6)), ..node }, BackgroundColor(Color::srgba(0.0, 0.02, 0.06, 0.55)))
+    (
+        Node { position_type: PositionType::Absolute, padding: UiRect::all(px(10)), border_radius: BorderRadius::all(px(6)), ..node },
+        BackgroundColor(Color::srgba(0.0, 0.02, 0.06, 0.55)),
+    )
 }
 
 fn spawn_hud(mut commands: Commands) {
-    commands.spawn((panel(Node { left: px(12), top: px(12), ..default() }), DespawnOnExit(Screen::Playing), children![(text(18.0, Color::WHITE), StatsText)]));
+    commands.spawn((
+        panel(Node { left: px(12), top: px(12), ..default() }),
+        DespawnOnExit(Screen::Playing),
+        children![(text(18.0, Color::WHITE), StatsText)],
+    ));
     commands.spawn((
         panel(Node { right: px(12), top: px(12), flex_direction: FlexDirection::Column, row_gap: px(4), min_width: px(220), ..default() }),
         DespawnOnExit(Screen::Playing),
-        children![(Text::new("LEADERBOARD"), TextFont::from_font_size(15.0), TextColor(ACCENT)), (text(16.0, Color::WHITE), LeaderboardText)],
+        children![
+            (Text::new("LEADERBOARD"), TextFont::from_font_size(15.0), TextColor(ACCENT)),
+            (text(16.0, Color::WHITE), LeaderboardText)
+        ],
     ));
     commands.spawn((
-        Node { position_type: PositionType::Absolute, left: px(12), bottom: px(12), flex_direction: FlexDirection::Column, row_gap: px(8), ..default() },
+        Node {
+            position_type: PositionType::Absolute,
+            left: px(12),
+            bottom: px(12),
+            flex_direction: FlexDirection::Column,
+            row_gap: px(8),
+            ..default()
+        },
         DespawnOnExit(Screen::Playing),
         children![(text(15.0, Color::srgb(0.85, 0.9, 1.0)), ChatText), (text(15.0, DIM), KillFeedText)],
     ));
     commands.spawn((
-        Node { position_type: PositionType::Absolute, width: percent(100), top: px(16), justify_content: JustifyContent::Center, ..default() },
+        Node {
+            position_type: PositionType::Absolute,
+            width: percent(100),
+            top: px(16),
+            justify_content: JustifyContent::Center,
+            ..default()
+        },
         Visibility::Hidden,
         AnnouncementBanner,
         DespawnOnExit(Screen::Playing),
@@ -102,11 +126,17 @@ fn update_stats(
     let Some(session) = session else { return };
     let room = &session.room;
     let invite = crate::launch::share_link(&launch.server_url, &room.code);
-    let room_line = if room.private { format!("Private room {}\nInvite: {invite}", room.code) } else { format!("Room {} | {}", room.name, room.code) };
+    let room_line =
+        if room.private { format!("Private room {}\nInvite: {invite}", room.code) } else { format!("Room {} | {}", room.name, room.code) };
     let score = session.my_score().map_or(0, |s| s.score);
     let ping = session.rtt_ms.map_or("-".to_string(), |ms| format!("{ms:.0} ms"));
     let fps = diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.smoothed()).map_or("-".to_string(), |f| format!("{f:.0}"));
-    let shown = format!("{}\nScore {score}\nPlayers {}/{}\nPing {ping}\nFPS {fps}\n{room_line}", session.name, session.players.len(), room.max_players);
+    let shown = format!(
+        "{}\nScore {score}\nPlayers {}/{}\nPing {ping}\nFPS {fps}\n{room_line}",
+        session.name,
+        session.players.len(),
+        room.max_players
+    );
     if text.0 != shown {
         text.0 = shown;
     }

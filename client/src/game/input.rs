@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use driftfire_shared::protocol::{ClientMsg, InputFrame};
 
 use super::chat::ChatLine;
-use super::predict::{InputSent, Prediction, PredictSet};
+use super::predict::{InputSent, PredictSet, Prediction};
 use super::sync::{MyShip, RenderClock, Smoothed, SyncSet};
 use crate::screens::Screen;
 use crate::session::{Outgoing, Session};

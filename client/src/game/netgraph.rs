@@ -64,11 +64,17 @@ fn spawn_graph(mut commands: Commands, graph: Res<NetGraph>) {
         ))
         .with_children(|root| {
             root.spawn((Text::new(""), TextFont::from_font_size(13.0), TextColor(Color::srgb(0.7, 1.0, 0.7)), GraphText));
-            root.spawn(Node { height: px(GRAPH_HEIGHT), align_items: AlignItems::FlexEnd, column_gap: px(1), ..default() }).with_children(|bars| {
-                for i in 0..BARS {
-                    bars.spawn((Node { width: px(2), height: px(0), ..default() }, BackgroundColor(Color::srgb(0.3, 0.9, 0.4)), Bar(i)));
-                }
-            });
+            root.spawn(Node { height: px(GRAPH_HEIGHT), align_items: AlignItems::FlexEnd, column_gap: px(1), ..default() }).with_children(
+                |bars| {
+                    for i in 0..BARS {
+                        bars.spawn((
+                            Node { width: px(2), height: px(0), ..default() },
+                            BackgroundColor(Color::srgb(0.3, 0.9, 0.4)),
+                            Bar(i),
+                        ));
+                    }
+                },
+            );
         });
 }
 

@@ -20,7 +20,12 @@ const STAR_TILE: f32 = 1200.0;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, configure_gizmos);
-    app.add_systems(Update, (draw_starfield, draw_arena, draw_asteroids, draw_ships, draw_bullets, attach_labels, update_labels).after(SyncSet).run_if(in_state(Screen::Playing)));
+    app.add_systems(
+        Update,
+        (draw_starfield, draw_arena, draw_asteroids, draw_ships, draw_bullets, attach_labels, update_labels)
+            .after(SyncSet)
+            .run_if(in_state(Screen::Playing)),
+    );
     // The title screens get a slowly drifting starfield too.
     app.add_systems(Update, draw_starfield.run_if(not(in_state(Screen::Playing))));
 }

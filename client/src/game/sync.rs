@@ -276,7 +276,11 @@ fn despawn_vanished(
     }
 }
 
-pub(super) fn interpolate(clock: Res<RenderClock>, session: Option<Res<Session>>, mut objects: Query<(&History, &mut Smoothed, &mut Transform)>) {
+pub(super) fn interpolate(
+    clock: Res<RenderClock>,
+    session: Option<Res<Session>>,
+    mut objects: Query<(&History, &mut Smoothed, &mut Transform)>,
+) {
     let tick_hz = session.map_or(30.0, |s| f32::from(s.tick_hz));
     for (history, mut smoothed, mut transform) in &mut objects {
         *smoothed = sample_at(&history.0, clock.tick, tick_hz);

@@ -21,11 +21,7 @@ fn spawn_connecting(mut commands: Commands, launch: Res<Launch>) {
     commands.spawn((
         screen_root(),
         DespawnOnExit(Screen::Connecting),
-        children![
-            (label("Connecting", 40.0, ACCENT), Dots),
-            label(launch.server_url.clone(), 18.0, DIM),
-            button("Cancel", CancelButton),
-        ],
+        children![(label("Connecting", 40.0, ACCENT), Dots), label(launch.server_url.clone(), 18.0, DIM), button("Cancel", CancelButton),],
     ));
 }
 
@@ -34,7 +30,11 @@ fn animate(time: Res<Time>, mut text: Single<&mut Text, With<Dots>>) {
     text.0 = format!("Connecting{}", ".".repeat(dots));
 }
 
-fn cancel(keys: Res<ButtonInput<KeyCode>>, buttons: Query<&Interaction, (Changed<Interaction>, With<CancelButton>)>, mut next: ResMut<NextState<Screen>>) {
+fn cancel(
+    keys: Res<ButtonInput<KeyCode>>,
+    buttons: Query<&Interaction, (Changed<Interaction>, With<CancelButton>)>,
+    mut next: ResMut<NextState<Screen>>,
+) {
     if keys.just_pressed(KeyCode::Escape) || buttons.iter().any(|i| *i == Interaction::Pressed) {
         next.set(Screen::Title);
     }

@@ -148,7 +148,13 @@ fn row(text: String, marker: JoinRow) -> impl Bundle {
     (
         Button,
         marker,
-        Node { min_width: px(420), padding: UiRect::axes(px(14), px(6)), border: UiRect::all(px(1)), border_radius: BorderRadius::all(px(6)), ..default() },
+        Node {
+            min_width: px(420),
+            padding: UiRect::axes(px(14), px(6)),
+            border: UiRect::all(px(1)),
+            border_radius: BorderRadius::all(px(6)),
+            ..default()
+        },
         BorderColor::all(ACCENT.with_alpha(0.5)),
         BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.4)),
         children![label(text, 16.0, Color::WHITE)],

@@ -127,5 +127,4 @@ impl Room {
         self.broadcast(&ServerMsg::PlayerLeft { id: player });
         tracing::debug!(room = self.shared.id, player = player.0, "player left");
     }
-
 }

@@ -232,7 +232,12 @@ pub struct RoomSpec {
 }
 
 /// Opens a room and starts its tick task.
-pub fn spawn_room(spec: RoomSpec, config: &ServerConfig, shutdown: CancellationToken, tracker: &tokio_util::task::TaskTracker) -> RoomHandle {
+pub fn spawn_room(
+    spec: RoomSpec,
+    config: &ServerConfig,
+    shutdown: CancellationToken,
+    tracker: &tokio_util::task::TaskTracker,
+) -> RoomHandle {
     let RoomSpec { id, code, name, private, seed } = spec;
     let shared = Arc::new(RoomShared { id, code, name, private, seats: AtomicUsize::new(0), stats: Mutex::new(TickStats::default()) });
     let (inbox, commands) = mpsc::channel(ROOM_INBOX);
@@ -331,7 +336,9 @@ impl Room {
 
     fn handle(&mut self, command: RoomCommand) {
         match command {
-            RoomCommand::Join { player, name, outbound, attach, token, resume } => self.join(player, name, Attachment { outbound, attach, token, resume }),
+            RoomCommand::Join { player, name, outbound, attach, token, resume } => {
+                self.join(player, name, Attachment { outbound, attach, token, resume })
+            }
             RoomCommand::Resume { player, outbound, attach, token, reply } => {
                 let resumed = self.resume(player, Attachment { outbound, attach, token, resume: ResumeOutcome::Resumed });
                 let _ = reply.send(resumed);

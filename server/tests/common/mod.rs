@@ -45,7 +45,10 @@ impl TestServer {
     }
 
     pub async fn start_with(config: ServerConfig) -> Self {
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("debug,hyper=info,tokio_tungstenite=info,tungstenite=info").try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("debug,hyper=info,tokio_tungstenite=info,tungstenite=info")
+            .try_init();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();

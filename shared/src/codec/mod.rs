@@ -45,10 +45,7 @@ pub enum CodecError {
     },
 }
 
-fn decode_exact<T: DeserializeOwned, C: bincode::config::Config>(
-    bytes: &[u8],
-    config: C,
-) -> Result<T, CodecError> {
+fn decode_exact<T: DeserializeOwned, C: bincode::config::Config>(bytes: &[u8], config: C) -> Result<T, CodecError> {
     let (value, read) = bincode::serde::decode_from_slice(bytes, config)?;
     match bytes.len() - read {
         0 => Ok(value),

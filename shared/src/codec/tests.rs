@@ -9,7 +9,12 @@ use crate::protocol::*;
 
 fn all_client_msgs() -> Vec<ClientMsg> {
     vec![
-        ClientMsg::Hello { version: PROTOCOL_VERSION, name: "Ripley ✈".into(), room: RoomTarget::Code("AB2CD".into()), resume: Some(ResumeToken([7; 16])) },
+        ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            name: "Ripley ✈".into(),
+            room: RoomTarget::Code("AB2CD".into()),
+            resume: Some(ResumeToken([7; 16])),
+        },
         ClientMsg::Input(InputFrame { seq: 42, aim: -3.1, thrust: true, fire: false, view_tick: 7 }),
         ClientMsg::Ping { nonce: u32::MAX },
         ClientMsg::Leave,

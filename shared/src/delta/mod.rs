@@ -372,8 +372,18 @@ pub fn grid_entities(body: &SnapshotBody) -> Vec<GridEntity> {
         respawn_in: s.respawn_in,
         ..blank(s.id, EntityKind::Ship)
     }));
-    out.extend(body.bullets.iter().map(|b| GridEntity { pos: grid(b.pos), vel: grid_vel(b.vel), owner: b.owner.0, ..blank(b.id, EntityKind::Bullet) }));
-    out.extend(body.asteroids.iter().map(|a| GridEntity { pos: grid(a.pos), vel: grid_vel(a.vel), size: a.size, ..blank(a.id, EntityKind::Asteroid) }));
+    out.extend(body.bullets.iter().map(|b| GridEntity {
+        pos: grid(b.pos),
+        vel: grid_vel(b.vel),
+        owner: b.owner.0,
+        ..blank(b.id, EntityKind::Bullet)
+    }));
+    out.extend(body.asteroids.iter().map(|a| GridEntity {
+        pos: grid(a.pos),
+        vel: grid_vel(a.vel),
+        size: a.size,
+        ..blank(a.id, EntityKind::Asteroid)
+    }));
     out.sort_unstable_by_key(|e| e.id);
     out
 }

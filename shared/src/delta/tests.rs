@@ -23,7 +23,18 @@ fn entity(id: u32, kind: EntityKind, pos: [i32; 2], vel: [i32; 2]) -> GridEntity
 }
 
 fn arb_entity(id: u32) -> impl Strategy<Value = GridEntity> {
-    (0u8..3, -160_000i32..160_000, -160_000i32..160_000, -6000i32..6000, -6000i32..6000, any::<u16>(), 0u8..=100, any::<bool>(), any::<bool>(), proptest::option::of(0u16..200))
+    (
+        0u8..3,
+        -160_000i32..160_000,
+        -160_000i32..160_000,
+        -6000i32..6000,
+        -6000i32..6000,
+        any::<u16>(),
+        0u8..=100,
+        any::<bool>(),
+        any::<bool>(),
+        proptest::option::of(0u16..200),
+    )
         .prop_map(move |(kind, x, y, vx, vy, angle, health, thrusting, shielded, respawn_in)| {
             let kind = [EntityKind::Ship, EntityKind::Bullet, EntityKind::Asteroid][usize::from(kind)];
             let mut e = entity(id, kind, [x, y], [vx, vy]);

@@ -30,10 +30,7 @@ pub fn free_spot(cfg: &SimConfig, rng: &mut SimRng, radius: f32, obstacles: &[(V
     let mut best = (Vec2::ZERO, f32::NEG_INFINITY);
     for _ in 0..FREE_SPOT_CANDIDATES {
         let candidate = Vec2::new(rng.range(-half.x, half.x), rng.range(-half.y, half.y));
-        let clearance = obstacles
-            .iter()
-            .map(|(p, r)| p.distance(candidate) - r - radius)
-            .fold(f32::INFINITY, f32::min);
+        let clearance = obstacles.iter().map(|(p, r)| p.distance(candidate) - r - radius).fold(f32::INFINITY, f32::min);
         if clearance > best.1 {
             best = (candidate, clearance);
         }

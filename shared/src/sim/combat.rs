@@ -34,11 +34,7 @@ pub fn fire_weapons(
         let dir = heading_dir(heading.0);
         commands.spawn((
             NetEntity(ids.allocate()),
-            Bullet {
-                owner: ship.owner,
-                ticks_left: cfg.bullet_life_ticks,
-                rewind_ticks: control.0.rewind_ticks.min(cfg.max_rewind_ticks),
-            },
+            Bullet { owner: ship.owner, ticks_left: cfg.bullet_life_ticks, rewind_ticks: control.0.rewind_ticks.min(cfg.max_rewind_ticks) },
             Position(pos.0 + dir * (cfg.ship_radius + cfg.bullet_radius + 2.0)),
             Velocity(vel.0 + dir * cfg.bullet_speed),
             Collider(cfg.bullet_radius),
@@ -192,11 +188,7 @@ pub fn resolve_collisions(
 
 /// Ships at zero health are destroyed: the pilot's deaths and the attacker's kills go up, and
 /// the respawn countdown starts.
-pub fn destroy_ships(
-    cfg: Res<SimConfig>,
-    mut events: ResMut<SimEvents>,
-    mut ships: Query<(&mut Ship, &mut Velocity, &mut Score)>,
-) {
+pub fn destroy_ships(cfg: Res<SimConfig>, mut events: ResMut<SimEvents>, mut ships: Query<(&mut Ship, &mut Velocity, &mut Score)>) {
     let mut killers = Vec::new();
     for (mut ship, mut vel, mut score) in &mut ships {
         if ship.is_alive() && ship.health == 0 {
