@@ -21,7 +21,6 @@ pub use bits::{BitReader, BitWriter};
 use bits::{gamma_len, signed_len};
 pub use encoder::{Budget, DeltaEncoder, EncodeStats};
 
-use crate::protocol::{AsteroidState, BulletState, NetId, PlayerId, ShipState, SnapshotBody};
 use crate::sim::quantize::*;
 use crate::sim::{DEFAULT_TICK_HZ, SimConfig};
 
@@ -353,62 +352,4 @@ impl DeltaDecoder {
         self.baseline = next;
         Ok(self.baseline.clone())
     }
-}
-
-/// The grid form of every entity in `body`, by id.
-pub fn grid_entities(body: &SnapshotBody) -> Vec<GridEntity> {
-    let blank = |id: NetId, kind| GridEntity::blank(id.0, kind);
-    let grid = |p: bevy_math::Vec2| [quantize_pos(p.x), quantize_pos(p.y)];
-    let grid_vel = |v: bevy_math::Vec2| [quantize_vel(v.x), quantize_vel(v.y)];
-    let mut out = Vec::with_capacity(body.ships.len() + body.bullets.len() + body.asteroids.len());
-    out.extend(body.ships.iter().map(|s| GridEntity {
-        pos: grid(s.pos),
-        vel: grid_vel(s.vel),
-        angle: quantize_angle(s.angle),
-        owner: s.owner.0,
-        health: s.health,
-        thrusting: s.thrusting,
-        shielded: s.shielded,
-        respawn_in: s.respawn_in,
-        ..blank(s.id, EntityKind::Ship)
-    }));
-    out.extend(body.bullets.iter().map(|b| GridEntity {
-        pos: grid(b.pos),
-        vel: grid_vel(b.vel),
-        owner: b.owner.0,
-        ..blank(b.id, EntityKind::Bullet)
-    }));
-    out.extend(body.asteroids.iter().map(|a| GridEntity {
-        pos: grid(a.pos),
-        vel: grid_vel(a.vel),
-        size: a.size,
-        ..blank(a.id, EntityKind::Asteroid)
-    }));
-    out.sort_unstable_by_key(|e| e.id);
-    out
-}
-
-/// The protocol form of grid entities (what the game works with).
-pub fn body_from_grid(entities: &[GridEntity]) -> SnapshotBody {
-    let mut body = SnapshotBody::default();
-    let pos = |e: &GridEntity| bevy_math::Vec2::new(pos_from_steps(e.pos[0]), pos_from_steps(e.pos[1]));
-    let vel = |e: &GridEntity| bevy_math::Vec2::new(vel_from_steps(e.vel[0]), vel_from_steps(e.vel[1]));
-    for e in entities {
-        match e.kind {
-            EntityKind::Ship => body.ships.push(ShipState {
-                id: NetId(e.id),
-                owner: PlayerId(e.owner),
-                pos: pos(e),
-                vel: vel(e),
-                angle: angle_from_steps(e.angle),
-                health: e.health,
-                thrusting: e.thrusting,
-                shielded: e.shielded,
-                respawn_in: e.respawn_in,
-            }),
-            EntityKind::Bullet => body.bullets.push(BulletState { id: NetId(e.id), owner: PlayerId(e.owner), pos: pos(e), vel: vel(e) }),
-            EntityKind::Asteroid => body.asteroids.push(AsteroidState { id: NetId(e.id), size: e.size, pos: pos(e), vel: vel(e) }),
-        }
-    }
-    body
 }

@@ -204,7 +204,7 @@ fn grid_entities_round_trip_through_the_protocol_body() {
         entity(2, EntityKind::Bullet, [800, 0], [3800, 0]),
         entity(3, EntityKind::Asteroid, [-8000, 77], [-40, 41]),
     ];
-    assert_eq!(grid_entities(&body_from_grid(&world)), world);
+    assert_eq!(crate::snapshot::SnapshotBody::from_grid(&world).to_grid(), world);
 }
 
 #[test]

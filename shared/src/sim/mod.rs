@@ -13,7 +13,6 @@ mod grid;
 mod movement;
 pub mod quantize;
 mod rng;
-mod wire;
 
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
@@ -25,7 +24,6 @@ pub use config::{DEFAULT_TICK_HZ, SimConfig};
 pub use grid::SpatialGrid;
 pub use movement::{ShipKinematics, bounce_off_walls, heading_dir, ship_motion_step, steer};
 pub use rng::SimRng;
-pub use wire::snapshot_body;
 
 use crate::protocol::PlayerId;
 

@@ -3,14 +3,17 @@
 use bevy_math::Vec2;
 
 use super::*;
-use crate::delta::{Budget, DeltaEncoder, grid_entities};
+use crate::delta::{Budget, DeltaEncoder};
 use crate::input::ValidInput;
 use crate::protocol::PlayerId;
+use crate::snapshot::read_world;
 
 /// Everything observable about a world at one moment, bit for bit.
 fn fingerprint(world: &mut World) -> (Vec<u8>, Vec<(PlayerId, Score)>, SimRng) {
     let tick = world.resource::<SimTick>().0;
-    let (mut bytes, _) = DeltaEncoder::new(30).encode(&grid_entities(&snapshot_body(world)), &Budget::UNLIMITED);
+    let mut entities = Vec::new();
+    read_world(world, &mut entities);
+    let (mut bytes, _) = DeltaEncoder::new(30).encode(&entities, &Budget::UNLIMITED);
     bytes.extend(tick.to_le_bytes());
     let mut scores: Vec<(PlayerId, Score)> = world.query::<(&Ship, &Score)>().iter(world).map(|(s, sc)| (s.owner, *sc)).collect();
     scores.sort_by_key(|(id, _)| *id);

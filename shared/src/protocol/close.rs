@@ -1,0 +1,270 @@
+//! The one disconnect contract: why a connection ended, which WebSocket close code carries it,
+//! and whether the client should come back with its resume token.
+//!
+//! The server sends [`ServerMsg::Disconnect`](super::ServerMsg::Disconnect) with a
+//! [`DisconnectReason`] just before every close frame it writes (except after a protocol
+//! version mismatch, where only the version-proof `Rejected` is sent). Clients decide from the
+//! typed reason, never from the close frame's text, which is for people reading logs.
+
+use serde::{Deserialize, Serialize};
+
+use super::RejectReason;
+
+/// WebSocket close codes (RFC 6455 §7.4.1) that Driftfire sends or acts on.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CloseCode(pub u16);
+
+impl CloseCode {
+    /// 1000: the purpose of the connection is fulfilled (the player left).
+    pub const NORMAL: Self = Self(1000);
+    /// 1001: the server (or a proxy) is going away.
+    pub const GOING_AWAY: Self = Self(1001);
+    /// 1002: a WebSocket protocol error.
+    pub const PROTOCOL_ERROR: Self = Self(1002);
+    /// 1003: a kind of data the endpoint does not accept (text frames).
+    pub const UNSUPPORTED: Self = Self(1003);
+    /// 1005: reserved, never sent: the peer closed without a code.
+    pub const NO_STATUS: Self = Self(1005);
+    /// 1006: reserved, never sent: the connection died without a close frame.
+    pub const ABNORMAL: Self = Self(1006);
+    /// 1007: a message whose content cannot be right (undecodable, out of range).
+    pub const INVALID_PAYLOAD: Self = Self(1007);
+    /// 1008: a message that breaks the rules (order, rate, timeouts).
+    pub const POLICY: Self = Self(1008);
+    /// 1009: a message bigger than the endpoint accepts.
+    pub const TOO_BIG: Self = Self(1009);
+    /// 1011: the server hit an unexpected condition.
+    pub const INTERNAL_ERROR: Self = Self(1011);
+    /// 1012: the service is restarting.
+    pub const SERVICE_RESTART: Self = Self(1012);
+    /// 1013: try again later (the server is full).
+    pub const TRY_AGAIN_LATER: Self = Self(1013);
+    /// 1014: a gateway's upstream failed.
+    pub const BAD_GATEWAY: Self = Self(1014);
+
+    /// Whether a close with this code, but without a typed [`DisconnectReason`] (a proxy, a
+    /// restart, an older server), is worth retrying: the far end went away or is busy, rather
+    /// than refusing this client.
+    pub fn may_retry(self) -> bool {
+        matches!(self, Self::GOING_AWAY | Self::INTERNAL_ERROR | Self::SERVICE_RESTART | Self::TRY_AGAIN_LATER | Self::BAD_GATEWAY)
+    }
+
+    /// Whether the code says "no close frame" (1005, 1006): the link just died.
+    pub fn is_link_failure(self) -> bool {
+        matches!(self, Self::NO_STATUS | Self::ABNORMAL)
+    }
+}
+
+impl std::fmt::Display for CloseCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Why the server ended a connection. Sent as `ServerMsg::Disconnect` before the close frame;
+/// [`close_code`](Self::close_code) is the frame's code and `Display` its text.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum DisconnectReason {
+    /// The player sent `Leave`: a normal goodbye.
+    Left,
+    /// The server is stopping (or restarting).
+    ShuttingDown,
+    /// Nothing came from the client for the idle timeout, not even a Pong: the link (or a
+    /// frozen tab) went quiet. The ship waits for a resume.
+    IdleTimeout,
+    /// A write to the client did not finish in time: it stopped reading. The ship waits for a
+    /// resume.
+    WriteTimeout,
+    /// The room stopped sending to this connection: its outbound queue overflowed (too slow to
+    /// receive updates), or the same session was resumed on another connection.
+    DroppedByRoom,
+    /// The Hello was refused; the same reason came in `ServerMsg::Rejected`.
+    Rejected(RejectReason),
+    /// The server holds its maximum number of connections.
+    ServerBusy,
+    /// The client's address holds its maximum number of connections.
+    TooManyConnections,
+    /// The client broke the protocol.
+    Violation(Violation),
+}
+
+/// The ways a client can break the protocol; each ends its connection (and only its own).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Violation {
+    /// No Hello within the handshake timeout.
+    HandshakeTimeout,
+    /// The first message was neither Hello nor a room-list request.
+    FirstMessageNotHello,
+    /// Hello again after Welcome.
+    HelloTwice,
+    /// More messages than the rate limit allows.
+    RateLimited,
+    /// An input with a non-finite or out-of-range value.
+    InputOutOfRange,
+    /// A binary frame that is not a `ClientMsg` of this protocol version.
+    Undecodable,
+    /// A frame bigger than the server accepts.
+    TooBig,
+    /// A text frame: the protocol is binary.
+    TextFrame,
+    /// A malformed WebSocket frame.
+    WebSocketProtocol,
+    /// A text frame with invalid UTF-8.
+    InvalidUtf8,
+}
+
+impl DisconnectReason {
+    /// Every reason, one of each kind (rejections and violations included), for exhaustive
+    /// tests of the contract.
+    pub fn examples() -> Vec<Self> {
+        use Violation::*;
+        let mut all = vec![
+            Self::Left,
+            Self::ShuttingDown,
+            Self::IdleTimeout,
+            Self::WriteTimeout,
+            Self::DroppedByRoom,
+            Self::ServerBusy,
+            Self::TooManyConnections,
+        ];
+        all.extend(
+            [
+                RejectReason::VersionMismatch { server: 2, client: 1 },
+                RejectReason::ServerFull,
+                RejectReason::InvalidName,
+                RejectReason::RoomFull,
+                RejectReason::RoomNotFound,
+                RejectReason::BadRoomCode,
+            ]
+            .map(Self::Rejected),
+        );
+        all.extend(
+            [
+                HandshakeTimeout,
+                FirstMessageNotHello,
+                HelloTwice,
+                RateLimited,
+                InputOutOfRange,
+                Undecodable,
+                TooBig,
+                TextFrame,
+                WebSocketProtocol,
+                InvalidUtf8,
+            ]
+            .map(Self::Violation),
+        );
+        all
+    }
+
+    /// The close frame's code.
+    pub fn close_code(&self) -> CloseCode {
+        match self {
+            Self::Left => CloseCode::NORMAL,
+            Self::ShuttingDown => CloseCode::GOING_AWAY,
+            Self::IdleTimeout | Self::WriteTimeout | Self::DroppedByRoom | Self::TooManyConnections => CloseCode::POLICY,
+            Self::Rejected(RejectReason::ServerFull) | Self::ServerBusy => CloseCode::TRY_AGAIN_LATER,
+            Self::Rejected(_) => CloseCode::POLICY,
+            Self::Violation(violation) => violation.close_code(),
+        }
+    }
+
+    /// Whether the client should reconnect by itself and present its resume token: the link
+    /// failed or the server was busy or restarting, rather than the player leaving, being
+    /// refused or breaking the rules. The server keeps a resumable player's ship for
+    /// [`RESUME_WINDOW_SECS`](super::RESUME_WINDOW_SECS).
+    pub fn may_resume(&self) -> bool {
+        match self {
+            Self::IdleTimeout | Self::WriteTimeout | Self::ShuttingDown | Self::ServerBusy => true,
+            Self::Rejected(reason) => matches!(reason, RejectReason::ServerFull),
+            Self::Left | Self::DroppedByRoom | Self::TooManyConnections | Self::Violation(_) => false,
+        }
+    }
+}
+
+impl Violation {
+    /// The close code for this violation.
+    pub fn close_code(self) -> CloseCode {
+        match self {
+            Self::TooBig => CloseCode::TOO_BIG,
+            Self::WebSocketProtocol => CloseCode::PROTOCOL_ERROR,
+            Self::TextFrame => CloseCode::UNSUPPORTED,
+            Self::InputOutOfRange | Self::Undecodable | Self::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            Self::HandshakeTimeout | Self::FirstMessageNotHello | Self::HelloTwice | Self::RateLimited => CloseCode::POLICY,
+        }
+    }
+}
+
+impl std::fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Left => f.write_str("goodbye"),
+            Self::ShuttingDown => f.write_str("server shutting down"),
+            Self::IdleTimeout => f.write_str("idle timeout: no traffic from the client"),
+            Self::WriteTimeout => f.write_str("write timeout: the client stopped reading"),
+            Self::DroppedByRoom => f.write_str("too slow to receive updates, or the session resumed elsewhere"),
+            Self::Rejected(reason) => reason.fmt(f),
+            Self::ServerBusy => f.write_str("server is at its connection limit, try again later"),
+            Self::TooManyConnections => f.write_str("too many connections from your address"),
+            Self::Violation(violation) => violation.fmt(f),
+        }
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::HandshakeTimeout => "handshake timeout: no Hello",
+            Self::FirstMessageNotHello => "first message must be Hello",
+            Self::HelloTwice => "Hello sent twice",
+            Self::RateLimited => "rate limit exceeded: too many messages",
+            Self::InputOutOfRange => "input out of range",
+            Self::Undecodable => "undecodable message",
+            Self::TooBig => "message too big",
+            Self::TextFrame => "text frames are not supported; send binary",
+            Self::WebSocketProtocol => "websocket protocol error",
+            Self::InvalidUtf8 => "invalid utf-8 in text frame",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_texts_fit_a_close_frame() {
+        // A close frame's reason is at most 123 bytes (125 minus the code).
+        for reason in DisconnectReason::examples() {
+            assert!(reason.to_string().len() <= 123, "{reason:?}");
+            assert!(!reason.to_string().is_empty(), "{reason:?}");
+        }
+    }
+
+    #[test]
+    fn resumable_reasons_are_link_or_capacity_failures_never_refusals() {
+        for reason in DisconnectReason::examples() {
+            let code = reason.close_code();
+            assert!(!code.is_link_failure(), "{reason:?} must not use a reserved code");
+            if reason.may_resume() {
+                // A resumable ending is never a normal goodbye nor a protocol violation.
+                assert!(!matches!(reason, DisconnectReason::Left | DisconnectReason::Violation(_)), "{reason:?}");
+            }
+            if matches!(reason, DisconnectReason::Violation(_) | DisconnectReason::Left | DisconnectReason::TooManyConnections) {
+                assert!(!reason.may_resume(), "{reason:?}");
+            }
+        }
+        assert!(DisconnectReason::IdleTimeout.may_resume());
+        assert!(DisconnectReason::WriteTimeout.may_resume());
+        assert!(!DisconnectReason::Rejected(RejectReason::InvalidName).may_resume());
+    }
+
+    #[test]
+    fn codes_without_a_reason_retry_only_when_the_far_end_went_away_or_is_busy() {
+        for code in [1001, 1011, 1012, 1013, 1014] {
+            assert!(CloseCode(code).may_retry(), "{code}");
+        }
+        for code in [1000, 1002, 1003, 1007, 1008, 1009] {
+            assert!(!CloseCode(code).may_retry(), "{code}");
+        }
+    }
+}

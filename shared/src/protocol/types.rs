@@ -1,0 +1,184 @@
+//! The values messages carry: ids, tokens, room targets and descriptions, replies, Welcome and
+//! the reasons a Hello is refused. Newtypes on the wire cost nothing: bincode writes a
+//! one-field struct exactly like its field.
+
+use bevy_math::Vec2;
+use serde::{Deserialize, Serialize};
+
+#[allow(unused_imports)] // named by doc links
+use super::{ClientMsg, PROTOCOL_VERSION, RESUME_WINDOW_SECS, ServerMsg};
+
+/// A player's identity for the lifetime of their session on the server.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PlayerId(pub u32);
+
+/// A simulated entity's identity on the wire (ships, bullets, asteroids share one id space).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NetId(pub u32);
+
+/// Matches a reply to its request; chosen by the client, echoed by the server.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct RequestId(pub u32);
+
+/// A random 128-bit secret that lets a dropped player resume their session; replaced at each
+/// resume, valid for [`RESUME_WINDOW_SECS`] after a drop.
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResumeToken(pub [u8; 16]);
+
+impl std::fmt::Debug for ResumeToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A secret: never printed whole, not even in debug logs.
+        write!(f, "ResumeToken({:02x}{:02x}…)", self.0[0], self.0[1])
+    }
+}
+
+/// Which room a player wants.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub enum RoomTarget {
+    /// The fullest public room with a free seat, or a new public room.
+    #[default]
+    QuickPlay,
+    /// The room with this code (public or private), e.g. from a `/?room=CODE` link.
+    Code(String),
+    /// A new room; a private one is left out of quick play and joined by its code.
+    Create {
+        /// Left out of quick play (the room list shows it, without its code).
+        private: bool,
+    },
+}
+
+/// The answer to a request.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// The rooms of the server, fullest first.
+    Rooms(Vec<RoomInfo>),
+    /// You are in the new room; its [`ServerMsg::Welcome`] follows.
+    Joined,
+    /// The room has no free seat (or no new room may be opened).
+    Full,
+    /// No room has that code (it may have closed).
+    NotFound,
+    /// That is not a room code (wrong length or characters).
+    BadCode,
+}
+
+/// A room as the room list shows it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RoomInfo {
+    /// Display name.
+    pub name: String,
+    /// The code to join it with; `None` for private rooms (you need the link).
+    pub code: Option<String>,
+    /// Players in it now.
+    pub players: u16,
+    /// Seats.
+    pub max_players: u16,
+    /// Private rooms are not in quick play.
+    pub private: bool,
+}
+
+/// Whether a Hello's resume token was honoured.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResumeOutcome {
+    /// No token was sent: a fresh join.
+    Fresh,
+    /// Same id, ship, score and room as before the drop.
+    Resumed,
+    /// The token was unknown or older than [`RESUME_WINDOW_SECS`]: a fresh join instead.
+    Expired,
+}
+
+/// The room you are in, as Welcome describes it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RoomWelcome {
+    /// Display name.
+    pub name: String,
+    /// Its code; share `/?room=CODE` to bring friends.
+    pub code: String,
+    /// Left out of quick play.
+    pub private: bool,
+    /// Seats.
+    pub max_players: u16,
+}
+
+/// Contents of [`ServerMsg::Welcome`].
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Welcome {
+    /// Your id; your ship is the one whose `owner` equals it.
+    pub player_id: PlayerId,
+    /// Your name as the server stored it (trimmed, made unique).
+    pub name: String,
+    /// Simulation and snapshot rate, ticks per second.
+    pub tick_hz: u16,
+    /// Server tick at the moment you joined.
+    pub tick: u64,
+    /// Size of the arena, centred on the origin.
+    pub arena: Vec2,
+    /// Everyone in the room, you included.
+    pub players: Vec<PlayerInfo>,
+    /// The room you are in.
+    pub room: RoomWelcome,
+    /// Keep it to resume this session after a drop; replaced by every Welcome.
+    pub resume_token: ResumeToken,
+    /// Whether this is a resumed session.
+    pub resume: ResumeOutcome,
+}
+
+/// A player as others see them.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PlayerInfo {
+    /// Their id.
+    pub id: PlayerId,
+    /// Their display name.
+    pub name: String,
+}
+
+/// One line of the scoreboard.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ScoreEntry {
+    /// Whose score.
+    pub id: PlayerId,
+    /// Points: kills and destroyed asteroids.
+    pub score: u32,
+    /// Ships destroyed by this player.
+    pub kills: u32,
+    /// Times this player's ship was destroyed.
+    pub deaths: u32,
+}
+
+/// Why a session was refused.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum RejectReason {
+    /// Client and server speak different protocol versions.
+    VersionMismatch {
+        /// The server's [`PROTOCOL_VERSION`].
+        server: u32,
+        /// The version the client sent.
+        client: u32,
+    },
+    /// No room has space and no new room may be opened.
+    ServerFull,
+    /// The requested name is unusable (empty after removing invisible characters).
+    InvalidName,
+    /// The room of the requested code has no free seat.
+    RoomFull,
+    /// No room has the requested code (it may have closed).
+    RoomNotFound,
+    /// The requested code is not a room code.
+    BadRoomCode,
+}
+
+impl std::fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::VersionMismatch { server, client } => {
+                write!(f, "protocol version mismatch: server speaks {server}, client speaks {client}; reload to update")
+            }
+            Self::ServerFull => f.write_str("server is full, try again later"),
+            Self::InvalidName => f.write_str("that name is not allowed"),
+            Self::RoomFull => f.write_str("that room is full"),
+            Self::RoomNotFound => f.write_str("no room has that code (it may have closed)"),
+            Self::BadRoomCode => f.write_str("that is not a room code"),
+        }
+    }
+}
