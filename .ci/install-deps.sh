@@ -55,6 +55,14 @@ if [ "$want_web" = 1 ]; then
   fi
 fi
 
+# The style gates (cargo fmt --check, cargo clippy) need rustup's rustfmt and clippy components.
+for component in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+    log "rustup component add $component"
+    rustup component add "$component"
+  fi
+done
+
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ "$want_web" = 1 ] || [ "$want_browser" = 1 ]; then
   # binaryen 132 (Node build of wasm-opt) and playwright-core live in tools/node_modules.

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-#! Runs every test: unit and integration tests of all crates, the real-browser end-to-end test
+#! Runs every test, fast gates first (formatting, then clippy with warnings denied, so a red gate
+#! fails in seconds to minutes rather than after the long builds): unit and integration tests of all crates, the real-browser end-to-end test
 #! (two headless Chromium pages against a real server) and the native desktop smoke test
 #! (the game under Xvfb with Mesa's software Vulkan). Installs what is missing first.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$root"
-bash .ci/install-deps.sh --web --browser --native-gui
+echo "== cargo fmt --all --check"
+cargo fmt --all --check
+
+# System packages the native build needs; the browser and GUI tools come after the Rust tests.
+bash .ci/install-deps.sh
+
+echo "== cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
 
 echo "== cargo test --workspace"
 # This also builds the debug binaries (driftfire-server, driftfire) the end-to-end tests drive:
 # cargo builds a package's binaries for its integration tests.
 cargo test --workspace
+
+bash .ci/install-deps.sh --web --browser --native-gui
 
 echo "== browser bundle"
 bash scripts/build-web.sh
