@@ -7,7 +7,7 @@ use driftfire_shared::protocol::{RESUME_WINDOW_SECS, ResumeToken, RoomTarget};
 /// Native default: the server's default bind address.
 pub const DEFAULT_NATIVE_SERVER: &str = "ws://127.0.0.1:8080/ws";
 
-/// Start-up options.
+/// Start-up options: inserted before the app starts and never changed afterwards.
 #[derive(Resource, Clone, Debug, PartialEq)]
 pub struct Launch {
     /// Game socket URL.
@@ -18,9 +18,9 @@ pub struct Launch {
     pub autoplay: bool,
     /// Quit after this many seconds (native smoke tests).
     pub exit_after_secs: Option<f32>,
-    /// Which room Play enters: quick play, a shared code, or a new private room. Set from
-    /// `?room=CODE` / `--room CODE`, the title screen's buttons, and (for a private room) the
-    /// room you are in, so Retry returns there.
+    /// The room asked for at start-up (`?room=CODE` / `--room CODE`): quick play, a shared
+    /// code, or a new private room. Where Play goes later is `state::PlayTarget`, which starts
+    /// from this.
     pub room: RoomTarget,
 }
 

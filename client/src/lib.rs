@@ -2,38 +2,46 @@
 //! base.
 //!
 //! # Layout
+//! Each module imports only from the ones listed before it (no import cycles).
 //! - [`launch`]: how the game was started (URL parameters on the web, flags natively), the
-//!   remembered pilot name.
+//!   remembered pilot name and resume token. Never changed at runtime.
 //! - [`net`]: the server connection behind one API (`native.rs` / `wasm.rs` underneath).
-//! - [`session`]: the protocol conversation: Hello → Welcome, pings, players, scores, and the
-//!   outbox every system sends through.
-//! - [`screens`]: the `Screen` state (Title → Connecting → Playing, Disconnected) and its UI.
-//! - [`game`]: the arena: snapshot → entities with interpolation, input, camera, drawing, HUD.
-//! - `telemetry`: one-line status reports on the console (used by the browser and smoke tests).
+//! - [`console`]: the console lines people and the browser/smoke tests read: the contract.
+//! - [`state`]: the app-wide state: [`Screen`], the frame's order ([`state::GameSet`], configured
+//!   once), the pilot name, the room Play enters, and why the last connection ended.
+//! - [`session`]: the protocol conversation: connect, Welcome, the room's feeds, endings and
+//!   reconnects, turned into typed messages the rest reacts to; the outbox; the room list.
+//! - [`ui`]: shared UI pieces: widgets and the one-line text editor.
+//! - [`screens`]: the UI of each screen (title, room list, connecting, reconnecting overlay,
+//!   disconnected).
+//! - [`game`]: the arena: snapshot → entities with interpolation, prediction, input, camera,
+//!   drawing, effects, HUD, net graph.
+//! - `telemetry`: the periodic status reports, the loading overlay, `--exit-after-secs`.
 
+pub mod console;
 pub mod game;
 pub mod launch;
 pub mod net;
-pub mod reconnect;
 pub mod screens;
 pub mod session;
+pub mod state;
 mod telemetry;
+pub mod ui;
 
 use bevy::prelude::*;
 
 pub use launch::Launch;
-pub use screens::Screen;
+pub use state::Screen;
 
 /// Everything that works without a window: networking, session, world sync, input sampling.
 /// Headless tests add just this on top of `MinimalPlugins` and `StatesPlugin`.
 pub fn logic_plugin(app: &mut App) {
-    app.init_state::<Screen>();
-    app.add_plugins((net::plugin, session::plugin, reconnect::plugin, game::logic_plugin));
+    app.add_plugins((state::plugin, net::plugin, session::plugin, game::logic_plugin));
 }
 
 /// Drawing, UI and everything that needs a window.
 pub fn presentation_plugin(app: &mut App) {
-    app.add_plugins((screens::plugin, game::presentation_plugin, reconnect::overlay_plugin, telemetry::plugin));
+    app.add_plugins((ui::plugin, screens::plugin, game::presentation_plugin, telemetry::plugin));
 }
 
 /// The whole game, windowed, as `main` runs it.

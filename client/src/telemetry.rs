@@ -1,18 +1,20 @@
-//! One-line status reports for people and tests reading the console (the browser's devtools
-//! console, or stdout natively), the web page's loading overlay, and `--exit-after-secs`.
+//! Status reports while the game runs (first frame, ships in view, your ship once a second:
+//! lines of the [`console`](crate::console) contract), the web page's loading overlay, and
+//! `--exit-after-secs`.
 
 use bevy::prelude::*;
 
+use crate::console::{Report, report};
 use crate::game::input::InputClock;
 use crate::game::sync::{BulletView, MyShip, ShipView, Smoothed};
 use crate::launch::Launch;
-use crate::screens::Screen;
 use crate::session::Session;
+use crate::state::{GameSet, Screen};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Seen>();
     app.add_systems(Update, (first_frame, exit_when_due));
-    app.add_systems(Update, report_world.run_if(in_state(Screen::Playing)));
+    app.add_systems(Update, report_world.in_set(GameSet::Present).run_if(in_state(Screen::Playing)));
 }
 
 #[derive(Resource, Default)]
@@ -29,13 +31,8 @@ struct Seen {
 /// A jump longer than this between two frames is a respawn, not flight.
 const TELEPORT_DISTANCE: f32 = 300.0;
 
-/// Prints a line where tests and people look: the console on the web, stdout natively.
-pub fn report(line: &str) {
-    #[cfg(target_family = "wasm")]
-    web_sys::console::info_1(&line.into());
-    #[cfg(not(target_family = "wasm"))]
-    println!("{line}");
-}
+/// Seconds between reports of your ship: often enough for a test to follow a short flight.
+const REPORT_EVERY_SECS: f64 = 1.0;
 
 fn first_frame(mut seen: ResMut<Seen>) {
     if seen.first_frame {
@@ -46,7 +43,7 @@ fn first_frame(mut seen: ResMut<Seen>) {
     if let Some(loading) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("loading")) {
         loading.remove();
     }
-    report("driftfire: first frame");
+    report(Report::FirstFrame);
 }
 
 fn report_world(
@@ -62,7 +59,7 @@ fn report_world(
     let ship_count = ships.iter().count();
     if ship_count != seen.ships {
         seen.ships = ship_count;
-        report(&format!("driftfire: ships={ship_count}"));
+        report(Report::Ships(ship_count));
     }
     seen.my_bullets += new_bullets.iter().filter(|b| b.owner == session.me).count() as u64;
     if let Some(pos) = me.iter().next().map(|s| s.pos) {
@@ -75,14 +72,19 @@ fn report_world(
         seen.last_pos = Some(pos);
     }
     let now = time.elapsed_secs_f64();
-    if now - seen.last_report >= 1.0 {
+    if now - seen.last_report >= REPORT_EVERY_SECS {
         seen.last_report = now;
         if let Some(pos) = me.iter().next().map(|s| s.pos) {
             let (thrust, fire) = input.last.map_or((false, false), |f| (f.thrust, f.fire));
-            report(&format!(
-                "driftfire: me id={} x={:.0} y={:.0} travelled={:.0} my_bullets_seen={} thrust={thrust} fire={fire} inputs={}",
-                session.me.0, pos.x, pos.y, seen.travelled, seen.my_bullets, input.seq
-            ));
+            report(Report::Me {
+                id: session.me,
+                pos,
+                travelled: seen.travelled,
+                bullets_seen: seen.my_bullets,
+                thrust,
+                fire,
+                inputs: input.seq,
+            });
         }
     }
 }
@@ -93,7 +95,7 @@ fn exit_when_due(launch: Res<Launch>, time: Res<Time<Real>>, mut exit: MessageWr
         && time.elapsed_secs() >= limit
     {
         *done = true;
-        report("driftfire: exiting (--exit-after-secs)");
+        report(Report::Exiting);
         exit.write(AppExit::Success);
     }
 }

@@ -1,5 +1,6 @@
 //! Client logic without a window: snapshots become entities and leave again, input sampling
-//! produces the right messages, and server rejections reach the Disconnected screen.
+//! produces the right messages, server rejections reach the Disconnected screen, and every
+//! typed ending is obeyed (reconnect exactly when `may_resume()`).
 
 use std::f32::consts::FRAC_PI_2;
 use std::time::Duration;
@@ -9,11 +10,16 @@ use bevy::state::app::StatesPlugin;
 use bevy::time::TimeUpdateStrategy;
 use driftfire_client::game::input::CursorWorld;
 use driftfire_client::game::sync::{MyShip, NetObject, Vanished};
-use driftfire_client::net::NetEvent;
-use driftfire_client::session::{DisconnectNotice, Outgoing, Session};
+use driftfire_client::net::{LinkEnd, NetEvent};
+use driftfire_client::session::Session;
+use driftfire_client::session::events::{Outgoing, SessionEnded, SessionStarted};
+use driftfire_client::session::reconnect::Reconnecting;
+use driftfire_client::session::roster::ChatLog;
+use driftfire_client::state::{DisconnectNotice, EndReason};
 use driftfire_client::{Launch, Screen, logic_plugin};
-use driftfire_shared::delta::{Budget, DeltaEncoder, grid_entities};
+use driftfire_shared::delta::{Budget, DeltaEncoder};
 use driftfire_shared::protocol::*;
+use driftfire_shared::snapshot::*;
 
 #[derive(Resource, Default)]
 struct Sent(Vec<ClientMsg>);
@@ -21,14 +27,26 @@ struct Sent(Vec<ClientMsg>);
 #[derive(Resource, Default)]
 struct VanishedLog(Vec<Vanished>);
 
+#[derive(Resource, Default)]
+struct EndedLog(Vec<EndReason>);
+
+#[derive(Resource, Default)]
+struct StartedLog(Vec<SessionStarted>);
+
 fn record(
     mut outbox: MessageReader<Outgoing>,
     mut sent: ResMut<Sent>,
     mut vanished: MessageReader<Vanished>,
     mut log: ResMut<VanishedLog>,
+    mut ended: MessageReader<SessionEnded>,
+    mut ended_log: ResMut<EndedLog>,
+    mut started: MessageReader<SessionStarted>,
+    mut started_log: ResMut<StartedLog>,
 ) {
     sent.0.extend(outbox.read().map(|o| o.0.clone()));
     log.0.extend(vanished.read().copied());
+    ended_log.0.extend(ended.read().map(|e| e.0.clone()));
+    started_log.0.extend(started.read().cloned());
 }
 
 fn app() -> App {
@@ -42,6 +60,8 @@ fn app() -> App {
     app.insert_resource(Launch { server_url: "ws://127.0.0.1:9/ws".into(), ..Launch::default() });
     app.init_resource::<Sent>();
     app.init_resource::<VanishedLog>();
+    app.init_resource::<EndedLog>();
+    app.init_resource::<StartedLog>();
     app.add_plugins(logic_plugin);
     app.add_systems(Last, record);
     app.update();
@@ -83,7 +103,7 @@ struct ServerEncoder(DeltaEncoder);
 
 fn snapshot(app: &mut App, tick: u64, body: SnapshotBody) {
     let mut encoder = app.world_mut().remove_resource::<ServerEncoder>().unwrap_or(ServerEncoder(DeltaEncoder::new(30)));
-    let (delta, _) = encoder.0.encode(&grid_entities(&body), &Budget::UNLIMITED);
+    let (delta, _) = encoder.0.encode(&body.to_grid(), &Budget::UNLIMITED);
     app.insert_resource(encoder);
     app.world_mut().write_message(NetEvent::Received(ServerMsg::Snapshot(SnapshotFrame { tick, last_input_seq: 0, delta })));
 }
@@ -215,39 +235,95 @@ fn rejection_and_close_reasons_reach_the_player() {
     let mut app = app();
     app.world_mut()
         .write_message(NetEvent::Received(ServerMsg::Rejected { reason: RejectReason::VersionMismatch { server: 2, client: 1 } }));
-    app.world_mut().write_message(NetEvent::Closed { code: Some(1008), reason: "protocol version mismatch".into() });
+    // After a version mismatch the server sends no `Disconnect`: only the version-proof Rejected.
+    app.world_mut().write_message(NetEvent::Closed(LinkEnd::Frame { code: CloseCode::POLICY, reason: "protocol version mismatch".into() }));
     app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
     app.update();
     app.update();
     app.update();
     assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
-    let notice = app.world().resource::<DisconnectNotice>().0.clone();
+    let notice = app.world().resource::<DisconnectNotice>().text();
     assert!(notice.contains("version mismatch") && notice.contains("server speaks 2"), "{notice}");
 
     // A refusing close carries its code and reason (and is not retried).
     let mut app = app_with_session();
-    app.world_mut().write_message(NetEvent::Closed { code: Some(1003), reason: "text frames are not supported".into() });
+    app.world_mut()
+        .write_message(NetEvent::Closed(LinkEnd::Frame { code: CloseCode::UNSUPPORTED, reason: "text frames are not supported".into() }));
     app.update();
     app.update();
     assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
-    assert_eq!(app.world().resource::<DisconnectNotice>().0, "The server refused this client: text frames are not supported (code 1003).");
+    assert_eq!(
+        app.world().resource::<DisconnectNotice>().text(),
+        "The server refused this client: text frames are not supported (code 1003)."
+    );
 
-    // A server that shuts down says so first; the player is told, not sent into retries.
+    // The server's typed reason wins over the close frame's text, and the player reads it.
     let mut app = app_with_session();
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::ShuttingDown));
-    app.world_mut().write_message(NetEvent::Closed { code: Some(1001), reason: "server shutting down".into() });
+    app.world_mut().write_message(NetEvent::Received(ServerMsg::Disconnect(DisconnectReason::Violation(Violation::RateLimited))));
+    app.world_mut().write_message(NetEvent::Closed(LinkEnd::Frame { code: CloseCode::POLICY, reason: "anything".into() }));
     app.update();
     app.update();
     assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
-    assert_eq!(app.world().resource::<DisconnectNotice>().0, "The server is shutting down.");
+    assert_eq!(
+        app.world().resource::<DisconnectNotice>().text(),
+        "The server refused this client: rate limit exceeded: too many messages (code 1008)."
+    );
+
+    // A server that shuts down says so first; the player reads it and is not retried
+    // (a bare 1001 from a proxy would be: only the typed reason says "shutting down").
+    let mut app = app_with_session();
+    app.world_mut().write_message(NetEvent::Received(ServerMsg::Disconnect(DisconnectReason::ShuttingDown)));
+    app.world_mut().write_message(NetEvent::Closed(LinkEnd::Frame { code: CloseCode::GOING_AWAY, reason: "server shutting down".into() }));
+    app.update();
+    app.update();
+    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
+    assert_eq!(app.world().resource::<DisconnectNotice>().text(), "The server is shutting down.");
+}
+
+/// The client obeys the server's typed contract: every ending the server can announce leads to
+/// a reconnect attempt exactly when its `may_resume()` says so, whatever the close frame's text;
+/// a close without a typed reason (a proxy, a restart) retries exactly when its code's
+/// `may_retry()` says so.
+#[test]
+fn the_client_obeys_may_resume() {
+    for reason in DisconnectReason::examples() {
+        let mut app = app_with_session();
+        app.world_mut().write_message(NetEvent::Received(ServerMsg::Disconnect(reason.clone())));
+        app.world_mut().write_message(NetEvent::Closed(LinkEnd::Frame { code: reason.close_code(), reason: reason.to_string() }));
+        app.update();
+        app.update();
+        let retrying = app.world().get_resource::<Reconnecting>().is_some();
+        assert_eq!(retrying, reason.may_resume(), "{reason:?}");
+        let screen = *app.world().resource::<State<Screen>>().get();
+        let ended = &app.world().resource::<EndedLog>().0;
+        if reason.may_resume() {
+            assert_eq!(screen, Screen::Playing, "{reason:?}");
+            assert!(ended.is_empty(), "{reason:?}: {ended:?}");
+        } else {
+            assert_eq!(screen, Screen::Disconnected, "{reason:?}");
+            assert_eq!(ended, &vec![EndReason::Server(reason.clone())], "{reason:?}");
+            assert_eq!(app.world().resource::<DisconnectNotice>().0, Some(EndReason::Server(reason.clone())));
+        }
+    }
+    for code in (1000..=1015).map(CloseCode).filter(|c| !c.is_link_failure()) {
+        let mut app = app_with_session();
+        app.world_mut().write_message(NetEvent::Closed(LinkEnd::Frame { code, reason: "idle timeout: prose decides nothing".into() }));
+        app.update();
+        app.update();
+        assert_eq!(app.world().get_resource::<Reconnecting>().is_some(), code.may_retry(), "{code}");
+    }
+    // No close frame at all: the link died, which is always worth a retry.
+    let mut app = app_with_session();
+    app.world_mut().write_message(NetEvent::Closed(LinkEnd::Lost("connection reset".into())));
+    app.update();
+    app.update();
+    assert!(app.world().get_resource::<Reconnecting>().is_some());
 }
 
 #[test]
 fn a_dropped_game_reconnects_with_backoff_and_resumes() {
-    use driftfire_client::reconnect::Reconnecting;
-
     let mut app = app_with_session();
-    app.world_mut().write_message(NetEvent::Closed { code: None, reason: String::new() });
+    app.world_mut().write_message(NetEvent::Closed(LinkEnd::Lost(String::new())));
     app.update();
     app.update();
     assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Playing, "the game stays, frozen, while reconnecting");
@@ -281,7 +357,9 @@ fn a_dropped_game_reconnects_with_backoff_and_resumes() {
     assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Playing);
     let session = app.world().resource::<Session>();
     assert_eq!(session.resume_token, ResumeToken([10; 16]));
-    assert!(session.chat.iter().any(|(_, text, _)| text.starts_with("Reconnected")), "{:?}", session.chat);
+    assert_eq!(app.world().resource::<StartedLog>().0.last(), Some(&SessionStarted { me: ME, resume: ResumeOutcome::Resumed }));
+    let chat = &app.world().resource::<ChatLog>().0;
+    assert!(chat.iter().any(|line| line.text.starts_with("Reconnected")), "{chat:?}");
 }
 
 fn app_with_session() -> App {
@@ -391,6 +469,6 @@ fn a_server_that_never_answers_hello_is_given_up_on() {
         }
     }
     assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
-    let notice = app.world().resource::<DisconnectNotice>().0.clone();
+    let notice = app.world().resource::<DisconnectNotice>().text();
     assert!(notice.contains("did not answer"), "{notice}");
 }

@@ -9,7 +9,9 @@ use bevy::state::app::StatesPlugin;
 use driftfire_client::game::input::CursorWorld;
 use driftfire_client::game::predict::Prediction;
 use driftfire_client::game::sync::{MyShip, ServerClock, ShipView, Smoothed};
-use driftfire_client::session::{PilotName, Session};
+use driftfire_client::session::Session;
+use driftfire_client::session::roster::RoundTrip;
+use driftfire_client::state::PilotName;
 use driftfire_client::{Launch, Screen, logic_plugin};
 use driftfire_server::ServerConfig;
 use driftfire_server::conditioner::LinkConditions;
@@ -155,7 +157,7 @@ fn prediction_and_interpolation_hold_up_at_150_ms_with_jitter() {
         clock.jitter_ms()
     );
     assert!(clock.delay_ms() >= 45.0 && clock.delay_ms() < 250.0, "interpolation delay {:.0} ms", clock.delay_ms());
-    let rtt = app.world().resource::<Session>().rtt_ms.unwrap_or(0.0);
+    let rtt = app.world().resource::<RoundTrip>().rtt_ms.unwrap_or(0.0);
     assert!(rtt > 120.0 && rtt < 220.0, "the conditioner should give ~150 ms, measured {rtt}");
     drop(app);
     runtime.shutdown_timeout(Duration::from_secs(1));

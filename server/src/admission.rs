@@ -1,10 +1,13 @@
 //! Connection limits: at most so many sockets in total and per client address, so one host
-//! (or a botnet behind one NAT) cannot take every slot. A [`Ticket`] holds a slot for as long
-//! as the connection lives and gives it back when dropped.
+//! (or a botnet behind one NAT) cannot take every slot. A [`Slot`] holds its place for as long
+//! as the connection lives and gives it back when dropped. The same count is the server's one
+//! figure of open connections.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+
+use driftfire_shared::protocol::DisconnectReason;
 
 /// Why a connection was not admitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -17,6 +20,16 @@ pub enum Refusal {
     PerAddress,
 }
 
+impl Refusal {
+    /// How the refused connection is told (its `Disconnect` and close frame).
+    pub fn reason(self) -> DisconnectReason {
+        match self {
+            Self::ServerFull => DisconnectReason::ServerBusy,
+            Self::PerAddress => DisconnectReason::TooManyConnections,
+        }
+    }
+}
+
 /// Counts open connections, in total and per address.
 #[derive(Debug)]
 pub struct Admission {
@@ -25,9 +38,9 @@ pub struct Admission {
     open: Mutex<(usize, HashMap<IpAddr, usize>)>,
 }
 
-/// One admitted connection's slot.
+/// One admitted connection's place in the counts.
 #[derive(Debug)]
-pub struct Ticket {
+pub struct Slot {
     admission: Arc<Admission>,
     ip: IpAddr,
 }
@@ -39,7 +52,7 @@ impl Admission {
     }
 
     /// Takes a slot for a connection from `ip`, if the limits allow.
-    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Ticket, Refusal> {
+    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, Refusal> {
         let mut open = self.open.lock().expect("admission lock");
         if self.max_total > 0 && open.0 >= self.max_total {
             return Err(Refusal::ServerFull);
@@ -50,17 +63,16 @@ impl Admission {
         }
         open.0 += 1;
         open.1.insert(ip, from_ip + 1);
-        Ok(Ticket { admission: self.clone(), ip })
+        Ok(Slot { admission: self.clone(), ip })
     }
 
     /// Connections open now.
-    #[cfg(test)]
-    fn open(&self) -> usize {
+    pub fn open(&self) -> usize {
         self.open.lock().expect("admission lock").0
     }
 }
 
-impl Drop for Ticket {
+impl Drop for Slot {
     fn drop(&mut self) {
         let mut open = self.admission.open.lock().expect("admission lock");
         open.0 = open.0.saturating_sub(1);
@@ -93,10 +105,19 @@ mod tests {
     }
 
     #[test]
+    fn refusals_are_told_as_their_disconnect_reasons() {
+        assert_eq!(Refusal::ServerFull.reason(), DisconnectReason::ServerBusy);
+        assert_eq!(Refusal::PerAddress.reason(), DisconnectReason::TooManyConnections);
+        // The same words as before the typed reasons, for logs and the close frame.
+        assert_eq!(Refusal::ServerFull.reason().to_string(), Refusal::ServerFull.to_string());
+        assert_eq!(Refusal::PerAddress.reason().to_string(), Refusal::PerAddress.to_string());
+    }
+
+    #[test]
     fn zero_means_no_cap() {
         let admission = Arc::new(Admission::new(0, 0));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        let tickets: Vec<Ticket> = (0..1000).map(|_| admission.admit(ip).unwrap()).collect();
-        assert_eq!(admission.open(), tickets.len());
+        let slots: Vec<Slot> = (0..1000).map(|_| admission.admit(ip).unwrap()).collect();
+        assert_eq!(admission.open(), slots.len());
     }
 }

@@ -1,11 +1,22 @@
-//! Server settings, filled from command-line flags and environment variables by `main.rs`.
+//! Server settings: [`ServerConfig`] holds every default once, and [`ServerFlags`] (the
+//! command-line flags and their environment variables) takes its defaults from it and applies
+//! every range check on the way in.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use driftfire_shared::sim::DEFAULT_TICK_HZ;
 
 use crate::conditioner::LinkConditions;
+
+/// Where the server listens unless told otherwise: loopback only, so a first run on a laptop
+/// is not reachable from the network.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// The sides an arena may have, world units: below 600 a ship can barely turn between walls;
+/// above 20,000 the interest grid and the asteroid field get needlessly sparse and large.
+pub const ARENA_SIDE_RANGE: std::ops::RangeInclusive<f32> = 600.0..=20_000.0;
 
 /// Everything the server can be told. `Default` gives the documented defaults.
 #[derive(Clone, Debug)]
@@ -19,7 +30,8 @@ pub struct ServerConfig {
     pub max_rooms: usize,
     /// Directory with the built web client (index.html and the wasm bundle), served at `/`.
     pub web_dir: Option<PathBuf>,
-    /// A connection that has not sent Hello within this time is closed.
+    /// A connection that has not sent Hello within this time is closed. 10 s covers a slow
+    /// device whose page is still busy starting up when its socket opens.
     pub handshake_timeout: Duration,
     /// Seed for room simulations; each room derives its own from it.
     pub seed: u64,
@@ -30,7 +42,7 @@ pub struct ServerConfig {
     /// 1,000 bytes a tick (30 KB/s) never binds in normal play (a crowded view is ~200 bytes)
     /// but spreads a join's full snapshot in a crowd over a few ticks.
     pub snapshot_budget_bytes: usize,
-    /// Width and height of each room's arena, world units.
+    /// Width and height of each room's arena, world units (see [`ARENA_SIDE_RANGE`]).
     pub arena_side: f32,
     /// Most WebSocket connections at once (0 = no cap); more are closed with 1013.
     pub max_connections: usize,
@@ -69,5 +81,135 @@ impl Default for ServerConfig {
             resume_window: Duration::from_secs(driftfire_shared::protocol::RESUME_WINDOW_SECS),
             room_idle_close: Duration::from_secs(60),
         }
+    }
+}
+
+/// The server's flags (each also read from its environment variable); every default comes
+/// from [`ServerConfig::default`]. Turn them into a config with [`ServerFlags::into_config`].
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServerFlags {
+    /// Address and port to listen on.
+    #[arg(long, env = "DRIFTFIRE_BIND", default_value = DEFAULT_BIND)]
+    pub bind: SocketAddr,
+    /// Simulation and snapshot rate, ticks per second.
+    #[arg(long, env = "DRIFTFIRE_TICK_HZ", default_value_t = ServerConfig::default().tick_hz, value_parser = clap::value_parser!(u16).range(1..=240))]
+    tick_hz: u16,
+    /// Players per room; quick play opens another room when all are full.
+    #[arg(long, env = "DRIFTFIRE_MAX_PLAYERS", default_value_t = ServerConfig::default().max_players_per_room)]
+    max_players: usize,
+    /// Most rooms at once.
+    #[arg(long, env = "DRIFTFIRE_MAX_ROOMS", default_value_t = ServerConfig::default().max_rooms)]
+    max_rooms: usize,
+    /// Directory of the built web client to serve at `/`.
+    #[arg(long, env = "DRIFTFIRE_WEB_DIR")]
+    web_dir: Option<PathBuf>,
+    /// Seconds a new connection may take to send Hello.
+    #[arg(long, env = "DRIFTFIRE_HANDSHAKE_TIMEOUT_S", default_value_t = ServerConfig::default().handshake_timeout.as_secs())]
+    handshake_timeout_s: u64,
+    /// Link conditioner: round-trip milliseconds added to every connection (half each way).
+    /// For testing and demos only.
+    #[arg(long, env = "DRIFTFIRE_SIM_LATENCY_MS", default_value_t = millis(ServerConfig::default().link.latency))]
+    sim_latency_ms: u64,
+    /// Link conditioner: the round trip varies by up to ± this many milliseconds.
+    #[arg(long, env = "DRIFTFIRE_SIM_JITTER_MS", default_value_t = millis(ServerConfig::default().link.jitter))]
+    sim_jitter_ms: u64,
+    /// Link conditioner: cap each client's download at this many kilobits per second (0 = none).
+    #[arg(long, env = "DRIFTFIRE_SIM_BANDWIDTH_KBPS", default_value_t = ServerConfig::default().link.bandwidth_bps / 1000)]
+    sim_bandwidth_kbps: u64,
+    /// Most bytes of entity data per snapshot per client (0 = no limit).
+    #[arg(long, env = "DRIFTFIRE_SNAPSHOT_BUDGET_BYTES", default_value_t = ServerConfig::default().snapshot_budget_bytes)]
+    snapshot_budget_bytes: usize,
+    /// Most WebSocket connections at once (0 = no cap).
+    #[arg(long, env = "DRIFTFIRE_MAX_CONNECTIONS", default_value_t = ServerConfig::default().max_connections)]
+    max_connections: usize,
+    /// Most connections from one IP address (0 = no cap; load tests from one host need 0).
+    #[arg(long, env = "DRIFTFIRE_MAX_CONNS_PER_IP", default_value_t = ServerConfig::default().max_conns_per_ip)]
+    max_conns_per_ip: usize,
+    /// Token that authorises `POST /api/announce` (as `Authorization: Bearer TOKEN`); without
+    /// it, announcements are disabled. Prefer the environment variable to keep it out of `ps`.
+    #[arg(long, env = "DRIFTFIRE_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Seconds a dropped player's ship, score and seat wait for them to reconnect.
+    #[arg(long, env = "DRIFTFIRE_RESUME_WINDOW_S", default_value_t = ServerConfig::default().resume_window.as_secs())]
+    resume_window_s: u64,
+    /// Seconds an empty room stays open before it closes.
+    #[arg(long, env = "DRIFTFIRE_ROOM_IDLE_CLOSE_S", default_value_t = ServerConfig::default().room_idle_close.as_secs())]
+    room_idle_close_s: u64,
+    /// Side of each room's square arena, world units (600–20000).
+    #[arg(long, env = "DRIFTFIRE_ARENA_SIDE", default_value_t = ServerConfig::default().arena_side)]
+    arena_side: f32,
+}
+
+/// Whole milliseconds of `d`, for flags given in milliseconds.
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl ServerFlags {
+    /// The config these flags describe, with every value brought into its valid range: at
+    /// least one player per room, one room and a one-second handshake; the arena side within
+    /// [`ARENA_SIDE_RANGE`] (the default side if it is not a number); an empty admin token
+    /// means none.
+    pub fn into_config(self) -> ServerConfig {
+        let defaults = ServerConfig::default();
+        let arena_side = if self.arena_side.is_finite() {
+            self.arena_side.clamp(*ARENA_SIDE_RANGE.start(), *ARENA_SIDE_RANGE.end())
+        } else {
+            defaults.arena_side
+        };
+        ServerConfig {
+            tick_hz: self.tick_hz,
+            max_players_per_room: self.max_players.max(1),
+            max_rooms: self.max_rooms.max(1),
+            web_dir: self.web_dir,
+            handshake_timeout: Duration::from_secs(self.handshake_timeout_s.max(1)),
+            link: LinkConditions {
+                latency: Duration::from_millis(self.sim_latency_ms),
+                jitter: Duration::from_millis(self.sim_jitter_ms),
+                bandwidth_bps: self.sim_bandwidth_kbps * 1000,
+            },
+            snapshot_budget_bytes: self.snapshot_budget_bytes,
+            max_connections: self.max_connections,
+            admin_token: self.admin_token.filter(|t| !t.is_empty()),
+            max_conns_per_ip: self.max_conns_per_ip,
+            resume_window: Duration::from_secs(self.resume_window_s),
+            room_idle_close: Duration::from_secs(self.room_idle_close_s),
+            arena_side,
+            ..defaults
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        flags: ServerFlags,
+    }
+
+    fn parse(args: &[&str]) -> ServerFlags {
+        Cli::try_parse_from(std::iter::once("driftfire-server").chain(args.iter().copied())).unwrap().flags
+    }
+
+    #[test]
+    fn no_flags_give_the_default_config() {
+        let flags = parse(&[]);
+        assert_eq!(flags.bind, DEFAULT_BIND.parse().unwrap());
+        assert_eq!(format!("{:?}", flags.into_config()), format!("{:?}", ServerConfig::default()));
+    }
+
+    #[test]
+    fn flags_are_brought_into_range() {
+        let config = parse(&["--arena-side", "100", "--max-players", "0", "--handshake-timeout-s", "0", "--admin-token", ""]).into_config();
+        assert_eq!(config.arena_side, 600.0);
+        assert_eq!((config.max_players_per_room, config.handshake_timeout, config.admin_token), (1, Duration::from_secs(1), None));
+        assert_eq!(parse(&["--arena-side", "1e9"]).into_config().arena_side, 20_000.0);
+        assert_eq!(parse(&["--arena-side", "NaN"]).into_config().arena_side, ServerConfig::default().arena_side);
+        assert_eq!(parse(&["--sim-bandwidth-kbps", "64"]).into_config().link.bandwidth_bps, 64_000);
     }
 }

@@ -1,9 +1,9 @@
-//! The HTTP side of the one port: static web client, health, status JSON, and the upgrade of
-//! `/ws` to a WebSocket driven by tokio-tungstenite.
+//! The HTTP side of the one port: the routes (static web client, health, the status JSON of
+//! [`crate::status`], announcements) and the upgrade of `/ws` to a WebSocket driven by
+//! tokio-tungstenite.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
@@ -12,23 +12,21 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use driftfire_shared::codec::MAX_CLIENT_MSG_BYTES;
 use driftfire_shared::input::sanitize_announcement;
-use driftfire_shared::protocol::PROTOCOL_VERSION;
 use hyper_util::rt::TokioIo;
-use serde::Serialize;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::connection;
 use crate::state::ServerState;
+use crate::{connection, status};
 
 /// Builds the router for all routes.
 pub fn router(state: Arc<ServerState>) -> Router {
     let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/api/status", get(status))
-        .route("/api/rooms", get(|State(state): State<Arc<ServerState>>| async move { axum::Json(state.rooms.list()) }))
+        .route("/api/status", get(status::status))
+        .route("/api/rooms", get(status::rooms))
         .route("/api/announce", axum::routing::post(announce))
         .route("/ws", get(upgrade));
     let router = match &state.config.web_dir {
@@ -41,41 +39,6 @@ pub fn router(state: Arc<ServerState>) -> Router {
         }),
     };
     router.with_state(state)
-}
-
-/// `/api/status`.
-#[derive(Debug, Serialize)]
-struct Status {
-    version: &'static str,
-    protocol: u32,
-    uptime_s: u64,
-    tick_hz: u16,
-    connections: usize,
-    players: usize,
-    rooms: usize,
-    tick_p99_ms: f64,
-    tick_mean_ms: f64,
-    tick_overruns: u64,
-    snapshots: crate::metrics::SnapshotSummary,
-    room_list: Vec<crate::rooms::RoomStatus>,
-}
-
-async fn status(State(state): State<Arc<ServerState>>) -> axum::Json<Status> {
-    let summary = state.rooms.summary();
-    axum::Json(Status {
-        version: env!("CARGO_PKG_VERSION"),
-        protocol: PROTOCOL_VERSION,
-        uptime_s: state.started.elapsed().as_secs(),
-        tick_hz: state.config.tick_hz,
-        connections: state.connections.load(Ordering::Relaxed),
-        players: summary.players,
-        rooms: summary.rooms.len(),
-        tick_p99_ms: summary.tick_p99_ms,
-        tick_mean_ms: summary.tick_mean_ms,
-        tick_overruns: summary.tick_overruns,
-        snapshots: summary.snapshots,
-        room_list: summary.rooms,
-    })
 }
 
 /// Longest announcement, in characters.
@@ -95,7 +58,7 @@ async fn announce(State(state): State<Arc<ServerState>>, headers: HeaderMap, bod
     let Some(text) = std::str::from_utf8(&body).ok().and_then(|t| sanitize_announcement(t, MAX_ANNOUNCEMENT_CHARS)) else {
         return (StatusCode::BAD_REQUEST, "the body must be non-empty UTF-8 text\n").into_response();
     };
-    let rooms = state.rooms.announce(&text).await;
+    let rooms = state.lobby.announce(&text).await;
     tracing::info!(rooms, %text, "announcement sent");
     (StatusCode::OK, format!("announced to {rooms} rooms\n")).into_response()
 }
@@ -141,14 +104,12 @@ async fn upgrade(State(state): State<Arc<ServerState>>, ConnectInfo(peer): Conne
         };
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(websocket_config())).await;
         // Limits are answered over the socket (close code and reason) so the player sees why.
-        let ticket = match task_state.admission.admit(peer.ip()) {
-            Ok(ticket) => ticket,
+        let slot = match task_state.admission.admit(peer.ip()) {
+            Ok(slot) => slot,
             Err(refusal) => return connection::refuse(ws, peer, refusal).await,
         };
-        task_state.connections.fetch_add(1, Ordering::Relaxed);
         connection::serve(ws, peer, task_state.clone()).await;
-        task_state.connections.fetch_sub(1, Ordering::Relaxed);
-        drop(ticket);
+        drop(slot);
     });
     Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)

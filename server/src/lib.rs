@@ -5,14 +5,23 @@
 //! channels and never touch a `World`.
 //!
 //! # Layout
-//! - [`config`]: the settings `main.rs` fills from flags and environment.
-//! - `http`: routes, static files, status JSON, the WebSocket upgrade.
-//! - `admission` / `rate_limit`: connection caps (total, per address) and a per-client token bucket.
-//! - `connection`: one socket's handshake and session loop; close codes for bad input.
-//! - `rooms` / `room`: quick-play seating; a room's world, tick loop and broadcasts.
+//! - `main.rs`: flags, logging, bind, [`run`]; [`config`]: [`ServerConfig`], every default
+//!   once, and the flags that fill it.
+//! - `state`: what every task shares (config, lobby, admission, shutdown token).
+//! - `http`: routes, static files, announcements, the WebSocket upgrade; `status`: the
+//!   `/api/status` and `/api/rooms` JSON.
+//! - `admission` / `rate_limit`: connection caps (total, per address: the one connection count)
+//!   and a per-client token bucket.
+//! - `connection`: one socket from upgrade to close: `connection/socket.rs` (the socket that
+//!   decodes, validates, sends and closes), `handshake.rs` (Hello → seat), `session.rs` (the
+//!   play loop); every ending is a typed `DisconnectReason`.
+//! - `lobby`: the room registry (quick play, codes, list, announcements, ids) and, in
+//!   `lobby/tickets.rs`, resume tickets.
+//! - `room`: a room's world and players: `room/tick.rs` (the fixed-rate loop),
+//!   `membership.rs`, `inputs.rs` (jitter buffer), `snapshots.rs` (interest and delta per client).
 //! - [`conditioner`]: simulated latency, jitter and bandwidth caps for tests and demos.
-//! - `snapshots`: per-client interest management and delta encoding of each tick.
-//! - `metrics`: recent tick durations and percentiles.
+//! - `metrics`: recent tick durations, percentiles and snapshot totals.
+//! - `secrets`: random bytes from the OS for tokens and room codes.
 //! - [`bots`]: a swarm of protocol-speaking bots for load tests (the `driftfire-bots` binary).
 
 mod admission;
@@ -21,25 +30,26 @@ pub mod conditioner;
 pub mod config;
 mod connection;
 mod http;
+mod lobby;
 mod metrics;
 mod rate_limit;
 mod room;
-mod rooms;
-mod snapshots;
+mod secrets;
 mod state;
+mod status;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use admission::Admission;
 pub use config::ServerConfig;
-use rooms::Rooms;
+use lobby::Lobby;
 use state::ServerState;
 
 /// After shutdown starts, tasks get this long to say goodbye before `run` returns anyway.
@@ -52,10 +62,13 @@ pub enum ServerError {
     /// The listener failed.
     #[error("listener failed: {0}")]
     Io(#[from] std::io::Error),
+    /// The task serving the listener panicked or was cancelled.
+    #[error("server task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// Serves on `listener` until `shutdown` completes, then tells every player, closes every
-/// socket and stops every room, waiting at most [`SHUTDOWN_GRACE`].
+/// socket and stops every room, waiting at most `SHUTDOWN_GRACE`.
 pub async fn run(
     listener: TcpListener,
     config: ServerConfig,
@@ -63,15 +76,13 @@ pub async fn run(
 ) -> Result<(), ServerError> {
     let token = CancellationToken::new();
     let tasks = TaskTracker::new();
-    let config_limits = (config.max_connections, config.max_conns_per_ip);
     let state = Arc::new(ServerState {
-        rooms: Rooms::new(config.clone(), token.clone(), tasks.clone()),
+        lobby: Lobby::new(config.clone(), token.clone(), tasks.clone()),
+        admission: Arc::new(Admission::new(config.max_connections, config.max_conns_per_ip)),
         config,
         shutdown: token.clone(),
         tasks: tasks.clone(),
         started: Instant::now(),
-        connections: AtomicUsize::new(0),
-        admission: Arc::new(admission::Admission::new(config_limits.0, config_limits.1)),
     });
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut server = tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(token.clone().cancelled_owned()).into_future());
@@ -82,7 +93,7 @@ pub async fn run(
             return match result {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(error)) => Err(ServerError::Io(error)),
-                Err(join) => Err(ServerError::Io(std::io::Error::other(join))),
+                Err(join) => Err(ServerError::Task(join)),
             };
         }
     }

@@ -112,12 +112,13 @@ impl TickStats {
     }
 }
 
-/// The `p`-th percentile (0..=100) of `samples` by nearest rank; zero for no samples.
-pub fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+/// The `p`-th percentile (0..=100) of `samples` by nearest rank; zero (the default) for no
+/// samples. Used for tick durations here and for the bots' round trips.
+pub fn percentile<T: Copy + PartialOrd + Default>(samples: &mut [T], p: f64) -> T {
     if samples.is_empty() {
-        return Duration::ZERO;
+        return T::default();
     }
-    samples.sort_unstable();
+    samples.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     let rank = ((p / 100.0) * samples.len() as f64).ceil() as usize;
     samples[rank.clamp(1, samples.len()) - 1]
 }
@@ -137,6 +138,7 @@ mod tests {
         let mut samples = stats.recent().to_vec();
         assert_eq!(percentile(&mut samples, 100.0), Duration::from_micros(999));
         assert_eq!(percentile(&mut samples, 99.0), Duration::from_micros(996));
-        assert_eq!(percentile(&mut [], 99.0), Duration::ZERO);
+        assert_eq!(percentile::<Duration>(&mut [], 99.0), Duration::ZERO);
+        assert_eq!(percentile(&mut [3.0, 1.0, 2.0], 50.0), 2.0);
     }
 }

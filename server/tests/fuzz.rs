@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use common::*;
 use driftfire_server::ServerConfig;
-use driftfire_shared::codec::encode_client;
-use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION, ResumeToken, RoomTarget};
+use driftfire_shared::codec::{decode_server, encode_client};
+use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION, RequestId, ResumeToken, RoomTarget};
 use futures_util::{SinkExt, StreamExt};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -46,8 +46,8 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
         any::<u32>().prop_map(|nonce| ClientMsg::Ping { nonce }),
         Just(ClientMsg::Leave),
         ".{0,300}".prop_map(|text| ClientMsg::Chat { text }),
-        any::<u32>().prop_map(|request| ClientMsg::ListRooms { request }),
-        (any::<u32>(), room_target()).prop_map(|(request, target)| ClientMsg::JoinRoom { request, target }),
+        any::<u32>().prop_map(|request| ClientMsg::ListRooms { request: RequestId(request) }),
+        (any::<u32>(), room_target()).prop_map(|(request, target)| ClientMsg::JoinRoom { request: RequestId(request), target }),
     ]
 }
 
@@ -86,12 +86,16 @@ async fn run_case(url: &str, actions: Vec<Action>) -> Result<(), String> {
             break; // The server closed on an earlier frame.
         }
     }
-    // Read what comes back for a moment: a close must carry a defined code.
+    // Read what comes back for a moment: a close must carry a defined code, announced by the
+    // Disconnect right before it.
     let deadline = tokio::time::Instant::now() + Duration::from_millis(150);
+    let mut last = None;
     while let Ok(Some(frame)) = tokio::time::timeout_at(deadline, ws.next()).await {
         match frame {
             Ok(Message::Close(Some(close))) if !allowed(close.code) => return Err(format!("unexpected close {close:?}")),
-            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(Message::Close(Some(close))) => return contract_broken(last.as_ref(), &close).map_or(Ok(()), Err),
+            Ok(Message::Close(None)) | Err(_) => break,
+            Ok(Message::Binary(bytes)) => last = Some(decode_server(&bytes).map_err(|e| format!("undecodable server message: {e}"))?),
             Ok(_) => {}
         }
     }
@@ -104,16 +108,18 @@ fn random_bytes_and_message_sequences_never_hurt_the_server_or_other_players() {
     let config = ServerConfig { arena_side: SMALL_ARENA, max_conns_per_ip: 0, ..ServerConfig::default() };
     let server = runtime.block_on(TestServer::start_with(config));
     let url = server.ws_url();
-    // The runner takes an `Fn`: the bystander is borrowed mutably inside each case.
-    let bystander = std::cell::RefCell::new(runtime.block_on(Client::join(&url, "bystander")));
-    let me = bystander.borrow().welcome.player_id;
+    let bystander = runtime.block_on(Client::join(&url, "bystander"));
+    let me = bystander.welcome.player_id;
+    // The runner takes an `Fn`: the bystander is borrowed mutably inside each case, across
+    // awaits, hence an async lock (never contended).
+    let bystander = tokio::sync::Mutex::new(bystander);
 
     let cases = std::env::var("FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(64);
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     let result = runner.run(&proptest::collection::vec(action(), 1..12), |actions| {
         let outcome = runtime.block_on(async {
             let outcome = run_case(&url, actions).await;
-            let mut bystander = bystander.borrow_mut();
+            let mut bystander = bystander.lock().await;
             // Between cases the bystander's stream must still flow (and its queue not fill).
             let before = bystander.latest.as_ref().map_or(0, |s| s.tick);
             bystander.until_snapshot(|s| s.tick > before && s.body.ships.iter().any(|x| x.owner == me)).await;

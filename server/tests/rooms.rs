@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use driftfire_server::ServerConfig;
 use driftfire_shared::protocol::{
-    ClientMsg, PROTOCOL_VERSION, RejectReason, Reply, ResumeOutcome, ResumeToken, RoomInfo, RoomTarget, ServerMsg,
+    ClientMsg, PROTOCOL_VERSION, RejectReason, Reply, RequestId, ResumeOutcome, ResumeToken, RoomInfo, RoomTarget, ServerMsg,
 };
 
 fn hello(name: &str, room: RoomTarget, resume: Option<ResumeToken>) -> ClientMsg {
@@ -75,29 +75,39 @@ async fn requests_get_exactly_one_reply_with_their_id() {
     let url = server.ws_url();
     // Before Hello: the title screen's room list.
     let mut lobby = connect(&url).await;
-    send(&mut lobby, &ClientMsg::ListRooms { request: 41 }).await;
-    assert_eq!(recv(&mut lobby).await.unwrap(), ServerMsg::Reply { request: 41, reply: Reply::Rooms(vec![]) });
+    send(&mut lobby, &ClientMsg::ListRooms { request: RequestId(41) }).await;
+    assert_eq!(recv(&mut lobby).await.unwrap(), ServerMsg::Reply { request: RequestId(41), reply: Reply::Rooms(vec![]) });
 
     let mut a = Client::join(&url, "mover").await;
     let first_room = a.welcome.room.code.clone();
-    send(&mut a.ws, &ClientMsg::ListRooms { request: 7 }).await;
-    let ServerMsg::Reply { reply: Reply::Rooms(rooms), .. } = a.until_message(|m| matches!(m, ServerMsg::Reply { request: 7, .. })).await
+    send(&mut a.ws, &ClientMsg::ListRooms { request: RequestId(7) }).await;
+    let ServerMsg::Reply { reply: Reply::Rooms(rooms), .. } =
+        a.until_message(|m| matches!(m, ServerMsg::Reply { request: RequestId(7), .. })).await
     else {
         unreachable!()
     };
     assert_eq!(rooms.len(), 1);
     assert_eq!(rooms[0].players, 1);
 
-    send(&mut a.ws, &ClientMsg::JoinRoom { request: 8, target: RoomTarget::Code("ZZZZZ".into()) }).await;
-    assert_eq!(a.until_message(|m| matches!(m, ServerMsg::Reply { .. })).await, ServerMsg::Reply { request: 8, reply: Reply::NotFound });
-    send(&mut a.ws, &ClientMsg::JoinRoom { request: 9, target: RoomTarget::Code("bad".into()) }).await;
-    assert_eq!(a.until_message(|m| matches!(m, ServerMsg::Reply { .. })).await, ServerMsg::Reply { request: 9, reply: Reply::BadCode });
+    send(&mut a.ws, &ClientMsg::JoinRoom { request: RequestId(8), target: RoomTarget::Code("ZZZZZ".into()) }).await;
+    assert_eq!(
+        a.until_message(|m| matches!(m, ServerMsg::Reply { .. })).await,
+        ServerMsg::Reply { request: RequestId(8), reply: Reply::NotFound }
+    );
+    send(&mut a.ws, &ClientMsg::JoinRoom { request: RequestId(9), target: RoomTarget::Code("bad".into()) }).await;
+    assert_eq!(
+        a.until_message(|m| matches!(m, ServerMsg::Reply { .. })).await,
+        ServerMsg::Reply { request: RequestId(9), reply: Reply::BadCode }
+    );
     // Still in the first room, still receiving it.
     let me = a.welcome.player_id;
     a.until_snapshot(|s| s.body.ships.iter().any(|x| x.owner == me)).await;
 
-    send(&mut a.ws, &ClientMsg::JoinRoom { request: 10, target: RoomTarget::Create { private: false } }).await;
-    assert_eq!(a.until_message(|m| matches!(m, ServerMsg::Reply { .. })).await, ServerMsg::Reply { request: 10, reply: Reply::Joined });
+    send(&mut a.ws, &ClientMsg::JoinRoom { request: RequestId(10), target: RoomTarget::Create { private: false } }).await;
+    assert_eq!(
+        a.until_message(|m| matches!(m, ServerMsg::Reply { .. })).await,
+        ServerMsg::Reply { request: RequestId(10), reply: Reply::Joined }
+    );
     let moved = a.until_welcome().await;
     assert_ne!(moved.room.code, first_room);
     let full = a.until_snapshot(|_| true).await;

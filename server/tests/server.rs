@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use driftfire_server::ServerConfig;
 use driftfire_shared::codec::encode_client;
-use driftfire_shared::protocol::{ClientMsg, InputFrame, PROTOCOL_VERSION, RejectReason, RoomTarget, ServerMsg};
+use driftfire_shared::protocol::{ClientMsg, DisconnectReason, InputFrame, PROTOCOL_VERSION, RejectReason, RoomTarget, ServerMsg};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -58,7 +58,7 @@ async fn version_mismatch_is_rejected_with_its_reason() {
         }
         other => panic!("expected Rejected, got {other:?}"),
     }
-    let close = expect_close(&mut ws).await;
+    let close = expect_bare_close(&mut ws).await;
     assert_eq!(close.code, CloseCode::Policy);
     assert!(close.reason.contains("version mismatch"), "{}", close.reason);
 
@@ -196,14 +196,18 @@ async fn graceful_shutdown_tells_players_and_closes_within_two_seconds() {
     let started = Instant::now();
     server.shutdown();
     let mut saw_notice = false;
+    let mut last = None;
     let close = loop {
         match recv(&mut a.ws).await {
-            Ok(ServerMsg::ShuttingDown) => saw_notice = true,
-            Ok(_) => {}
+            Ok(msg) => {
+                saw_notice |= msg == ServerMsg::Disconnect(DisconnectReason::ShuttingDown);
+                last = Some(msg);
+            }
             Err(frame) => break frame.expect("a close frame, not a dropped socket"),
         }
     };
-    assert!(saw_notice, "ShuttingDown arrived before the close frame");
+    assert!(saw_notice, "Disconnect(ShuttingDown) arrived before the close frame");
+    check_disconnect(last.as_ref(), &close);
     assert_eq!(close.code, CloseCode::Away);
     tokio::time::timeout(Duration::from_secs(2), &mut server.task).await.expect("server stops within 2 s").unwrap().unwrap();
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -402,12 +406,15 @@ async fn a_silent_peer_is_dropped_but_one_that_answers_pings_stays() {
     assert_eq!(server.status().await["players"], 1, "the silent peer was dropped, the listening one kept");
     // The silent peer's stream ends: with the close frame (1008 "idle timeout") if its
     // unflushed pongs do not hit the already closed socket first.
+    let mut last = None;
     loop {
         match recv(&mut silent.ws).await {
-            Ok(_) => {}
+            Ok(msg) => last = Some(msg),
             Err(Some(close)) => {
                 assert_eq!(close.code, CloseCode::Policy);
                 assert!(close.reason.contains("idle timeout"), "{}", close.reason);
+                check_disconnect(last.as_ref(), &close);
+                assert_eq!(last, Some(ServerMsg::Disconnect(DisconnectReason::IdleTimeout)));
                 break;
             }
             Err(None) => break,

@@ -6,8 +6,8 @@ use bevy::window::PrimaryWindow;
 use driftfire_shared::protocol::VIEW_SIZE;
 
 use super::input::CursorWorld;
-use super::sync::{MyShip, Smoothed, SyncSet};
-use crate::screens::Screen;
+use super::sync::{MyShip, Smoothed};
+use crate::state::{GameSet, Screen};
 
 /// How quickly the camera catches up with the ship (1/s): fast enough to keep the ship near the
 /// centre at full speed, slow enough to soften corrections.
@@ -16,7 +16,7 @@ const FOLLOW_RATE: f32 = 8.0;
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_camera);
     app.add_systems(PreUpdate, track_cursor);
-    app.add_systems(Update, follow_ship.after(SyncSet).run_if(in_state(Screen::Playing)));
+    app.add_systems(Update, follow_ship.in_set(GameSet::Present).run_if(in_state(Screen::Playing)));
     app.add_systems(OnExit(Screen::Playing), |mut camera: Single<&mut Transform, With<Camera2d>>| {
         camera.translation = Vec3::ZERO;
     });

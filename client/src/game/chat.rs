@@ -6,8 +6,9 @@ use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
 use driftfire_shared::protocol::{ClientMsg, MAX_CHAT_CHARS};
 
-use crate::screens::Screen;
-use crate::session::Outgoing;
+use crate::session::events::Outgoing;
+use crate::state::Screen;
+use crate::ui::text_field::{Edit, edit};
 
 pub(super) fn plugin(app: &mut App) {
     // Registered by Bevy's input plugin in the game; headless tests run without it.
@@ -31,31 +32,26 @@ fn type_chat(mut keys: MessageReader<KeyboardInput>, mut line: ResMut<ChatLine>,
         if key.state != ButtonState::Pressed {
             continue;
         }
-        match (&key.logical_key, line.open) {
-            (Key::Enter, false) => line.open = true,
-            (Key::Enter, true) => {
+        if !line.open {
+            // Closed, only Enter matters: it opens the line.
+            if key.logical_key == Key::Enter {
+                line.open = true;
+            }
+            continue;
+        }
+        match edit(&mut line.text, &key.logical_key, MAX_CHAT_CHARS) {
+            Edit::Submit => {
                 let text = std::mem::take(&mut line.text);
                 line.open = false;
                 if !text.trim().is_empty() {
                     outbox.write(Outgoing(ClientMsg::Chat { text }));
                 }
             }
-            (Key::Escape, true) => {
+            Edit::Cancel => {
                 line.open = false;
                 line.text.clear();
             }
-            (Key::Backspace, true) => {
-                line.text.pop();
-            }
-            (Key::Space, true) if line.text.chars().count() < MAX_CHAT_CHARS => line.text.push(' '),
-            (Key::Character(typed), true) => {
-                for c in typed.chars().filter(|c| !c.is_control()) {
-                    if line.text.chars().count() < MAX_CHAT_CHARS {
-                        line.text.push(c);
-                    }
-                }
-            }
-            _ => {}
+            Edit::Typed | Edit::Other => {}
         }
     }
 }

@@ -1,12 +1,12 @@
-//! Explosion particles: a burst where a ship is destroyed or an asteroid breaks.
+//! Explosion particles: a burst where a ship is destroyed (the session's [`Killed`]) or an
+//! asteroid breaks.
 
 use bevy::prelude::*;
-use driftfire_shared::protocol::ServerMsg;
 
-use super::player_color;
-use super::sync::{Kind, ShipView, Smoothed, SyncSet, Vanished};
-use crate::net::NetEvent;
-use crate::screens::Screen;
+use super::render::player_color;
+use super::sync::{Kind, ShipView, Smoothed, Vanished};
+use crate::session::events::Killed;
+use crate::state::{GameSet, Screen};
 
 /// Cap on live particles, so a chain of explosions cannot cost frames.
 const MAX_PARTICLES: usize = 2000;
@@ -14,7 +14,7 @@ const MAX_PARTICLES: usize = 2000;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Particles>();
     app.add_systems(OnExit(Screen::Playing), |mut particles: ResMut<Particles>| particles.0.clear());
-    app.add_systems(Update, (spawn_bursts, simulate_and_draw).chain().after(SyncSet).run_if(in_state(Screen::Playing)));
+    app.add_systems(Update, (spawn_bursts, simulate_and_draw).chain().in_set(GameSet::Present).run_if(in_state(Screen::Playing)));
 }
 
 struct Particle {
@@ -46,7 +46,7 @@ impl Particles {
 fn spawn_bursts(
     mut particles: ResMut<Particles>,
     mut vanished: MessageReader<Vanished>,
-    mut events: MessageReader<NetEvent>,
+    mut killed: MessageReader<Killed>,
     ships: Query<(&ShipView, &Smoothed)>,
 ) {
     for v in vanished.read() {
@@ -54,10 +54,8 @@ fn spawn_bursts(
             particles.burst(v.pos, 10 + 8 * usize::from(v.size), 120.0, Color::srgb(0.75, 0.68, 0.6));
         }
     }
-    for event in events.read() {
-        if let NetEvent::Received(ServerMsg::Kill { victim, .. }) = event
-            && let Some((_, smoothed)) = ships.iter().find(|(view, _)| view.0.owner == *victim)
-        {
+    for Killed { victim, .. } in killed.read() {
+        if let Some((_, smoothed)) = ships.iter().find(|(view, _)| view.0.owner == *victim) {
             particles.burst(smoothed.pos, 60, 260.0, player_color(*victim));
             particles.burst(smoothed.pos, 30, 120.0, Color::srgb(1.0, 0.8, 0.4));
         }

@@ -1,14 +1,19 @@
 //! The in-game HUD: score, players online, ping, FPS; the top-10 leaderboard; the kill feed;
-//! and the death overlay with the killer, your score and the respawn countdown.
+//! the chat; the operator's announcement; and the death overlay with the killer, your score and
+//! the respawn countdown. It only reads the session's resources and messages.
 
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
 
 use super::chat::ChatLine;
 use super::sync::{MyShip, ShipView};
-use crate::screens::Screen;
-use crate::screens::widgets::{ACCENT, DIM};
+use crate::launch::{Launch, share_link};
 use crate::session::Session;
+use crate::session::events::Killed;
+use crate::session::roster::{Announcement, ChatLog, KillFeed, Roster, RoundTrip};
+use crate::state::{GameSet, Screen};
+use crate::ui::text_field::caret;
+use crate::ui::widgets::{ACCENT, DIM};
 
 /// Seconds a kill stays in the feed.
 const KILL_FEED_SECONDS: f64 = 6.0;
@@ -18,10 +23,12 @@ const CHAT_SECONDS: f64 = 12.0;
 const ANNOUNCEMENT_SECONDS: f64 = 10.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(OnEnter(Screen::Playing), spawn_hud);
+    app.init_resource::<Death>();
+    app.add_systems(OnEnter(Screen::Playing), (spawn_hud, |mut death: ResMut<Death>| *death = Death::default()));
     app.add_systems(
         Update,
         (update_stats, update_leaderboard, update_kill_feed, update_death_overlay, update_chat, update_announcement)
+            .in_set(GameSet::Present)
             .run_if(in_state(Screen::Playing)),
     );
 }
@@ -119,22 +126,24 @@ fn spawn_hud(mut commands: Commands) {
 
 fn update_stats(
     session: Option<Res<Session>>,
-    launch: Res<crate::launch::Launch>,
+    roster: Res<Roster>,
+    round_trip: Res<RoundTrip>,
+    launch: Res<Launch>,
     diagnostics: Res<DiagnosticsStore>,
     mut text: Single<&mut Text, With<StatsText>>,
 ) {
     let Some(session) = session else { return };
     let room = &session.room;
-    let invite = crate::launch::share_link(&launch.server_url, &room.code);
+    let invite = share_link(&launch.server_url, &room.code);
     let room_line =
         if room.private { format!("Private room {}\nInvite: {invite}", room.code) } else { format!("Room {} | {}", room.name, room.code) };
-    let score = session.my_score().map_or(0, |s| s.score);
-    let ping = session.rtt_ms.map_or("-".to_string(), |ms| format!("{ms:.0} ms"));
+    let score = roster.score_of(session.me).map_or(0, |s| s.score);
+    let ping = round_trip.rtt_ms.map_or("-".to_string(), |ms| format!("{ms:.0} ms"));
     let fps = diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.smoothed()).map_or("-".to_string(), |f| format!("{f:.0}"));
     let shown = format!(
         "{}\nScore {score}\nPlayers {}/{}\nPing {ping}\nFPS {fps}\n{room_line}",
         session.name,
-        session.players.len(),
+        roster.players.len(),
         room.max_players
     );
     if text.0 != shown {
@@ -142,34 +151,41 @@ fn update_stats(
     }
 }
 
-fn update_leaderboard(session: Option<Res<Session>>, mut text: Single<&mut Text, With<LeaderboardText>>) {
+fn update_leaderboard(session: Option<Res<Session>>, roster: Res<Roster>, mut text: Single<&mut Text, With<LeaderboardText>>) {
     let Some(session) = session else { return };
-    if !session.is_changed() {
+    if !roster.is_changed() && !session.is_changed() {
         return;
     }
-    let lines: Vec<String> = session
+    let lines: Vec<String> = roster
         .scores
         .iter()
         .take(10)
         .enumerate()
         .map(|(rank, entry)| {
             let marker = if entry.id == session.me { "> " } else { "" };
-            format!("{}. {marker}{}  {}", rank + 1, session.name_of(entry.id), entry.score)
+            format!("{}. {marker}{}  {}", rank + 1, roster.name_of(entry.id), entry.score)
         })
         .collect();
     text.0 = if lines.is_empty() { "...".into() } else { lines.join("\n") };
 }
 
-fn update_kill_feed(session: Option<Res<Session>>, time: Res<Time<Real>>, mut text: Single<&mut Text, With<KillFeedText>>) {
-    let Some(session) = session else { return };
+fn update_kill_feed(
+    session: Option<Res<Session>>,
+    kills: Res<KillFeed>,
+    time: Res<Time<Real>>,
+    mut text: Single<&mut Text, With<KillFeedText>>,
+) {
+    if session.is_none() {
+        return;
+    }
     let now = time.elapsed_secs_f64();
-    let lines: Vec<String> = session
-        .kill_feed
+    let lines: Vec<String> = kills
+        .0
         .iter()
-        .filter(|(_, _, at)| now - at < KILL_FEED_SECONDS)
-        .map(|(killer, victim, _)| match killer {
-            Some(killer) => format!("{killer} destroyed {victim}"),
-            None => format!("{victim} hit an asteroid"),
+        .filter(|kill| now - kill.at < KILL_FEED_SECONDS)
+        .map(|kill| match &kill.killer {
+            Some(killer) => format!("{killer} destroyed {}", kill.victim),
+            None => format!("{} hit an asteroid", kill.victim),
         })
         .collect();
     let shown = lines.join("\n");
@@ -178,27 +194,40 @@ fn update_kill_feed(session: Option<Res<Session>>, time: Res<Time<Real>>, mut te
     }
 }
 
+/// Who destroyed your ship, while it waits to respawn: set by the kill (`None` for an
+/// asteroid), cleared when the ship is back.
+#[derive(Resource, Debug, Default)]
+struct Death {
+    killer: Option<String>,
+}
+
 fn update_death_overlay(
-    session: Option<ResMut<Session>>,
+    session: Option<Res<Session>>,
+    roster: Res<Roster>,
+    mut killed: MessageReader<Killed>,
+    mut death: ResMut<Death>,
     me: Query<&ShipView, With<MyShip>>,
     mut overlay: Single<&mut Visibility, With<DeathOverlay>>,
     mut text: Single<&mut Text, With<DeathText>>,
 ) {
-    let Some(mut session) = session else { return };
+    let Some(session) = session else { return };
+    for kill in killed.read().filter(|kill| kill.victim == session.me) {
+        death.killer = kill.killer_name.clone();
+    }
     let respawn_in = me.iter().next().and_then(|view| view.0.respawn_in);
     let Some(ticks) = respawn_in else {
         overlay.set_if_neq(Visibility::Hidden);
-        if session.death.is_some() {
-            session.death = None;
+        if death.killer.is_some() {
+            death.killer = None;
         }
         return;
     };
     overlay.set_if_neq(Visibility::Inherited);
-    let by = match session.death.as_ref().and_then(|d| d.killer.clone()) {
+    let by = match death.killer.clone() {
         Some(killer) => format!("Destroyed by {killer}"),
         None => "Destroyed".to_string(),
     };
-    let score = session.my_score().map_or(0, |s| s.score);
+    let score = roster.score_of(session.me).map_or(0, |s| s.score);
     let seconds = (f32::from(ticks) / f32::from(session.tick_hz.max(1))).ceil();
     let shown = format!("{by}\nScore {score}\nRespawning in {seconds:.0}...");
     if text.0 != shown {
@@ -206,21 +235,28 @@ fn update_death_overlay(
     }
 }
 
-fn update_chat(session: Option<Res<Session>>, line: Res<ChatLine>, time: Res<Time<Real>>, mut text: Single<&mut Text, With<ChatText>>) {
-    let Some(session) = session else { return };
+fn update_chat(
+    session: Option<Res<Session>>,
+    chat: Res<ChatLog>,
+    line: Res<ChatLine>,
+    time: Res<Time<Real>>,
+    mut text: Single<&mut Text, With<ChatText>>,
+) {
+    if session.is_none() {
+        return;
+    }
     let now = time.elapsed_secs_f64();
-    let mut lines: Vec<String> = session
-        .chat
+    let mut lines: Vec<String> = chat
+        .0
         .iter()
-        .filter(|(_, _, at)| line.open || now - at < CHAT_SECONDS)
-        .map(|(speaker, said, _)| match speaker {
-            Some(name) => format!("{name}: {said}"),
-            None => format!("- {said}"),
+        .filter(|entry| line.open || now - entry.at < CHAT_SECONDS)
+        .map(|entry| match &entry.speaker {
+            Some(name) => format!("{name}: {}", entry.text),
+            None => format!("- {}", entry.text),
         })
         .collect();
     if line.open {
-        let caret = if now.fract() < 0.5 { "|" } else { " " };
-        lines.push(format!("say> {}{caret}   (Enter sends, Esc cancels)", line.text));
+        lines.push(format!("say> {}{}   (Enter sends, Esc cancels)", line.text, caret(now)));
     }
     let shown = lines.join("\n");
     if text.0 != shown {
@@ -230,16 +266,17 @@ fn update_chat(session: Option<Res<Session>>, line: Res<ChatLine>, time: Res<Tim
 
 fn update_announcement(
     session: Option<Res<Session>>,
+    announcement: Res<Announcement>,
     time: Res<Time<Real>>,
     mut banner: Single<&mut Visibility, With<AnnouncementBanner>>,
     mut text: Single<&mut Text, With<AnnouncementText>>,
 ) {
-    let current = session.and_then(|s| s.announcement.clone()).filter(|(_, at)| time.elapsed_secs_f64() - at < ANNOUNCEMENT_SECONDS);
+    let current = announcement.0.as_ref().filter(|said| session.is_some() && time.elapsed_secs_f64() - said.at < ANNOUNCEMENT_SECONDS);
     match current {
-        Some((said, _)) => {
+        Some(said) => {
             banner.set_if_neq(Visibility::Inherited);
-            if text.0 != said {
-                text.0 = said;
+            if text.0 != said.text {
+                text.0 = said.text.clone();
             }
         }
         None => {

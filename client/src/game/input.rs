@@ -5,10 +5,12 @@ use bevy::prelude::*;
 use driftfire_shared::protocol::{ClientMsg, InputFrame};
 
 use super::chat::ChatLine;
-use super::predict::{InputSent, PredictSet, Prediction};
-use super::sync::{MyShip, RenderClock, Smoothed, SyncSet};
-use crate::screens::Screen;
-use crate::session::{Outgoing, Session};
+use super::predict::{InputSent, Prediction};
+use super::sync::{MyShip, RenderClock, Smoothed};
+use crate::session::Session;
+use crate::session::events::Outgoing;
+use crate::session::reconnect::Reconnecting;
+use crate::state::{GameSet, Screen};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<CursorWorld>();
@@ -18,11 +20,7 @@ pub(super) fn plugin(app: &mut App) {
     // ship this very frame.
     app.add_systems(
         Update,
-        sample_and_send
-            .in_set(SyncSet)
-            .after(PredictSet::Reconcile)
-            .before(PredictSet::Step)
-            .run_if(in_state(Screen::Playing).and_then(not(resource_exists::<crate::reconnect::Reconnecting>))),
+        sample_and_send.in_set(GameSet::Input).run_if(in_state(Screen::Playing).and_then(not(resource_exists::<Reconnecting>))),
     );
 }
 

@@ -1,5 +1,12 @@
 //! The arena: snapshots become entities with interpolated motion, input goes up, and the world
 //! is drawn with a follow camera, effects and a HUD.
+//!
+//! Logic (runs headless): [`snapshots`] (the snapshot receiver: frames → [`snapshots::WorldUpdate`]),
+//! [`sync`] (updates → entities, interpolation), [`clock`] (server time and interpolation delay),
+//! [`predict`] (your ship, predicted and reconciled), [`input`] (controls → inputs at the tick
+//! rate), [`chat`] (the chat line being typed).
+//! Presentation: `camera`, `render` (the vector-line look), `effects` (explosions), `hud`,
+//! `netgraph` (F3).
 
 mod camera;
 pub mod chat;
@@ -23,10 +30,4 @@ pub(super) fn logic_plugin(app: &mut App) {
 /// Drawing and UI.
 pub(super) fn presentation_plugin(app: &mut App) {
     app.add_plugins((camera::plugin, render::plugin, effects::plugin, hud::plugin, netgraph::plugin));
-}
-
-/// A player's colour: hues spread by the golden angle so neighbours' ids look different.
-pub fn player_color(id: driftfire_shared::protocol::PlayerId) -> Color {
-    let hue = (id.0 as f32 * 137.508) % 360.0;
-    Color::hsl(hue, 0.85, 0.62)
 }

@@ -8,8 +8,8 @@ use super::clock::MAX_DELAY_TICKS;
 use super::predict::Prediction;
 use super::sync::ServerClock;
 use crate::net::Connection;
-use crate::screens::Screen;
-use crate::session::Session;
+use crate::session::roster::RoundTrip;
+use crate::state::{GameSet, Screen};
 
 /// Bars in the lateness graph: the clock's whole window (3 s at 30 Hz).
 const BARS: usize = 90;
@@ -19,7 +19,7 @@ const GRAPH_HEIGHT: f32 = 48.0;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<NetGraph>();
     app.add_systems(OnEnter(Screen::Playing), spawn_graph);
-    app.add_systems(Update, (toggle, measure, draw).chain().run_if(in_state(Screen::Playing)));
+    app.add_systems(Update, (toggle, measure, draw).chain().in_set(GameSet::Present).run_if(in_state(Screen::Playing)));
 }
 
 /// Whether the graph is shown and the per-second rates it shows.
@@ -110,7 +110,7 @@ fn measure(time: Res<Time<Real>>, connection: Option<Res<Connection>>, predictio
 fn draw(
     time: Res<Time<Real>>,
     graph: Res<NetGraph>,
-    session: Option<Res<Session>>,
+    round_trip: Res<RoundTrip>,
     clock: Res<ServerClock>,
     prediction: Res<Prediction>,
     mut text: Query<&mut Text, With<GraphText>>,
@@ -121,7 +121,7 @@ fn draw(
     }
     let Some(clock) = clock.0.as_ref() else { return };
     let now = time.elapsed_secs_f64();
-    let rtt = session.and_then(|s| s.rtt_ms).map_or("-".into(), |ms| format!("{ms:.0} ms"));
+    let rtt = round_trip.rtt_ms.map_or("-".into(), |ms| format!("{ms:.0} ms"));
     let shown = format!(
         "NET (F3)\nrtt {rtt}   jitter {:.1} ms\nsnapshots {}/s   interp delay {:.0} ms\ndown {:.1} KB/s   up {:.2} KB/s\ncorrections {:.1}/s   last {:.1} u   pending {}",
         clock.jitter_ms(),

@@ -14,9 +14,9 @@ use driftfire_shared::sim::quantize::snap_kinematics;
 use driftfire_shared::sim::{ShipKinematics, SimConfig, ship_motion_step};
 
 use super::snapshots::WorldUpdate;
-use super::sync::{MyShip, Smoothed, SyncSet};
-use crate::screens::Screen;
+use super::sync::{MyShip, Smoothed};
 use crate::session::Session;
+use crate::state::{GameSet, Screen};
 
 /// A visual correction fades by a factor e every 1/10 s: quick enough that the ship is where
 /// the server says almost at once, slow enough that nobody sees it move on its own.
@@ -33,20 +33,11 @@ const MAX_PENDING_INPUTS: usize = 64;
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Prediction>();
     app.add_message::<InputSent>();
-    app.configure_sets(Update, (PredictSet::Reconcile, PredictSet::Step).chain().in_set(SyncSet).after(super::sync::interpolate));
     app.add_systems(OnEnter(Screen::Playing), |mut prediction: ResMut<Prediction>| *prediction = Prediction::default());
-    app.add_systems(Update, reconcile.in_set(PredictSet::Reconcile).run_if(in_state(Screen::Playing)));
-    app.add_systems(Update, (step_sent_inputs, show_predicted).chain().in_set(PredictSet::Step).run_if(in_state(Screen::Playing)));
-}
-
-/// Order of prediction within a frame: reconcile with new snapshots, then (input sampling
-/// runs between the two) step the inputs sent this frame and draw the result.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PredictSet {
-    /// Snapshots correct the prediction.
-    Reconcile,
-    /// New inputs advance it; your ship is drawn from it.
-    Step,
+    // Reconcile with new snapshots, then (input sampling runs between the two) step the inputs
+    // sent this frame and draw the result.
+    app.add_systems(Update, reconcile.in_set(GameSet::Reconcile).run_if(in_state(Screen::Playing)));
+    app.add_systems(Update, (step_sent_inputs, show_predicted).chain().in_set(GameSet::Step).run_if(in_state(Screen::Playing)));
 }
 
 /// An input that has just gone to the server; prediction applies it at once.

@@ -5,12 +5,13 @@ use std::f32::consts::TAU;
 
 use bevy::prelude::*;
 use bevy::sprite::Anchor;
+use driftfire_shared::protocol::PlayerId;
 use driftfire_shared::sim::heading_dir;
 
-use super::player_color;
-use super::sync::{AsteroidView, BulletView, MyShip, NetObject, ShipView, Smoothed, SyncSet};
-use crate::screens::Screen;
+use super::sync::{AsteroidView, BulletView, MyShip, NetObject, ShipView, Smoothed};
 use crate::session::Session;
+use crate::session::roster::Roster;
+use crate::state::{GameSet, Screen};
 
 /// Stars per parallax layer tile, and the layers' depth factors (fraction of camera motion
 /// they follow: smaller is farther away).
@@ -23,7 +24,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
         (draw_starfield, draw_arena, draw_asteroids, draw_ships, draw_bullets, attach_labels, update_labels)
-            .after(SyncSet)
+            .in_set(GameSet::Present)
             .run_if(in_state(Screen::Playing)),
     );
     // The title screens get a slowly drifting starfield too.
@@ -157,10 +158,17 @@ fn draw_bullets(mut gizmos: Gizmos, bullets: Query<(&Smoothed, &BulletView)>) {
 #[derive(Component)]
 struct NameTag;
 
-fn attach_labels(mut commands: Commands, session: Option<Res<Session>>, new_ships: Query<(Entity, &ShipView), Added<ShipView>>) {
-    let Some(session) = session else { return };
+fn attach_labels(
+    mut commands: Commands,
+    session: Option<Res<Session>>,
+    roster: Res<Roster>,
+    new_ships: Query<(Entity, &ShipView), Added<ShipView>>,
+) {
+    if session.is_none() {
+        return;
+    }
     for (entity, view) in &new_ships {
-        let name = session.name_of(view.0.owner);
+        let name = roster.name_of(view.0.owner);
         commands.entity(entity).with_child((
             NameTag,
             Text2d::new(name),
@@ -181,4 +189,10 @@ fn update_labels(ships: Query<(&ShipView, &Children), Changed<ShipView>>, mut ta
             }
         }
     }
+}
+
+/// A player's colour: hues spread by the golden angle so neighbours' ids look different.
+pub fn player_color(id: PlayerId) -> Color {
+    let hue = (id.0 as f32 * 137.508) % 360.0;
+    Color::hsl(hue, 0.85, 0.62)
 }

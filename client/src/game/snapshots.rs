@@ -1,62 +1,70 @@
-//! Delta frames → whole snapshots. The connection's decoder applies each `SnapshotFrame` to
-//! what it already holds and publishes the full state around you as a [`WorldUpdate`], which
-//! world sync and prediction consume. A frame that does not decode means client and server no
-//! longer agree on the stream: the session ends with a message instead of showing garbage.
+//! The snapshot receiver: delta frames → whole snapshots. Every `SnapshotFrame` of the
+//! connection passes through one [`SnapshotReader`], which publishes the full state around you
+//! as a [`WorldUpdate`] for world sync and prediction. A frame that does not decode means client
+//! and server no longer agree on the stream: the receiver reports it to the session
+//! ([`EndSession`]), which ends the game with a message instead of showing garbage.
 
 use bevy::prelude::*;
-use driftfire_shared::delta::{DeltaDecoder, body_from_grid};
-use driftfire_shared::protocol::{ServerMsg, Snapshot};
+use driftfire_shared::protocol::ServerMsg;
+use driftfire_shared::snapshot::{Snapshot, SnapshotReader};
 
-use super::sync::SyncSet;
-use crate::net::{Connection, NetEvent};
-use crate::screens::Screen;
-use crate::session::{DisconnectNotice, Session};
+use crate::console::{Report, report};
+use crate::net::NetEvent;
+use crate::session::Session;
+use crate::session::events::EndSession;
+use crate::state::{EndReason, GameSet, Screen};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<WorldUpdate>();
-    app.init_resource::<SnapshotDecoder>();
+    app.init_resource::<SnapshotStream>();
     // A new connection starts a new delta stream.
-    app.add_systems(OnEnter(Screen::Connecting), |mut decoder: ResMut<SnapshotDecoder>| decoder.0 = None);
-    app.add_systems(Update, decode_snapshots.before(SyncSet));
+    app.add_systems(OnEnter(Screen::Connecting), |mut stream: ResMut<SnapshotStream>| *stream = SnapshotStream::default());
+    app.add_systems(Update, receive_snapshots.in_set(GameSet::Receive));
 }
 
 /// The full decoded state around you at one tick.
 #[derive(Message, Debug, Clone, PartialEq)]
 pub struct WorldUpdate(pub Snapshot);
 
-/// This connection's delta decoder (created with the tick rate from Welcome).
+/// This connection's snapshot stream.
 #[derive(Resource, Debug, Default)]
-pub struct SnapshotDecoder(Option<DeltaDecoder>);
+pub struct SnapshotStream {
+    /// Created with the tick rate from Welcome; every Welcome starts it over.
+    reader: Option<SnapshotReader>,
+    /// The stream stopped decoding (already reported): frames are ignored until the next
+    /// Welcome.
+    lost: bool,
+}
 
-fn decode_snapshots(
-    mut commands: Commands,
+fn receive_snapshots(
     mut events: MessageReader<NetEvent>,
     session: Option<Res<Session>>,
-    mut decoder: ResMut<SnapshotDecoder>,
+    mut stream: ResMut<SnapshotStream>,
     mut updates: MessageWriter<WorldUpdate>,
-    mut notice: ResMut<DisconnectNotice>,
-    mut next_screen: ResMut<NextState<Screen>>,
+    mut end: MessageWriter<EndSession>,
 ) {
+    // Before the first Welcome has made a session, frames wait (unread) for the next frame.
     let Some(session) = session else { return };
     for event in events.read() {
-        // Every Welcome (a resume, a new room) starts a new delta stream with a full frame.
-        if let NetEvent::Received(ServerMsg::Welcome(_)) = event {
-            decoder.0 = None;
-        }
-        let NetEvent::Received(ServerMsg::Snapshot(frame)) = event else { continue };
-        let decoder = decoder.0.get_or_insert_with(|| DeltaDecoder::new(session.tick_hz));
-        match decoder.decode(&frame.delta) {
-            Ok(entities) => {
-                let body = body_from_grid(&entities);
-                updates.write(WorldUpdate(Snapshot { tick: frame.tick, last_input_seq: frame.last_input_seq, body }));
+        match event {
+            // Every Welcome (a resume, a new room) starts a new delta stream with a full frame.
+            NetEvent::Received(ServerMsg::Welcome(welcome)) => {
+                *stream = SnapshotStream { reader: Some(SnapshotReader::new(welcome.tick_hz)), lost: false };
             }
-            Err(error) => {
-                warn!("driftfire: undecodable snapshot at tick {}: {error}", frame.tick);
-                notice.0 = format!("Lost sync with the server ({error}). Press Retry to rejoin.");
-                commands.remove_resource::<Connection>();
-                next_screen.set(Screen::Disconnected);
-                return;
+            NetEvent::Received(ServerMsg::Snapshot(frame)) if !stream.lost => {
+                let reader = stream.reader.get_or_insert_with(|| SnapshotReader::new(session.tick_hz));
+                match reader.apply(frame) {
+                    Ok(snapshot) => {
+                        updates.write(WorldUpdate(snapshot));
+                    }
+                    Err(error) => {
+                        report(Report::SnapshotLost { tick: frame.tick, error: &error });
+                        end.write(EndSession(EndReason::LostSync(error.to_string())));
+                        *stream = SnapshotStream { reader: None, lost: true };
+                    }
+                }
             }
+            _ => {}
         }
     }
 }

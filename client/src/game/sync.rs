@@ -1,18 +1,20 @@
 //! Snapshots → entities. Every networked object is an entity with its recent samples; each
 //! frame its drawn state is interpolated at a render clock that runs behind the estimated
 //! server time by an adaptive delay (see [`super::clock`]), so motion is smooth instead of
-//! jumping at each 30 Hz update, even through jitter.
+//! jumping at each snapshot (30 Hz by default), even through jitter.
 
 use std::collections::{HashMap, VecDeque};
 
 use bevy::prelude::*;
 use driftfire_shared::input::normalize_angle;
-use driftfire_shared::protocol::{NetId, PlayerId, ShipState, Snapshot};
+use driftfire_shared::protocol::{NetId, PlayerId};
+use driftfire_shared::sim::DEFAULT_TICK_HZ;
+use driftfire_shared::snapshot::{ShipState, Snapshot};
 
 use super::clock::SnapshotClock;
 use super::snapshots::WorldUpdate;
-use crate::screens::Screen;
 use crate::session::Session;
+use crate::state::{GameSet, Screen};
 
 /// Render this many ticks behind the first snapshot, until the clock estimator has data.
 pub const INITIAL_DELAY_TICKS: f64 = 2.0;
@@ -34,13 +36,9 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::Playing), reset);
     app.add_systems(
         Update,
-        (apply_snapshots, advance_clock, despawn_vanished, interpolate).chain().in_set(SyncSet).run_if(in_state(Screen::Playing)),
+        (apply_snapshots, advance_clock, despawn_vanished, interpolate).chain().in_set(GameSet::Sync).run_if(in_state(Screen::Playing)),
     );
 }
-
-/// The sync systems; drawing and input run after it.
-#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SyncSet;
 
 /// Kind of networked object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +154,7 @@ fn apply_snapshots(
     session: Option<Res<Session>>,
     mut objects: Query<(&mut NetObject, &mut History)>,
 ) {
-    let tick_hz = session.as_ref().map_or(30, |s| s.tick_hz);
+    let tick_hz = session.as_ref().map_or(DEFAULT_TICK_HZ, |s| s.tick_hz);
     let me = session.map(|s| s.me);
     for WorldUpdate(snapshot) in updates.read() {
         if clock.started && snapshot.tick <= clock.latest_tick {
@@ -245,7 +243,7 @@ fn advance_clock(
     if !clock.started {
         return;
     }
-    let tick_hz = session.map_or(30.0, |s| f64::from(s.tick_hz));
+    let tick_hz = f64::from(session.map_or(DEFAULT_TICK_HZ, |s| s.tick_hz));
     clock.tick += time.delta_secs_f64() * tick_hz;
     let fallback = clock.latest_tick as f64 - INITIAL_DELAY_TICKS;
     let target = server_clock.0.as_ref().and_then(|c| c.render_tick_at(real.elapsed_secs_f64())).unwrap_or(fallback);
@@ -276,12 +274,8 @@ fn despawn_vanished(
     }
 }
 
-pub(super) fn interpolate(
-    clock: Res<RenderClock>,
-    session: Option<Res<Session>>,
-    mut objects: Query<(&History, &mut Smoothed, &mut Transform)>,
-) {
-    let tick_hz = session.map_or(30.0, |s| f32::from(s.tick_hz));
+fn interpolate(clock: Res<RenderClock>, session: Option<Res<Session>>, mut objects: Query<(&History, &mut Smoothed, &mut Transform)>) {
+    let tick_hz = f32::from(session.map_or(DEFAULT_TICK_HZ, |s| s.tick_hz));
     for (history, mut smoothed, mut transform) in &mut objects {
         *smoothed = sample_at(&history.0, clock.tick, tick_hz);
         transform.translation.x = smoothed.pos.x;

@@ -1,6 +1,7 @@
 //! The connection to the game server, behind one API for the whole game. Underneath,
 //! `native.rs` runs tokio-tungstenite on a background thread and `wasm.rs` uses the browser's
 //! WebSocket; both deliver [`NetEvent`]s into a channel that a `PreUpdate` system drains.
+//! Only the session and the snapshot receiver (`game/snapshots.rs`) read those events.
 
 #[cfg(not(target_family = "wasm"))]
 mod native;
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bevy::prelude::*;
 use driftfire_shared::codec::{decode_server, encode_client};
-use driftfire_shared::protocol::{ClientMsg, ServerMsg};
+use driftfire_shared::protocol::{ClientMsg, CloseCode, ServerMsg};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<NetEvent>();
@@ -29,13 +30,27 @@ pub enum NetEvent {
     Opened,
     /// A message from the server.
     Received(ServerMsg),
-    /// The connection is over. `code` is the WebSocket close code when the server sent one.
-    Closed {
-        /// WebSocket close code, if any.
-        code: Option<u16>,
-        /// Human-readable reason (from the close frame, or what failed).
+    /// The connection is over; nothing follows.
+    Closed(LinkEnd),
+}
+
+/// How a connection ended, as the transport saw it. Whether to come back is the session's
+/// call (it also knows the server's typed reason, which arrives as a message before the close).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkEnd {
+    /// A close frame arrived.
+    Frame {
+        /// Its code.
+        code: CloseCode,
+        /// Its text: for people reading logs, never for deciding.
         reason: String,
     },
+    /// No close frame: the link died, or the server could not be reached. `detail` is the
+    /// transport's error, if it gave one.
+    Lost(String),
+    /// A frame from the server did not decode (this build and the server disagree); the
+    /// transport stopped reading.
+    Undecodable(String),
 }
 
 /// Traffic counters for the HUD and the net graph.
@@ -105,7 +120,7 @@ fn decode_frame(bytes: &[u8], traffic: &Traffic) -> NetEvent {
     traffic.down_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     match decode_server(bytes) {
         Ok(msg) => NetEvent::Received(msg),
-        Err(error) => NetEvent::Closed { code: None, reason: format!("undecodable message from server ({error}); reload to update") },
+        Err(error) => NetEvent::Closed(LinkEnd::Undecodable(error.to_string())),
     }
 }
 
@@ -113,30 +128,11 @@ fn decode_frame(bytes: &[u8], traffic: &Traffic) -> NetEvent {
 fn drain_socket(mut commands: Commands, connection: Option<Res<Connection>>, mut events: MessageWriter<NetEvent>) {
     let Some(connection) = connection else { return };
     while let Some(event) = connection.try_recv() {
-        let closed = matches!(event, NetEvent::Closed { .. });
+        let closed = matches!(event, NetEvent::Closed(_));
         events.write(event);
         if closed {
             commands.remove_resource::<Connection>();
             break;
         }
-    }
-}
-
-/// A readable sentence for a close code, shown on the Disconnected screen.
-pub fn describe_close(code: Option<u16>, reason: &str) -> String {
-    let what = match code {
-        Some(1000) => "Disconnected",
-        Some(1001) => "The server went away",
-        Some(1003) | Some(1007) | Some(1008) | Some(1009) => "The server refused this client",
-        Some(1011) => "The server hit an internal error",
-        Some(1013) => "The server is full",
-        Some(_) => "Connection closed",
-        None => "Connection lost",
-    };
-    match (code, reason.is_empty()) {
-        (Some(code), true) => format!("{what} (code {code})."),
-        (Some(code), false) => format!("{what}: {reason} (code {code})."),
-        (None, true) => format!("{what}."),
-        (None, false) => format!("{what}: {reason}."),
     }
 }

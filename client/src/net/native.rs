@@ -7,9 +7,11 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WsCloseCode;
 
-use super::{NetEvent, Traffic, decode_frame};
+use driftfire_shared::protocol::CloseCode;
+
+use super::{LinkEnd, NetEvent, Traffic, decode_frame};
 
 enum Outgoing {
     Frame(Vec<u8>),
@@ -32,12 +34,12 @@ impl Socket {
             move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
                 Ok(runtime) => runtime.block_on(drive(url, hello, outgoing_rx, event_tx, traffic)),
                 Err(error) => {
-                    let _ = event_tx.send(NetEvent::Closed { code: None, reason: format!("cannot start network runtime: {error}") });
+                    let _ = event_tx.send(NetEvent::Closed(LinkEnd::Lost(format!("cannot start network runtime: {error}"))));
                 }
             }
         });
         if let Err(error) = spawned {
-            let _ = event_tx.send(NetEvent::Closed { code: None, reason: format!("cannot start network thread: {error}") });
+            let _ = event_tx.send(NetEvent::Closed(LinkEnd::Lost(format!("cannot start network thread: {error}"))));
         }
         Self { outgoing, events }
     }
@@ -59,12 +61,12 @@ async fn drive(url: String, hello: Vec<u8>, mut outgoing: UnboundedReceiver<Outg
     let mut ws = match tokio_tungstenite::connect_async(url.as_str()).await {
         Ok((ws, _response)) => ws,
         Err(error) => {
-            let _ = events.send(NetEvent::Closed { code: None, reason: format!("cannot connect to {url}: {error}") });
+            let _ = events.send(NetEvent::Closed(LinkEnd::Lost(format!("cannot connect to {url}: {error}"))));
             return;
         }
     };
     if let Err(error) = ws.send(Message::Binary(hello.into())).await {
-        let _ = events.send(NetEvent::Closed { code: None, reason: error.to_string() });
+        let _ = events.send(NetEvent::Closed(LinkEnd::Lost(error.to_string())));
         return;
     }
     let _ = events.send(NetEvent::Opened);
@@ -73,36 +75,37 @@ async fn drive(url: String, hello: Vec<u8>, mut outgoing: UnboundedReceiver<Outg
             out = outgoing.recv() => match out {
                 Some(Outgoing::Frame(bytes)) => {
                     if let Err(error) = ws.send(Message::Binary(bytes.into())).await {
-                        let _ = events.send(NetEvent::Closed { code: None, reason: error.to_string() });
+                        let _ = events.send(NetEvent::Closed(LinkEnd::Lost(error.to_string())));
                         return;
                     }
                 }
                 Some(Outgoing::Close) | None => {
-                    let _ = ws.close(Some(CloseFrame { code: CloseCode::Normal, reason: "".into() })).await;
+                    let _ = ws.close(Some(CloseFrame { code: WsCloseCode::Normal, reason: "".into() })).await;
                     return;
                 }
             },
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Binary(bytes))) => {
                     let event = decode_frame(&bytes, &traffic);
-                    let fatal = matches!(event, NetEvent::Closed { .. });
+                    let fatal = matches!(event, NetEvent::Closed(_));
                     let _ = events.send(event);
                     if fatal {
                         return;
                     }
                 }
                 Some(Ok(Message::Close(frame))) => {
-                    let (code, reason) = frame.map(|f| (Some(u16::from(f.code)), f.reason.to_string())).unwrap_or((None, String::new()));
-                    let _ = events.send(NetEvent::Closed { code, reason });
+                    // A close without a frame (no code) is a link that ended without saying why.
+                    let end = frame.map_or(LinkEnd::Lost(String::new()), |f| LinkEnd::Frame { code: CloseCode(u16::from(f.code)), reason: f.reason.to_string() });
+                    let _ = events.send(NetEvent::Closed(end));
                     return;
                 }
                 Some(Ok(_)) => {}
                 Some(Err(error)) => {
-                    let _ = events.send(NetEvent::Closed { code: None, reason: error.to_string() });
+                    let _ = events.send(NetEvent::Closed(LinkEnd::Lost(error.to_string())));
                     return;
                 }
                 None => {
-                    let _ = events.send(NetEvent::Closed { code: None, reason: String::new() });
+                    let _ = events.send(NetEvent::Closed(LinkEnd::Lost(String::new())));
                     return;
                 }
             }

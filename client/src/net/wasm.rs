@@ -11,7 +11,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
-use super::{NetEvent, Traffic, decode_frame};
+use driftfire_shared::protocol::CloseCode;
+
+use super::{LinkEnd, NetEvent, Traffic, decode_frame};
 
 struct Live {
     ws: WebSocket,
@@ -45,7 +47,7 @@ impl Socket {
                 SOCKETS.with(|s| s.borrow_mut().insert(id, Live { ws, _callbacks: callbacks }));
             }
             Err(error) => {
-                let _ = tx.send(NetEvent::Closed { code: None, reason: format!("cannot open {url}: {error:?}") });
+                let _ = tx.send(NetEvent::Closed(LinkEnd::Lost(format!("cannot open {url}: {error:?}"))));
             }
         }
         Self { id, events }
@@ -71,7 +73,7 @@ impl Socket {
             live.ws.set_onmessage(None);
             live.ws.set_onclose(None);
             live.ws.set_onerror(None);
-            let _ = live.ws.close_with_code(1000);
+            let _ = live.ws.close_with_code(CloseCode::NORMAL.0);
         }
     }
 }
@@ -107,8 +109,9 @@ fn attach(
         let tx = tx.clone();
         move |event: CloseEvent| {
             // 1005/1006 mean "no close frame": the connection just died.
-            let code = Some(event.code()).filter(|c| *c != 1005 && *c != 1006);
-            let _ = tx.send(NetEvent::Closed { code, reason: event.reason() });
+            let code = CloseCode(event.code());
+            let end = if code.is_link_failure() { LinkEnd::Lost(event.reason()) } else { LinkEnd::Frame { code, reason: event.reason() } };
+            let _ = tx.send(NetEvent::Closed(end));
         }
     });
     let on_error = Closure::<dyn FnMut(Event)>::new(move |_| {

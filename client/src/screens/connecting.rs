@@ -2,9 +2,9 @@
 
 use bevy::prelude::*;
 
-use super::Screen;
-use super::widgets::{ACCENT, DIM, button, label, screen_root};
 use crate::launch::Launch;
+use crate::state::Screen;
+use crate::ui::widgets::{ACCENT, DIM, button, label, screen_root};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::Connecting), spawn_connecting);

@@ -2,9 +2,8 @@
 
 use bevy::prelude::*;
 
-use super::Screen;
-use super::widgets::{ACCENT, DIM, button, label, screen_root};
-use crate::session::DisconnectNotice;
+use crate::state::{DisconnectNotice, Screen};
+use crate::ui::widgets::{ACCENT, DIM, button, label, screen_root};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::Disconnected), spawn_disconnected);
@@ -18,7 +17,7 @@ struct RetryButton;
 struct BackButton;
 
 fn spawn_disconnected(mut commands: Commands, notice: Res<DisconnectNotice>) {
-    let reason = if notice.0.is_empty() { "The connection ended.".to_string() } else { notice.0.clone() };
+    let reason = notice.text();
     commands.spawn((
         screen_root(),
         DespawnOnExit(Screen::Disconnected),

@@ -1,27 +1,20 @@
-//! The `Screen` state and the UI of each screen but the arena's HUD.
+//! The UI of each [`Screen`](crate::state::Screen) but the arena's HUD. Each file spawns its
+//! screen's UI on entering it, tagged to despawn on leaving, and turns clicks and keys into
+//! screen changes; the logic behind them is in `session`.
+//!
+//! - `title.rs`: name field, Play, autoplay. `rooms.rs`: the title screen's room list.
+//! - `connecting.rs`: waiting for Welcome, Cancel.
+//! - `reconnecting.rs`: the overlay over the frozen game while the session retries.
+//! - `disconnected.rs`: why it ended, Retry, Back to title.
 
 mod connecting;
 mod disconnected;
+mod reconnecting;
 mod rooms;
 mod title;
-pub mod widgets;
 
 use bevy::prelude::*;
 
-/// Which screen the game shows. UI spawned for a screen carries `DespawnOnExit(screen)`.
-#[derive(States, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Screen {
-    /// Name field and Play button.
-    #[default]
-    Title,
-    /// Socket opening, Hello sent, waiting for Welcome.
-    Connecting,
-    /// In the arena.
-    Playing,
-    /// The connection ended: the reason and a Retry button.
-    Disconnected,
-}
-
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((widgets::plugin, title::plugin, rooms::plugin, connecting::plugin, disconnected::plugin));
+    app.add_plugins((title::plugin, rooms::plugin, connecting::plugin, reconnecting::plugin, disconnected::plugin));
 }

@@ -2,15 +2,15 @@
 //! controls. Enter plays too. `autoplay` skips the screen.
 
 use bevy::input::ButtonState;
-use bevy::input::keyboard::{Key, KeyboardInput};
+use bevy::input::keyboard::KeyboardInput;
 use bevy::prelude::*;
-use driftfire_shared::input::sanitize_name;
 use driftfire_shared::protocol::{MAX_NAME_CHARS, RoomTarget};
 
-use super::Screen;
-use super::widgets::{ACCENT, DIM, button, label, screen_root};
-use crate::launch::{Launch, initial_name, save_name};
-use crate::session::PilotName;
+use super::rooms::room_list_section;
+use crate::launch::{Launch, initial_name};
+use crate::state::{PilotName, PlayTarget, Screen};
+use crate::ui::text_field::{caret, edit};
+use crate::ui::widgets::{ACCENT, DIM, button, label, screen_root};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, prefill_name);
@@ -32,8 +32,8 @@ fn prefill_name(mut commands: Commands, launch: Res<Launch>) {
     commands.insert_resource(PilotName(initial_name(&launch)));
 }
 
-fn spawn_title(mut commands: Commands, launch: Res<Launch>) {
-    let target = match &launch.room {
+fn spawn_title(mut commands: Commands, target: Res<PlayTarget>) {
+    let target = match &target.0 {
         RoomTarget::QuickPlay => "Play joins the fullest open room".to_string(),
         RoomTarget::Code(code) => format!("Play joins room {code}"),
         RoomTarget::Create { .. } => "Play opens a new private room".to_string(),
@@ -61,7 +61,7 @@ fn spawn_title(mut commands: Commands, launch: Res<Launch>) {
             ),
             button("Play", PlayButton),
             label(target, 16.0, DIM),
-            super::rooms::room_list_section(),
+            room_list_section(),
             label("Enter to play  |  mouse aims  |  W / Up / right mouse thrusts  |  left mouse / Space fires", 16.0, DIM),
         ],
     ));
@@ -79,27 +79,14 @@ fn type_name(mut keys: MessageReader<KeyboardInput>, mut name: ResMut<PilotName>
         if key.state != ButtonState::Pressed {
             continue;
         }
-        match &key.logical_key {
-            Key::Backspace => {
-                name.0.pop();
-            }
-            Key::Space if name.0.chars().count() < MAX_NAME_CHARS => name.0.push(' '),
-            Key::Character(text) => {
-                for c in text.chars().filter(|c| !c.is_control()) {
-                    if name.0.chars().count() < MAX_NAME_CHARS {
-                        name.0.push(c);
-                    }
-                }
-            }
-            _ => {}
-        }
+        // Enter plays (see `press_play`); Escape does nothing here.
+        edit(&mut name.0, &key.logical_key, MAX_NAME_CHARS);
     }
 }
 
 fn show_name(name: Res<PilotName>, time: Res<Time>, mut text: Single<&mut Text, With<NameText>>) {
     // A blinking caret shows where typing goes.
-    let caret = if time.elapsed_secs().fract() < 0.5 { "|" } else { " " };
-    let shown = format!("{}{caret}", name.0);
+    let shown = format!("{}{}", name.0, caret(f64::from(time.elapsed_secs())));
     if text.0 != shown {
         text.0 = shown;
     }
@@ -115,12 +102,6 @@ fn press_play(
     if !(clicked || keys.just_pressed(KeyCode::Enter) || keys.just_pressed(KeyCode::NumpadEnter)) {
         return;
     }
-    commit_name(&mut name);
+    name.commit();
     next.set(Screen::Connecting);
-}
-
-/// Only names the server accepts leave this screen; an unusable one gets a fresh random name.
-pub(super) fn commit_name(name: &mut PilotName) {
-    name.0 = sanitize_name(&name.0).unwrap_or_else(|_| crate::launch::random_pilot_name());
-    save_name(&name.0);
 }

@@ -1,15 +1,15 @@
-//! Reconnect and resume: when a game's connection drops, the client tries again by itself with
-//! exponential backoff and jitter, showing "Reconnecting… (attempt n)" over the frozen game,
-//! and presents its resume token so the server hands back the same ship, score and room.
+//! Reconnect and resume, the logic only: when a game's connection drops and its ending allows a
+//! resume, the client tries again by itself with exponential backoff and jitter, presenting its
+//! resume token so the server hands back the same ship, score and room. The overlay that shows
+//! the attempts is `screens/reconnecting.rs`.
 
 use bevy::prelude::*;
 use driftfire_shared::protocol::ResumeToken;
 
+use super::connect::connect;
 use crate::launch::{Launch, entropy};
 use crate::net::Connection;
-use crate::screens::Screen;
-use crate::screens::widgets::{ACCENT, DIM, label};
-use crate::session::{PilotName, connect};
+use crate::state::{PilotName, PlayTarget};
 
 /// First retry after about this long (before jitter).
 const FIRST_DELAY_SECS: f64 = 0.5;
@@ -21,16 +21,6 @@ const MAX_DELAY_SECS: f64 = 8.0;
 /// After this many failed attempts (about a minute and a half) the client gives up and shows
 /// the Disconnected screen; the resume window has long passed by then.
 pub const MAX_ATTEMPTS: u32 = 15;
-
-/// Logic: scheduling and opening the retries (runs without a window).
-pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, retry_when_due.run_if(in_state(Screen::Playing).and_then(resource_exists::<Reconnecting>)));
-}
-
-/// Presentation: the overlay, and Esc to give up.
-pub(super) fn overlay_plugin(app: &mut App) {
-    app.add_systems(Update, (show_overlay, give_up).run_if(in_state(Screen::Playing)));
-}
 
 /// Present while the game is trying to get back into a dropped session.
 #[derive(Resource, Debug, Clone, PartialEq)]
@@ -63,83 +53,18 @@ fn jitter() -> f64 {
     (entropy() % 1_000_000) as f64 / 1_000_000.0
 }
 
-/// Whether a close is worth retrying: the link failed, or the server asked us to come back
-/// later. A refusal, a protocol violation or a normal goodbye is not retried.
-pub fn may_reconnect(code: Option<u16>, reason: &str) -> bool {
-    match code {
-        None => true,
-        // Going away (a proxy or a restart), internal error, service restart, try again later.
-        Some(1001 | 1011 | 1012 | 1013 | 1014) => true,
-        // Our own tab was too quiet (stalled, or the link hiccupped): nothing wrong with us.
-        Some(1008) => reason.starts_with("idle timeout") || reason.starts_with("write timeout"),
-        Some(_) => false,
-    }
-}
-
-fn retry_when_due(
+/// Opens the next attempt once its time has come (the session runs it while [`Reconnecting`]).
+pub(super) fn retry_when_due(
     mut commands: Commands,
     reconnecting: Res<Reconnecting>,
     connection: Option<Res<Connection>>,
     time: Res<Time<Real>>,
     launch: Res<Launch>,
+    target: Res<PlayTarget>,
     pilot: Res<PilotName>,
 ) {
     if connection.is_none() && time.elapsed_secs_f64() >= reconnecting.next_try_at {
-        connect(&mut commands, &launch, &pilot, Some(reconnecting.token));
-    }
-}
-
-#[derive(Component)]
-struct Overlay;
-
-#[derive(Component)]
-struct AttemptText;
-
-fn show_overlay(
-    mut commands: Commands,
-    reconnecting: Option<Res<Reconnecting>>,
-    overlay: Query<Entity, With<Overlay>>,
-    mut text: Query<&mut Text, With<AttemptText>>,
-    time: Res<Time<Real>>,
-) {
-    let Some(reconnecting) = reconnecting else {
-        for entity in &overlay {
-            commands.entity(entity).despawn();
-        }
-        return;
-    };
-    let wait = (reconnecting.next_try_at - time.elapsed_secs_f64()).max(0.0);
-    let line = if wait > 0.05 {
-        format!("Reconnecting... (attempt {}, in {wait:.1} s)", reconnecting.attempt)
-    } else {
-        format!("Reconnecting... (attempt {})", reconnecting.attempt)
-    };
-    if let Ok(mut text) = text.single_mut() {
-        text.0 = line;
-        return;
-    }
-    commands.spawn((
-        Overlay,
-        DespawnOnExit(Screen::Playing),
-        Node {
-            position_type: PositionType::Absolute,
-            width: percent(100),
-            height: percent(100),
-            flex_direction: FlexDirection::Column,
-            align_items: AlignItems::Center,
-            justify_content: JustifyContent::Center,
-            row_gap: px(12),
-            ..default()
-        },
-        BackgroundColor(Color::srgba(0.0, 0.0, 0.05, 0.6)),
-        GlobalZIndex(50),
-        children![(label(line, 36.0, ACCENT), AttemptText), label("Connection lost. Esc: give up", 18.0, DIM)],
-    ));
-}
-
-fn give_up(keys: Res<ButtonInput<KeyCode>>, reconnecting: Option<Res<Reconnecting>>, mut next: ResMut<NextState<Screen>>) {
-    if reconnecting.is_some() && keys.just_pressed(KeyCode::Escape) {
-        next.set(Screen::Title);
+        connect(&mut commands, &launch, &target, &pilot, Some(reconnecting.token));
     }
 }
 
@@ -156,15 +81,5 @@ mod tests {
         assert_eq!(backoff_secs(u32::MAX, 1.0), MAX_DELAY_SECS);
         assert_eq!(backoff_secs(3, 0.0), 1.0);
         assert!(Reconnecting::schedule(MAX_ATTEMPTS + 1, 0.0, ResumeToken([0; 16])).is_none());
-    }
-
-    #[test]
-    fn only_link_failures_are_retried() {
-        assert!(may_reconnect(None, ""));
-        assert!(may_reconnect(Some(1001), "server restarting"));
-        assert!(may_reconnect(Some(1008), "idle timeout: no traffic from the client"));
-        assert!(!may_reconnect(Some(1008), "rate limit exceeded: too many messages"));
-        assert!(!may_reconnect(Some(1000), "goodbye"));
-        assert!(!may_reconnect(Some(1007), "undecodable message"));
     }
 }

@@ -1,4 +1,4 @@
-//! Shared look of the menus: colours, panels, buttons with hover feedback.
+//! Shared look of the menus and the HUD: colours, panels, buttons with hover feedback.
 
 use bevy::prelude::*;
 

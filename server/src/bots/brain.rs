@@ -2,8 +2,9 @@
 //! shoot when lined up, keep off the walls.
 
 use bevy_math::Vec2;
-use driftfire_shared::protocol::{InputFrame, PlayerId, Snapshot};
+use driftfire_shared::protocol::{InputFrame, PlayerId};
 use driftfire_shared::sim::{SimConfig, SimRng};
+use driftfire_shared::snapshot::Snapshot;
 
 /// How far a bot looks for someone to fight (about one screen).
 const ENGAGE_RANGE: f32 = 900.0;

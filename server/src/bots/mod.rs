@@ -7,17 +7,20 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use driftfire_shared::codec::{decode_server, encode_client};
-use driftfire_shared::delta::{DeltaDecoder, body_from_grid};
-use driftfire_shared::protocol::{ClientMsg, ServerMsg, Snapshot};
+use driftfire_shared::codec::{CodecError, decode_server, encode_client};
+use driftfire_shared::delta::DeltaError;
+use driftfire_shared::protocol::{ClientMsg, DisconnectReason, RejectReason, ServerMsg, Welcome};
 use driftfire_shared::sim::SimConfig;
-
-use crate::conditioner::{DelayLine, LinkConditions};
+use driftfire_shared::snapshot::{Snapshot, SnapshotReader};
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
 use tokio::time::{MissedTickBehavior, interval, sleep, timeout};
 use tokio_tungstenite::connect_async;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use crate::conditioner::{DelayLine, LinkConditions};
+use crate::metrics::percentile;
 
 pub use brain::Brain;
 
@@ -130,8 +133,7 @@ fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
     let per_bot_rate = |total: u64| if session_s > 0.0 { total as f64 / session_s } else { 0.0 };
     let snapshots = c.snapshots.load(Ordering::Relaxed);
     let mut rtts = c.rtts_ms.lock().expect("rtt lock").clone();
-    rtts.sort_by(f64::total_cmp);
-    let pct = |p: f64| if rtts.is_empty() { 0.0 } else { rtts[((p / 100.0 * rtts.len() as f64).ceil() as usize).clamp(1, rtts.len()) - 1] };
+    let mut pct = |p: f64| percentile(&mut rtts, p);
     SwarmReport {
         connected: c.connected.load(Ordering::Relaxed),
         failed: c.failed.load(Ordering::Relaxed),
@@ -149,14 +151,30 @@ fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
 /// Why a bot's session ended early.
 #[derive(Debug, thiserror::Error)]
 enum BotError {
+    /// The socket could not be opened, or Hello not sent.
     #[error("connect failed: {0}")]
-    Connect(tokio_tungstenite::tungstenite::Error),
+    Connect(WsError),
+    /// The server refused the Hello.
     #[error("rejected: {0}")]
-    Rejected(String),
+    Rejected(RejectReason),
+    /// Neither Welcome nor Rejected came in time.
     #[error("no Welcome within 10 s")]
     NoWelcome,
-    #[error("dropped: {0}")]
-    Dropped(String),
+    /// The server ended the session, and said why.
+    #[error("disconnected by the server: {0}")]
+    Disconnected(DisconnectReason),
+    /// The socket closed without a `Disconnect` (the close frame, if any, is kept for the log).
+    #[error("connection closed: {0:?}")]
+    Closed(Option<CloseFrame>),
+    /// Reading or writing failed.
+    #[error("transport error: {0}")]
+    Transport(WsError),
+    /// A server message did not decode.
+    #[error("undecodable server message: {0}")]
+    Undecodable(CodecError),
+    /// A snapshot did not fit the stream so far.
+    #[error("corrupt snapshot: {0}")]
+    CorruptSnapshot(DeltaError),
 }
 
 async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, end: tokio::time::Instant, c: &Counters) {
@@ -166,7 +184,13 @@ async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, end: 
             c.failed.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(bot = %name, %error, "bot failed to join");
         }
-        Err(error @ BotError::Dropped(_)) => {
+        Err(
+            error @ (BotError::Disconnected(_)
+            | BotError::Closed(_)
+            | BotError::Transport(_)
+            | BotError::Undecodable(_)
+            | BotError::CorruptSnapshot(_)),
+        ) => {
             c.disconnected.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(bot = %name, %error, "bot disconnected");
         }
@@ -182,12 +206,13 @@ async fn play(url: &str, name: &str, seed: u64, link: LinkConditions, end: tokio
             if let Message::Binary(bytes) = msg {
                 match decode_server(&bytes) {
                     Ok(ServerMsg::Welcome(w)) => return Ok(w),
-                    Ok(ServerMsg::Rejected { reason }) => return Err(BotError::Rejected(reason.to_string())),
+                    Ok(ServerMsg::Rejected { reason }) => return Err(BotError::Rejected(reason)),
+                    Ok(ServerMsg::Disconnect(reason)) => return Err(BotError::Disconnected(reason)),
                     _ => {}
                 }
             }
         }
-        Err(BotError::Dropped("closed during handshake".into()))
+        Err(BotError::Closed(None))
     })
     .await
     .map_err(|_| BotError::NoWelcome)??;
@@ -210,7 +235,7 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 
 async fn session(
     ws: &mut Socket,
-    welcome: driftfire_shared::protocol::Welcome,
+    welcome: Welcome,
     seed: u64,
     mut inbound: DelayLine<bytes::Bytes>,
     end: tokio::time::Instant,
@@ -221,19 +246,19 @@ async fn session(
     let mut inputs = interval(Duration::from_secs_f32(cfg.dt));
     inputs.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut pings = interval(Duration::from_secs(1));
-    let mut state = BotState { latest: None, ping_sent: None, nonce: 0, decoder: DeltaDecoder::new(welcome.tick_hz) };
+    let mut state = BotState { latest: None, ping_sent: None, nonce: 0, reader: SnapshotReader::new(welcome.tick_hz) };
     loop {
         let due = inbound.next_due();
         tokio::select! {
             () = tokio::time::sleep_until(end) => return Ok(()),
             _ = inputs.tick() => {
                 let frame = brain.decide(&cfg, state.latest.as_ref());
-                send(ws, c, ClientMsg::Input(frame)).await.map_err(|e| BotError::Dropped(e.to_string()))?;
+                send(ws, c, ClientMsg::Input(frame)).await.map_err(BotError::Transport)?;
             }
             _ = pings.tick() => {
                 state.nonce = state.nonce.wrapping_add(1);
                 state.ping_sent = Some((state.nonce, Instant::now()));
-                send(ws, c, ClientMsg::Ping { nonce: state.nonce }).await.map_err(|e| BotError::Dropped(e.to_string()))?;
+                send(ws, c, ClientMsg::Ping { nonce: state.nonce }).await.map_err(BotError::Transport)?;
             }
             () = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {
                 while let Some(bytes) = inbound.pop_due(tokio::time::Instant::now()) {
@@ -250,10 +275,10 @@ async fn session(
                         inbound.push(tokio::time::Instant::now(), bytes, size);
                     }
                 }
-                Some(Ok(Message::Close(frame))) => return Err(BotError::Dropped(format!("closed by server: {frame:?}"))),
+                Some(Ok(Message::Close(frame))) => return Err(BotError::Closed(frame)),
                 Some(Ok(_)) => {}
-                Some(Err(error)) => return Err(BotError::Dropped(error.to_string())),
-                None => return Err(BotError::Dropped("connection closed".into())),
+                Some(Err(error)) => return Err(BotError::Transport(error)),
+                None => return Err(BotError::Closed(None)),
             }
         }
     }
@@ -261,7 +286,7 @@ async fn session(
 
 /// What a bot remembers between frames.
 struct BotState {
-    decoder: DeltaDecoder,
+    reader: SnapshotReader,
     latest: Option<Snapshot>,
     ping_sent: Option<(u32, Instant)>,
     nonce: u32,
@@ -274,23 +299,22 @@ impl BotState {
             Ok(ServerMsg::Snapshot(frame)) => {
                 c.snapshots.fetch_add(1, Ordering::Relaxed);
                 c.snapshot_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                let entities = self.decoder.decode(&frame.delta).map_err(|e| BotError::Dropped(format!("corrupt snapshot: {e}")))?;
-                self.latest = Some(Snapshot { tick: frame.tick, last_input_seq: frame.last_input_seq, body: body_from_grid(&entities) });
+                self.latest = Some(self.reader.apply(&frame).map_err(BotError::CorruptSnapshot)?);
             }
             Ok(ServerMsg::Pong { nonce }) => {
                 if let Some((_, at)) = self.ping_sent.take_if(|(sent, _)| *sent == nonce) {
                     c.rtts_ms.lock().expect("rtt lock").push(at.elapsed().as_secs_f64() * 1e3);
                 }
             }
-            Ok(ServerMsg::ShuttingDown) => return Err(BotError::Dropped("server shutting down".into())),
+            Ok(ServerMsg::Disconnect(reason)) => return Err(BotError::Disconnected(reason)),
             Ok(_) => {}
-            Err(error) => return Err(BotError::Dropped(format!("undecodable server message: {error}"))),
+            Err(error) => return Err(BotError::Undecodable(error)),
         }
         Ok(())
     }
 }
 
-async fn send(ws: &mut Socket, c: &Counters, msg: ClientMsg) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+async fn send(ws: &mut Socket, c: &Counters, msg: ClientMsg) -> Result<(), WsError> {
     let bytes = encode_client(&msg).expect("client messages encode");
     c.up_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     ws.send(Message::Binary(bytes.into())).await

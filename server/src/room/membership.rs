@@ -1,14 +1,13 @@
 //! Who is in a room: joining, leaving, dropping out and resuming. A dropped player's ship
 //! waits shielded and idle for the resume window; a resume swaps in the new connection.
 
-use std::collections::VecDeque;
-
 use driftfire_shared::delta::DeltaEncoder;
 use driftfire_shared::input::ValidInput;
 use driftfire_shared::protocol::{PlayerId, PlayerInfo, RoomWelcome, ServerMsg, Welcome};
 use driftfire_shared::sim::{self, Ship, ShipControl, SimConfig, SimTick};
 
-use super::{Attachment, Member, Room};
+use super::inputs::InputQueue;
+use super::{AttachId, Attachment, Member, Room};
 
 impl Room {
     pub(super) fn join(&mut self, player: PlayerId, requested: String, attachment: Attachment) {
@@ -22,16 +21,12 @@ impl Room {
             outbound: attachment.outbound.clone(),
             attach: attachment.attach,
             detached_at: None,
-            pending: VecDeque::new(),
-            last_received_seq: 0,
-            last_input_seq: 0,
-            starved: true,
-            refill_wait: 0,
+            inputs: InputQueue::default(),
             encoder: DeltaEncoder::new(self.tick_hz),
         };
         self.members.insert(player, member);
         self.welcome(player, &attachment);
-        tracing::debug!(room = self.shared.id, player = player.0, %name, "player joined");
+        tracing::debug!(room = %self.shared.id, player = player.0, %name, "player joined");
     }
 
     /// Puts a returning player's new connection in place of the dropped one. Their next
@@ -42,9 +37,7 @@ impl Room {
         member.outbound = attachment.outbound.clone();
         member.attach = attachment.attach;
         member.detached_at = None;
-        member.pending.clear();
-        member.last_received_seq = 0;
-        member.starved = true;
+        member.inputs.restart();
         member.encoder.reset();
         // A moment of protection to get your bearings, as after a respawn.
         if let Some(mut ship) = self.world.get_mut::<Ship>(member.ship) {
@@ -53,7 +46,7 @@ impl Room {
         let text = format!("{} is back", member.name);
         self.welcome(player, &attachment);
         self.broadcast(&ServerMsg::Chat { from: None, text });
-        tracing::debug!(room = self.shared.id, player = player.0, "player resumed");
+        tracing::debug!(room = %self.shared.id, player = player.0, "player resumed");
         true
     }
 
@@ -79,17 +72,17 @@ impl Room {
     }
 
     /// A dropped player's ship idles under a shield until they resume or the window passes.
-    pub(super) fn detach(&mut self, player: PlayerId, attach: u64) {
+    pub(super) fn detach(&mut self, player: PlayerId, attach: AttachId) {
         let tick = self.world.resource::<SimTick>().0;
         let Some(member) = self.members.get_mut(&player).filter(|m| m.attach == attach && m.detached_at.is_none()) else { return };
         member.detached_at = Some(tick);
-        member.pending.clear();
+        member.inputs.clear();
         let text = format!("{} lost connection", member.name);
         if let Some(mut control) = self.world.get_mut::<ShipControl>(member.ship) {
             control.0 = ValidInput::default();
         }
         self.broadcast(&ServerMsg::Chat { from: None, text });
-        tracing::debug!(room = self.shared.id, player = player.0, "player dropped; waiting for resume");
+        tracing::debug!(room = %self.shared.id, player = player.0, "player dropped; waiting for resume");
     }
 
     /// Keeps dropped players' ships shielded, and removes those whose window has passed.
@@ -106,7 +99,7 @@ impl Room {
             }
         }
         for id in expired {
-            tracing::debug!(room = self.shared.id, player = id.0, "resume window passed");
+            tracing::debug!(room = %self.shared.id, player = id.0, "resume window passed");
             self.remove(id);
         }
     }
@@ -125,6 +118,6 @@ impl Room {
         self.world.despawn(member.ship);
         self.shared.release();
         self.broadcast(&ServerMsg::PlayerLeft { id: player });
-        tracing::debug!(room = self.shared.id, player = player.0, "player left");
+        tracing::debug!(room = %self.shared.id, player = player.0, "player left");
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use driftfire_server::ServerConfig;
 use driftfire_shared::codec::{decode_server, encode_client};
-use driftfire_shared::delta::{DeltaDecoder, body_from_grid};
-use driftfire_shared::protocol::{ClientMsg, InputFrame, RejectReason, ServerMsg, Snapshot, Welcome};
+use driftfire_shared::protocol::{ClientMsg, DisconnectReason, InputFrame, RejectReason, ServerMsg, Welcome};
+use driftfire_shared::snapshot::{Snapshot, SnapshotReader};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -94,7 +94,7 @@ pub struct Client {
     pub welcome: Welcome,
     pub latest: Option<Snapshot>,
     pub seq: u32,
-    pub decoder: DeltaDecoder,
+    pub reader: SnapshotReader,
 }
 
 pub async fn connect(url: &str) -> Socket {
@@ -117,14 +117,57 @@ pub async fn recv(ws: &mut Socket) -> Result<ServerMsg, Option<CloseFrame>> {
     }
 }
 
-/// Reads until the server closes; returns the close frame.
+/// Reads until the server closes; returns the close frame. The disconnect contract is checked
+/// on the way: the message right before the close frame is `Disconnect` with a reason whose
+/// close code and text are the frame's, or, after a protocol version mismatch only, the
+/// `Rejected` that the other build can still decode.
 pub async fn expect_close(ws: &mut Socket) -> CloseFrame {
+    let mut last = None;
     loop {
         match recv(ws).await {
-            Ok(_) => {}
-            Err(Some(frame)) => return frame,
+            Ok(msg) => last = Some(msg),
+            Err(Some(frame)) => {
+                check_disconnect(last.as_ref(), &frame);
+                return frame;
+            }
             Err(None) => panic!("connection ended without a close frame"),
         }
+    }
+}
+
+/// After a version mismatch's `Rejected` (already read): the close frame follows with nothing
+/// in between, since the other build may decode nothing else. Returns it.
+pub async fn expect_bare_close(ws: &mut Socket) -> CloseFrame {
+    match recv(ws).await {
+        Err(Some(frame)) => frame,
+        other => panic!("expected the close frame right after Rejected, got {other:?}"),
+    }
+}
+
+/// Panics unless `last` (the message before the close frame `frame`) announced it as the
+/// disconnect contract says (see [`contract_broken`]).
+pub fn check_disconnect(last: Option<&ServerMsg>, frame: &CloseFrame) {
+    if let Some(broken) = contract_broken(last, frame) {
+        panic!("{broken}");
+    }
+}
+
+/// How the close frame `frame` breaks the disconnect contract, given the message `last` right
+/// before it: that must be `Disconnect` with a reason whose close code and text are the
+/// frame's, or, after a protocol version mismatch only, the `Rejected` that the other build can
+/// still decode (and then no `Disconnect`).
+pub fn contract_broken(last: Option<&ServerMsg>, frame: &CloseFrame) -> Option<String> {
+    match last {
+        Some(ServerMsg::Disconnect(DisconnectReason::Rejected(RejectReason::VersionMismatch { .. }))) => {
+            Some(format!("a mismatched build got a Disconnect before {frame:?}"))
+        }
+        Some(ServerMsg::Disconnect(reason))
+            if reason.close_code().0 != u16::from(frame.code) || reason.to_string() != frame.reason.as_str() =>
+        {
+            Some(format!("{reason:?} announced, but the close frame is {frame:?}"))
+        }
+        Some(ServerMsg::Disconnect(_) | ServerMsg::Rejected { reason: RejectReason::VersionMismatch { .. } }) => None,
+        other => Some(format!("close frame {frame:?} without a Disconnect before it (last message: {other:?})")),
     }
 }
 
@@ -139,8 +182,8 @@ impl Client {
         send(&mut ws, &hello).await;
         match recv(&mut ws).await {
             Ok(ServerMsg::Welcome(welcome)) => {
-                let decoder = DeltaDecoder::new(welcome.tick_hz);
-                Ok(Self { ws, welcome, latest: None, seq: 0, decoder })
+                let reader = SnapshotReader::new(welcome.tick_hz);
+                Ok(Self { ws, welcome, latest: None, seq: 0, reader })
             }
             Ok(ServerMsg::Rejected { reason }) => Err(reason),
             Ok(other) => panic!("expected Welcome, got {other:?}"),
@@ -151,7 +194,7 @@ impl Client {
     /// Reads until a Welcome (after a room change) and starts a new delta stream.
     pub async fn until_welcome(&mut self) -> Welcome {
         let ServerMsg::Welcome(welcome) = self.until_message(|m| matches!(m, ServerMsg::Welcome(_))).await else { unreachable!() };
-        self.decoder = DeltaDecoder::new(welcome.tick_hz);
+        self.reader.reset(welcome.tick_hz);
         self.welcome = welcome.clone();
         welcome
     }
@@ -161,12 +204,11 @@ impl Client {
         send(&mut self.ws, &ClientMsg::Input(InputFrame { seq: self.seq, aim, thrust, fire, view_tick: 0 })).await;
     }
 
-    /// The next message, snapshots decoded (every snapshot must pass through the decoder).
+    /// The next message, snapshots decoded (every snapshot must pass through the reader).
     pub async fn next(&mut self) -> Result<Incoming, Option<CloseFrame>> {
         match recv(&mut self.ws).await? {
             ServerMsg::Snapshot(frame) => {
-                let entities = self.decoder.decode(&frame.delta).expect("snapshot deltas decode");
-                let s = Snapshot { tick: frame.tick, last_input_seq: frame.last_input_seq, body: body_from_grid(&entities) };
+                let s = self.reader.apply(&frame).expect("snapshot deltas decode");
                 self.latest = Some(s.clone());
                 Ok(Incoming::Snapshot(s))
             }

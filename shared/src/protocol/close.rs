@@ -169,14 +169,18 @@ impl DisconnectReason {
     }
 
     /// Whether the client should reconnect by itself and present its resume token: the link
-    /// failed or the server was busy or restarting, rather than the player leaving, being
-    /// refused or breaking the rules. The server keeps a resumable player's ship for
-    /// [`RESUME_WINDOW_SECS`](super::RESUME_WINDOW_SECS).
+    /// went quiet or stalled (nothing wrong with the player), or the server had no free
+    /// connection slot at that moment. The server keeps a resumable player's ship for
+    /// [`RESUME_WINDOW_SECS`](super::RESUME_WINDOW_SECS). Everything else ends the game on the
+    /// Disconnected screen with its reason and a Retry button: a goodbye, a refusal, a broken
+    /// rule, and a shutdown (the server says it is stopping; hammering it while it does helps
+    /// nobody, and the player decides when to retry).
     pub fn may_resume(&self) -> bool {
         match self {
-            Self::IdleTimeout | Self::WriteTimeout | Self::ShuttingDown | Self::ServerBusy => true,
-            Self::Rejected(reason) => matches!(reason, RejectReason::ServerFull),
-            Self::Left | Self::DroppedByRoom | Self::TooManyConnections | Self::Violation(_) => false,
+            Self::IdleTimeout | Self::WriteTimeout | Self::ServerBusy => true,
+            Self::Left | Self::ShuttingDown | Self::DroppedByRoom | Self::Rejected(_) | Self::TooManyConnections | Self::Violation(_) => {
+                false
+            }
         }
     }
 }
@@ -255,7 +259,13 @@ mod tests {
         }
         assert!(DisconnectReason::IdleTimeout.may_resume());
         assert!(DisconnectReason::WriteTimeout.may_resume());
-        assert!(!DisconnectReason::Rejected(RejectReason::InvalidName).may_resume());
+        assert!(DisconnectReason::ServerBusy.may_resume());
+        assert!(!DisconnectReason::ShuttingDown.may_resume());
+        for reason in DisconnectReason::examples() {
+            if let DisconnectReason::Rejected(_) = reason {
+                assert!(!reason.may_resume(), "a refused Hello ends on the Disconnected screen: {reason:?}");
+            }
+        }
     }
 
     #[test]

@@ -6,33 +6,42 @@ use std::time::Instant;
 use bevy_ecs::prelude::*;
 use bevy_math::Vec2;
 use driftfire_shared::codec::{CodecError, encode_server};
-use driftfire_shared::delta::{Budget, DeltaEncoder, GridEntity, grid_entities};
+use driftfire_shared::delta::{Budget, DeltaEncoder, GridEntity};
 use driftfire_shared::protocol::{ServerMsg, SnapshotFrame, VIEW_MARGIN, VIEW_SIZE};
+use driftfire_shared::sim::SpatialGrid;
 use driftfire_shared::sim::quantize::{pos_from_steps, quantize_pos};
-use driftfire_shared::sim::{self, SpatialGrid};
+use driftfire_shared::snapshot::read_world;
 
 use crate::metrics::SnapshotTotals;
 
 /// Interest grid cell: a view (2,100 × 1,500 with margins) then spans about 9 × 7 cells.
 const INTEREST_CELL: f32 = 256.0;
 
-/// The world of one tick, indexed for view queries; built once, queried per client.
+/// The world of one tick, indexed for view queries; read once per tick, queried per client.
 pub struct TickView {
+    /// Every entity on the wire's grid, by id.
     entities: Vec<GridEntity>,
+    /// Their centres in world units, by the same index.
     points: Vec<Vec2>,
     grid: SpatialGrid,
 }
 
+impl Default for TickView {
+    fn default() -> Self {
+        Self { entities: Vec::new(), points: Vec::new(), grid: SpatialGrid::new(INTEREST_CELL) }
+    }
+}
+
 impl TickView {
-    /// Reads every entity out of `world`.
-    pub fn new(world: &mut World) -> Self {
-        let entities = grid_entities(&sim::snapshot_body(world));
-        let points: Vec<Vec2> = entities.iter().map(|e| Vec2::new(pos_from_steps(e.pos[0]), pos_from_steps(e.pos[1]))).collect();
-        let mut grid = SpatialGrid::new(INTEREST_CELL);
-        for (i, p) in points.iter().enumerate() {
-            grid.insert_point(i, *p);
+    /// Reads every entity out of `world` straight onto the wire's grid, reusing the buffers.
+    pub fn read(&mut self, world: &mut World) {
+        read_world(world, &mut self.entities);
+        self.points.clear();
+        self.points.extend(self.entities.iter().map(|e| Vec2::new(pos_from_steps(e.pos[0]), pos_from_steps(e.pos[1]))));
+        self.grid = SpatialGrid::new(INTEREST_CELL);
+        for (i, p) in self.points.iter().enumerate() {
+            self.grid.insert_point(i, *p);
         }
-        Self { entities, points, grid }
     }
 
     /// Every entity within the view (plus margin) centred on `center`, sorted by id.

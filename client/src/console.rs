@@ -1,0 +1,191 @@
+//! The console contract: every line the client prints for people *and tests* to read. The
+//! browser end-to-end test (`tests/e2e/browser.mjs`) and the native smoke test
+//! (`tests/native-smoke.sh`) match these lines by their text, so **changing a line's wording here
+//! breaks them**; add a variant rather than reword one. Each line starts with `driftfire: `.
+//!
+//! Lines go where they always went: status lines straight to the console (the browser's devtools
+//! console, stdout natively), session events through Bevy's log at info level (warn for a lost
+//! snapshot stream), which also reaches the browser console.
+
+use bevy::prelude::*;
+use driftfire_shared::delta::DeltaError;
+use driftfire_shared::protocol::{PlayerId, RoomInfo, Welcome};
+
+/// A reportable event: one line of the contract.
+#[derive(Debug, Clone, Copy)]
+pub enum Report<'a> {
+    /// The first frame was drawn (the page's loading overlay is gone).
+    FirstFrame,
+    /// The number of ships in view changed. Tests wait for `ships=1` / `ships=2`.
+    Ships(usize),
+    /// Once a second while playing: your ship, distance flown, your bullets seen, the last input.
+    Me {
+        /// Your id.
+        id: PlayerId,
+        /// Where your ship is drawn.
+        pos: Vec2,
+        /// Distance flown, teleports excluded.
+        travelled: f32,
+        /// Your bullets seen in snapshots so far.
+        bullets_seen: u64,
+        /// Last input's thrust.
+        thrust: bool,
+        /// Last input's fire.
+        fire: bool,
+        /// Sequence number of the last input sent.
+        inputs: u32,
+    },
+    /// `--exit-after-secs` ran out.
+    Exiting,
+    /// The title screen's room list changed (not printed while it is empty).
+    RoomList(&'a [RoomInfo]),
+    /// Welcome: who you are, which room, and whether the session was resumed.
+    Joined(&'a Welcome),
+    /// A note for the player after a reconnect or an expired resume (also put in the chat).
+    Note(&'a str),
+    /// A chat line; `None` speaks for the server.
+    Chat {
+        /// Who said it.
+        speaker: Option<&'a str>,
+        /// What was said.
+        text: &'a str,
+    },
+    /// The game's connection dropped and the client is trying again.
+    Reconnecting {
+        /// How it ended, as the player would read it.
+        why: &'a str,
+        /// 1 for the first retry.
+        attempt: u32,
+    },
+    /// The connection ended for good (the Disconnected screen's sentence).
+    Disconnected(&'a str),
+    /// The snapshot stream stopped decoding.
+    SnapshotLost {
+        /// The frame's tick.
+        tick: u64,
+        /// What failed.
+        error: &'a DeltaError,
+    },
+}
+
+/// Where a line is printed.
+enum Sink {
+    /// Straight to the console, whatever the log filter.
+    Console,
+    /// Bevy's log at info level.
+    Info,
+    /// Bevy's log at warn level.
+    Warn,
+}
+
+impl Report<'_> {
+    fn sink(&self) -> Sink {
+        match self {
+            Self::FirstFrame | Self::Ships(_) | Self::Me { .. } | Self::Exiting | Self::RoomList(_) => Sink::Console,
+            Self::Joined(_) | Self::Note(_) | Self::Chat { .. } | Self::Reconnecting { .. } | Self::Disconnected(_) => Sink::Info,
+            Self::SnapshotLost { .. } => Sink::Warn,
+        }
+    }
+}
+
+impl std::fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::FirstFrame => write!(f, "driftfire: first frame"),
+            Self::Ships(count) => write!(f, "driftfire: ships={count}"),
+            Self::Me { id, pos, travelled, bullets_seen, thrust, fire, inputs } => write!(
+                f,
+                "driftfire: me id={} x={:.0} y={:.0} travelled={travelled:.0} my_bullets_seen={bullets_seen} thrust={thrust} fire={fire} inputs={inputs}",
+                id.0, pos.x, pos.y
+            ),
+            Self::Exiting => write!(f, "driftfire: exiting (--exit-after-secs)"),
+            Self::RoomList(rooms) => write!(f, "driftfire: room list: {}", rooms.iter().map(describe_room).collect::<Vec<_>>().join("; ")),
+            Self::Joined(welcome) => write!(
+                f,
+                "driftfire: joined as {} (id {}) in room {} {} ({:?}, {:?})",
+                welcome.name,
+                welcome.player_id.0,
+                welcome.room.code,
+                if welcome.room.private { "private" } else { "public" },
+                welcome.resume,
+                welcome.resume_token,
+            ),
+            Self::Note(note) => write!(f, "driftfire: {note}"),
+            Self::Chat { speaker, text } => write!(f, "driftfire: chat {}: {text}", speaker.unwrap_or("(server)")),
+            Self::Reconnecting { why, attempt } => write!(f, "driftfire: connection lost ({why}); reconnecting, attempt {attempt}"),
+            Self::Disconnected(why) => write!(f, "driftfire: disconnected: {why}"),
+            Self::SnapshotLost { tick, error } => write!(f, "driftfire: undecodable snapshot at tick {tick}: {error}"),
+        }
+    }
+}
+
+/// Prints the event's line where tests and people look.
+pub fn report(event: Report) {
+    let line = event.to_string();
+    match event.sink() {
+        Sink::Console => {
+            #[cfg(target_family = "wasm")]
+            web_sys::console::info_1(&line.into());
+            #[cfg(not(target_family = "wasm"))]
+            println!("{line}");
+        }
+        Sink::Info => info!("{line}"),
+        Sink::Warn => warn!("{line}"),
+    }
+}
+
+/// One room as the title screen's list shows it (and the `room list` line reports it: the
+/// e2e test reads `Private <name>  2/<max>  private`).
+pub fn describe_room(room: &RoomInfo) -> String {
+    let kind = if room.private { "private | needs its link" } else { "public" };
+    format!("{}   {}/{}   {kind}", room.name, room.players, room.max_players)
+}
+
+#[cfg(test)]
+mod tests {
+    use driftfire_shared::protocol::{ResumeOutcome, ResumeToken, RoomWelcome};
+
+    use super::*;
+
+    /// The lines exactly as the e2e and smoke tests match them.
+    #[test]
+    fn lines_keep_their_wording() {
+        let welcome = Welcome {
+            player_id: PlayerId(7),
+            name: "e2e-b".into(),
+            tick_hz: 30,
+            tick: 1,
+            arena: Vec2::splat(1000.0),
+            players: Vec::new(),
+            room: RoomWelcome { name: "Private AB2CD".into(), code: "AB2CD".into(), private: true, max_players: 8 },
+            resume_token: ResumeToken([0xab; 16]),
+            resume: ResumeOutcome::Resumed,
+        };
+        assert_eq!(
+            Report::Joined(&welcome).to_string(),
+            "driftfire: joined as e2e-b (id 7) in room AB2CD private (Resumed, ResumeToken(abab…))"
+        );
+        assert_eq!(Report::Ships(2).to_string(), "driftfire: ships=2");
+        assert_eq!(Report::FirstFrame.to_string(), "driftfire: first frame");
+        let me = Report::Me {
+            id: PlayerId(7),
+            pos: Vec2::new(-12.4, 3.6),
+            travelled: 150.2,
+            bullets_seen: 3,
+            thrust: true,
+            fire: true,
+            inputs: 42,
+        };
+        assert_eq!(me.to_string(), "driftfire: me id=7 x=-12 y=4 travelled=150 my_bullets_seen=3 thrust=true fire=true inputs=42");
+        assert_eq!(Report::Chat { speaker: Some("e2e-a"), text: "hello from a" }.to_string(), "driftfire: chat e2e-a: hello from a");
+        assert_eq!(Report::Chat { speaker: None, text: "e2e-b is back" }.to_string(), "driftfire: chat (server): e2e-b is back");
+        assert_eq!(
+            Report::Reconnecting { why: "Connection lost.", attempt: 1 }.to_string(),
+            "driftfire: connection lost (Connection lost.); reconnecting, attempt 1"
+        );
+        assert_eq!(Report::Disconnected("Connection lost.").to_string(), "driftfire: disconnected: Connection lost.");
+        let rooms = [RoomInfo { name: "Private AB2CD".into(), code: None, players: 2, max_players: 8, private: true }];
+        assert_eq!(Report::RoomList(&rooms).to_string(), "driftfire: room list: Private AB2CD   2/8   private | needs its link");
+        assert_eq!(Report::Exiting.to_string(), "driftfire: exiting (--exit-after-secs)");
+    }
+}

@@ -1,0 +1,104 @@
+//! From an open socket to a [`Seat`]: wait for Hello (answering room-list requests meanwhile),
+//! check its version and name, then resume the player's dropped session or seat them where
+//! they asked.
+
+use driftfire_shared::input::sanitize_name;
+use driftfire_shared::protocol::{
+    ClientMsg, DisconnectReason, PROTOCOL_VERSION, PlayerId, RejectReason, Reply, RequestId, ResumeOutcome, ServerMsg, Violation,
+};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::timeout;
+
+use super::socket::{Inbound, Socket};
+use super::{Ending, Seat};
+use crate::room::{OUTBOUND_QUEUE, RoomCommand, RoomHandle};
+use crate::state::ServerState;
+
+/// Waits for Hello, checks it, and resumes the player's dropped session or seats them where
+/// they asked. A refusal has sent `Rejected` by the time it returns.
+pub(super) async fn handshake(socket: &mut Socket, state: &ServerState) -> Result<Seat, Ending> {
+    let (version, name, target, resume) = loop {
+        // A title screen may keep asking for the room list; each valid request restarts the
+        // clock, but a socket that says nothing useful is closed.
+        let received = tokio::select! {
+            () = state.shutdown.cancelled() => return Err(Ending::Server(DisconnectReason::ShuttingDown)),
+            read = timeout(state.config.handshake_timeout, socket.recv_first()) => {
+                read.map_err(|_| Ending::from(Violation::HandshakeTimeout))?
+            }
+        };
+        let msg = match received {
+            Ok(msg) => msg,
+            // Another build's Hello: answer with the version mismatch it needs to show.
+            Err(Ending::Server(DisconnectReason::Rejected(reason))) => return Err(reject(socket, reason).await),
+            Err(ending) => return Err(ending),
+        };
+        match msg {
+            Inbound::Other(ClientMsg::Hello { version, name, room, resume }) => break (version, name, room, resume),
+            Inbound::Other(ClientMsg::ListRooms { request }) => socket.send(&room_list(state, request)).await?,
+            _ => return Err(Violation::FirstMessageNotHello.into()),
+        }
+    };
+    let admitted = if version != PROTOCOL_VERSION {
+        Err(RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: version })
+    } else {
+        sanitize_name(&name).map_err(|_| RejectReason::InvalidName)
+    };
+    let name = match admitted {
+        Ok(name) => name,
+        Err(reason) => return Err(reject(socket, reason).await),
+    };
+    let mut outcome = ResumeOutcome::Fresh;
+    if let Some(token) = resume {
+        match state.lobby.tickets.redeem(&token) {
+            Some(ticket) => {
+                let (outbound_tx, outbound) = mpsc::channel(OUTBOUND_QUEUE);
+                let attach = state.lobby.new_attach_id();
+                let token = state.lobby.tickets.issue(ticket.player, &ticket.room);
+                let (reply, resumed) = oneshot::channel();
+                let command = RoomCommand::Resume { player: ticket.player, outbound: outbound_tx, attach, token, reply };
+                if ticket.room.inbox.send(command).await.is_ok() && resumed.await == Ok(true) {
+                    return Ok(Seat { player: ticket.player, name, room: ticket.room, attach, token, outbound });
+                }
+                state.lobby.tickets.revoke(&token);
+                outcome = ResumeOutcome::Expired;
+            }
+            None => outcome = ResumeOutcome::Expired,
+        }
+    }
+    let room = match state.lobby.seat(&target) {
+        Ok(room) => room,
+        Err(reason) => return Err(reject(socket, reason).await),
+    };
+    let player = state.lobby.new_player_id();
+    join(state, player, name, room, outcome).await
+}
+
+/// Sends Rejected and says how the connection ends.
+async fn reject(socket: &mut Socket, reason: RejectReason) -> Ending {
+    let _ = socket.send(&ServerMsg::Rejected { reason: reason.clone() }).await;
+    Ending::Server(DisconnectReason::Rejected(reason))
+}
+
+/// Enters a room whose seat is reserved; the room sends Welcome on the new outbound queue.
+pub(super) async fn join(
+    state: &ServerState,
+    player: PlayerId,
+    name: String,
+    room: RoomHandle,
+    resume: ResumeOutcome,
+) -> Result<Seat, Ending> {
+    let (outbound_tx, outbound) = mpsc::channel(OUTBOUND_QUEUE);
+    let attach = state.lobby.new_attach_id();
+    let token = state.lobby.tickets.issue(player, &room);
+    let command = RoomCommand::Join { player, name: name.clone(), outbound: outbound_tx, attach, token, resume };
+    if room.inbox.send(command).await.is_err() {
+        state.lobby.tickets.revoke(&token);
+        return Err(Ending::Server(DisconnectReason::ShuttingDown));
+    }
+    Ok(Seat { player, name, room, attach, token, outbound })
+}
+
+/// The answer to a room-list request.
+pub(super) fn room_list(state: &ServerState, request: RequestId) -> ServerMsg {
+    ServerMsg::Reply { request, reply: Reply::Rooms(state.lobby.list()) }
+}

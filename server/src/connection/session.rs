@@ -1,0 +1,111 @@
+//! The play loop of a seated player: messages from the client become [`RoomCommand`]s (inputs,
+//! chat) or answers (pings, room lists, room moves); the room's frames go to the socket; the
+//! heartbeat pings a quiet client and drops a silent one; shutdown ends it all.
+
+use driftfire_shared::input::sanitize_chat;
+use driftfire_shared::protocol::{ClientMsg, DisconnectReason, RejectReason, Reply, ResumeOutcome, RoomTarget, ServerMsg, Violation};
+use tokio::time::{Instant, interval_at, sleep_until};
+
+use super::handshake::{join, room_list};
+use super::socket::{Inbound, Socket};
+use super::{Ending, Seat};
+use crate::rate_limit::{CHAT_BURST, CHAT_PER_SECOND, TokenBucket};
+use crate::room::RoomCommand;
+use crate::state::ServerState;
+
+/// Runs the session until something ends it: the client, the room, the link or shutdown.
+///
+/// With a link conditioner configured, frames in both directions wait in the socket's delay
+/// lines first; the room's queue is only drained while the downstream line has room, so a
+/// capped link still backs up into the room, which drops a player who cannot keep up.
+pub(super) async fn play(socket: &mut Socket, state: &ServerState, seat: &mut Seat) -> Ending {
+    socket.condition(state.config.link, u64::from(seat.player.0));
+    let mut chat_bucket = TokenBucket::new(CHAT_PER_SECOND, CHAT_BURST, Instant::now());
+    let ping_interval = state.config.ping_interval;
+    let mut heartbeat = interval_at(Instant::now() + ping_interval, ping_interval);
+    loop {
+        let due = socket.next_due();
+        let can_send = socket.can_send();
+        let step = tokio::select! {
+            biased;
+            () = state.shutdown.cancelled() => Err(Ending::Server(DisconnectReason::ShuttingDown)),
+            _ = heartbeat.tick() => {
+                // Proof of life: browsers answer protocol pings even in a hidden tab whose game
+                // loop is paused, so only a dead link stays silent this long.
+                if socket.silent_for() >= state.config.idle_timeout {
+                    Err(Ending::Server(DisconnectReason::IdleTimeout))
+                } else {
+                    socket.ping().await
+                }
+            }
+            () = sleep_until(due.unwrap_or_else(Instant::now)), if due.is_some() => socket.flush_due().await,
+            frame = seat.outbound.recv(), if can_send => match frame {
+                Some(bytes) => socket.send_frame(bytes).await,
+                // The room let go of this connection: too slow, or resumed elsewhere.
+                None => Err(Ending::Server(DisconnectReason::DroppedByRoom)),
+            },
+            inbound = socket.recv() => match inbound {
+                Ok(msg) => handle(socket, &mut chat_bucket, state, seat, msg).await,
+                Err(ending) => Err(ending),
+            },
+        };
+        if let Err(ending) = step {
+            return ending;
+        }
+    }
+}
+
+/// Acts on one valid message from the player (after any simulated upstream delay).
+async fn handle(
+    socket: &mut Socket,
+    chat_bucket: &mut TokenBucket,
+    state: &ServerState,
+    seat: &mut Seat,
+    msg: Inbound,
+) -> Result<(), Ending> {
+    let player = seat.player;
+    let room_gone = |_| Ending::Server(DisconnectReason::ShuttingDown);
+    let msg = match msg {
+        Inbound::Input { seq, input, view_tick } => {
+            return seat.room.inbox.send(RoomCommand::Input { player, seq, input, view_tick }).await.map_err(room_gone);
+        }
+        Inbound::Other(msg) => msg,
+    };
+    match msg {
+        ClientMsg::Ping { nonce } => socket.send(&ServerMsg::Pong { nonce }).await,
+        ClientMsg::ListRooms { request } => socket.send(&room_list(state, request)).await,
+        ClientMsg::JoinRoom { request, target } => {
+            let reply = move_rooms(state, seat, &target).await?;
+            socket.send(&ServerMsg::Reply { request, reply }).await
+        }
+        ClientMsg::Leave => Err(Ending::Server(DisconnectReason::Left)),
+        ClientMsg::Hello { .. } => Err(Violation::HelloTwice.into()),
+        ClientMsg::Chat { text } => {
+            if !chat_bucket.take(Instant::now()) {
+                // Too chatty: the line is dropped and the sender told why; nobody else sees it.
+                let note = ServerMsg::Chat { from: None, text: "Slow down: at most 3 messages every 5 seconds.".into() };
+                return socket.send(&note).await;
+            }
+            match sanitize_chat(&text) {
+                Some(text) => seat.room.inbox.send(RoomCommand::Chat { player, text }).await.map_err(room_gone),
+                None => Ok(()),
+            }
+        }
+        // The socket hands every input over as `Inbound::Input`, checked.
+        ClientMsg::Input(_) => Err(Violation::InputOutOfRange.into()),
+    }
+}
+
+/// Leaves the current room for `target`'s, if it has a seat; otherwise stays.
+async fn move_rooms(state: &ServerState, seat: &mut Seat, target: &RoomTarget) -> Result<Reply, Ending> {
+    let room = match state.lobby.seat(target) {
+        Ok(room) => room,
+        Err(RejectReason::RoomNotFound) => return Ok(Reply::NotFound),
+        Err(RejectReason::BadRoomCode) => return Ok(Reply::BadCode),
+        Err(_) => return Ok(Reply::Full),
+    };
+    state.lobby.tickets.revoke(&seat.token);
+    let _ = seat.room.inbox.send(RoomCommand::Leave { player: seat.player, attach: seat.attach }).await;
+    *seat = join(state, seat.player, seat.name.clone(), room, ResumeOutcome::Fresh).await?;
+    Ok(Reply::Joined)
+}

@@ -1,0 +1,174 @@
+//! The lobby: the registry of rooms and the server-wide ids. Quick play seats a player in the
+//! fullest public room with space and opens a new one when every one is full; codes find any
+//! room, public or private; the room list and operator announcements go over every open room.
+//! Resume tickets, which bring a dropped player back to the room they left, are in [`tickets`].
+
+pub mod tickets;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use driftfire_shared::input::normalize_room_code;
+use driftfire_shared::protocol::{PlayerId, ROOM_CODE_ALPHABET, ROOM_CODE_LEN, RejectReason, RoomInfo, RoomTarget};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::ServerConfig;
+use crate::room::{AttachId, RoomCommand, RoomHandle, RoomId, RoomSpec, spawn_room};
+use crate::secrets::random_bytes;
+use tickets::Tickets;
+
+/// Names public rooms take in turn (with a number once the list wraps).
+const ROOM_NAMES: [&str; 12] =
+    ["Vega", "Orion", "Lyra", "Draco", "Cygnus", "Aquila", "Carina", "Pavo", "Hydra", "Lupus", "Norma", "Volans"];
+
+/// All rooms of the server, and the ids that must be unique across them.
+#[derive(Debug)]
+pub struct Lobby {
+    rooms: Mutex<Vec<RoomHandle>>,
+    next_room_id: AtomicU32,
+    next_player_id: AtomicU32,
+    next_attach: AtomicU64,
+    /// Resume tickets of every room's players.
+    pub tickets: Tickets,
+    config: ServerConfig,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+}
+
+/// A fresh random room code.
+fn random_code() -> String {
+    let mut bytes = [0u8; ROOM_CODE_LEN];
+    random_bytes(&mut bytes);
+    // 32 letters: the low five bits of each random byte pick one, uniformly.
+    bytes.iter().map(|b| char::from(ROOM_CODE_ALPHABET[usize::from(b & 31)])).collect()
+}
+
+impl Lobby {
+    /// An empty lobby; rooms open on demand.
+    pub fn new(config: ServerConfig, shutdown: CancellationToken, tracker: TaskTracker) -> Self {
+        Self {
+            rooms: Mutex::new(Vec::new()),
+            next_room_id: AtomicU32::new(1),
+            next_player_id: AtomicU32::new(1),
+            next_attach: AtomicU64::new(1),
+            tickets: Tickets::new(config.resume_window),
+            config,
+            shutdown,
+            tracker,
+        }
+    }
+
+    /// A fresh player id, never reused while the server runs.
+    pub fn new_player_id(&self) -> PlayerId {
+        PlayerId(self.next_player_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// A fresh number for one connection's time in a room, so a room can ignore the goodbye
+    /// of a connection that a resume has already replaced.
+    pub fn new_attach_id(&self) -> AttachId {
+        AttachId(self.next_attach.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Reserves a seat where `target` says. The caller must then send `RoomCommand::Join`
+    /// (which keeps the seat) to the returned room.
+    pub fn seat(&self, target: &RoomTarget) -> Result<RoomHandle, RejectReason> {
+        match target {
+            RoomTarget::QuickPlay => self.quick_play(),
+            RoomTarget::Code(code) => self.by_code(code),
+            RoomTarget::Create { private } => {
+                let mut rooms = self.open_rooms();
+                self.open_room(&mut rooms, *private)
+            }
+        }
+    }
+
+    fn open_rooms(&self) -> std::sync::MutexGuard<'_, Vec<RoomHandle>> {
+        let mut rooms = self.rooms.lock().expect("rooms lock");
+        rooms.retain(|r| !r.shared.is_closed());
+        rooms
+    }
+
+    /// A seat in the fullest public room with space, or in a new public room.
+    fn quick_play(&self) -> Result<RoomHandle, RejectReason> {
+        let max = self.config.max_players_per_room;
+        let mut rooms = self.open_rooms();
+        let mut candidates: Vec<&RoomHandle> = rooms.iter().filter(|r| !r.shared.private).collect();
+        candidates.sort_by_key(|r| std::cmp::Reverse(r.shared.players()));
+        if let Some(room) = candidates.into_iter().find(|r| r.shared.try_reserve(max)) {
+            return Ok(room.clone());
+        }
+        self.open_room(&mut rooms, false)
+    }
+
+    fn by_code(&self, code: &str) -> Result<RoomHandle, RejectReason> {
+        let code = normalize_room_code(code).ok_or(RejectReason::BadRoomCode)?;
+        let rooms = self.open_rooms();
+        let room = rooms.iter().find(|r| r.shared.code == code).ok_or(RejectReason::RoomNotFound)?;
+        if room.shared.try_reserve(self.config.max_players_per_room) { Ok(room.clone()) } else { Err(RejectReason::RoomFull) }
+    }
+
+    /// Opens a room (if the cap allows) with one seat reserved.
+    fn open_room(&self, rooms: &mut Vec<RoomHandle>, private: bool) -> Result<RoomHandle, RejectReason> {
+        if rooms.len() >= self.config.max_rooms || self.shutdown.is_cancelled() {
+            return Err(RejectReason::ServerFull);
+        }
+        let id = RoomId(self.next_room_id.fetch_add(1, Ordering::Relaxed));
+        let code = loop {
+            let code = random_code();
+            if !rooms.iter().any(|r| r.shared.code == code) {
+                break code;
+            }
+        };
+        let name = if private {
+            format!("Private {code}")
+        } else {
+            let index = (id.0 as usize - 1) % ROOM_NAMES.len();
+            let round = (id.0 as usize - 1) / ROOM_NAMES.len();
+            if round == 0 { ROOM_NAMES[index].to_string() } else { format!("{} {}", ROOM_NAMES[index], round + 1) }
+        };
+        let seed = self.config.seed ^ u64::from(id.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let spec = RoomSpec { id, code, name, private, seed };
+        let room = spawn_room(spec, &self.config, self.shutdown.clone(), &self.tracker);
+        let reserved = room.shared.try_reserve(self.config.max_players_per_room);
+        debug_assert!(reserved, "a new room has space");
+        tracing::info!(room = %id, private, "room opened");
+        rooms.push(room.clone());
+        Ok(room)
+    }
+
+    /// The room list: public rooms with their codes, private ones without, fullest first.
+    pub fn list(&self) -> Vec<RoomInfo> {
+        let rooms = self.open_rooms().clone();
+        let max = u16::try_from(self.config.max_players_per_room).unwrap_or(u16::MAX);
+        let mut list: Vec<RoomInfo> = rooms
+            .iter()
+            .map(|r| RoomInfo {
+                name: r.shared.name.clone(),
+                code: (!r.shared.private).then(|| r.shared.code.clone()),
+                players: u16::try_from(r.shared.players()).unwrap_or(u16::MAX),
+                max_players: max,
+                private: r.shared.private,
+            })
+            .collect();
+        list.sort_by(|a, b| b.players.cmp(&a.players).then_with(|| a.name.cmp(&b.name)));
+        list
+    }
+
+    /// Sends the operator's `text` to every open room; returns how many rooms got it.
+    pub async fn announce(&self, text: &str) -> usize {
+        let rooms = self.rooms.lock().expect("rooms lock").clone();
+        let mut reached = 0;
+        for room in rooms.iter().filter(|r| !r.shared.is_closed()) {
+            if room.inbox.send(RoomCommand::Announce { text: text.to_string() }).await.is_ok() {
+                reached += 1;
+            }
+        }
+        reached
+    }
+
+    /// Every open room, for the status summary.
+    pub fn rooms(&self) -> Vec<RoomHandle> {
+        self.rooms.lock().expect("rooms lock").iter().filter(|r| !r.shared.is_closed()).cloned().collect()
+    }
+}
