@@ -6,11 +6,12 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$root"
+# System packages the native build needs, and rustfmt/clippy; the browser and GUI tools come
+# after the Rust tests.
+bash .ci/install-deps.sh
+
 echo "== cargo fmt --all --check"
 cargo fmt --all --check
-
-# System packages the native build needs; the browser and GUI tools come after the Rust tests.
-bash .ci/install-deps.sh
 
 echo "== cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings

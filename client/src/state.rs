@@ -84,7 +84,7 @@ pub struct PlayTarget(pub RoomTarget);
 
 impl FromWorld for PlayTarget {
     fn from_world(world: &mut World) -> Self {
-        Self(world.get_resource::<Launch>().map_or(RoomTarget::QuickPlay, |launch| launch.room.clone()))
+        Self(world.resource::<Launch>().room.clone())
     }
 }
 

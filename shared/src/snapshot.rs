@@ -17,23 +17,17 @@ use crate::sim::{Asteroid, Bullet, Heading, NetEntity, Position, Ship, Velocity}
 #[derive(Debug, Clone)]
 pub struct SnapshotReader {
     decoder: DeltaDecoder,
-    tick_hz: u16,
 }
 
 impl SnapshotReader {
     /// A reader for a stream at `tick_hz` (from Welcome); the first frame must be full.
     pub fn new(tick_hz: u16) -> Self {
-        Self { decoder: DeltaDecoder::new(tick_hz), tick_hz }
+        Self { decoder: DeltaDecoder::new(tick_hz) }
     }
 
     /// Forgets the baseline: every Welcome (a resume, a new room) starts a new delta stream.
     pub fn reset(&mut self, tick_hz: u16) {
         *self = Self::new(tick_hz);
-    }
-
-    /// The tick rate the reader extrapolates with.
-    pub fn tick_hz(&self) -> u16 {
-        self.tick_hz
     }
 
     /// Decodes the next frame. An error means client and server disagree about the stream:

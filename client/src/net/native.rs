@@ -95,7 +95,10 @@ async fn drive(url: String, hello: Vec<u8>, mut outgoing: UnboundedReceiver<Outg
                 }
                 Some(Ok(Message::Close(frame))) => {
                     // A close without a frame (no code) is a link that ended without saying why.
-                    let end = frame.map_or(LinkEnd::Lost(String::new()), |f| LinkEnd::Frame { code: CloseCode(u16::from(f.code)), reason: f.reason.to_string() });
+                    let end = match frame {
+                        Some(f) => LinkEnd::Frame { code: CloseCode(u16::from(f.code)), reason: f.reason.to_string() },
+                        None => LinkEnd::Lost(String::new()),
+                    };
                     let _ = events.send(NetEvent::Closed(end));
                     return;
                 }

@@ -231,10 +231,10 @@ async fn play(url: &str, name: &str, seed: u64, link: LinkConditions, end: tokio
     result
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type BotWs = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn session(
-    ws: &mut Socket,
+    ws: &mut BotWs,
     welcome: Welcome,
     seed: u64,
     mut inbound: DelayLine<bytes::Bytes>,
@@ -314,7 +314,7 @@ impl BotState {
     }
 }
 
-async fn send(ws: &mut Socket, c: &Counters, msg: ClientMsg) -> Result<(), WsError> {
+async fn send(ws: &mut BotWs, c: &Counters, msg: ClientMsg) -> Result<(), WsError> {
     let bytes = encode_client(&msg).expect("client messages encode");
     c.up_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
     ws.send(Message::Binary(bytes.into())).await
