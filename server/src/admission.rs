@@ -1,7 +1,8 @@
 //! Connection limits: at most so many sockets in total and per client address, so one host
-//! (or a botnet behind one NAT) cannot take every slot. A [`Slot`] holds its place for as long
-//! as the connection lives and gives it back when dropped. The same count is the server's one
-//! figure of open connections.
+//! (or a botnet behind one NAT) cannot take every slot. Every accepted TCP connection is
+//! counted, from accept to close, whether it stays plain HTTP or becomes a game socket: a
+//! [`Slot`] holds its place for as long as the connection lives and gives it back when dropped.
+//! The same count is the server's one figure of open connections.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -27,6 +28,32 @@ impl Refusal {
             Self::ServerFull => DisconnectReason::ServerBusy,
             Self::PerAddress => DisconnectReason::TooManyConnections,
         }
+    }
+}
+
+/// One accepted connection's admission, shared by the requests on it: the game-socket upgrade
+/// takes it (see [`Admitted::take`]) so the slot lives as long as the game socket.
+#[derive(Debug, Clone)]
+pub struct Admitted(Arc<Mutex<Option<Result<Slot, Refusal>>>>);
+
+impl Admitted {
+    /// The admission decided at accept time.
+    pub fn new(decision: Result<Slot, Refusal>) -> Self {
+        Self(Arc::new(Mutex::new(Some(decision))))
+    }
+
+    /// Why the connection was refused, if it was.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match &*self.0.lock().expect("admitted lock") {
+            Some(Err(refusal)) => Some(*refusal),
+            _ => None,
+        }
+    }
+
+    /// Takes the decision out (once; `None` afterwards), to move the slot into the task that
+    /// outlives the HTTP connection.
+    pub fn take(&self) -> Option<Result<Slot, Refusal>> {
+        self.0.lock().expect("admitted lock").take()
     }
 }
 

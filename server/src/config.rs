@@ -51,6 +51,20 @@ pub struct ServerConfig {
     pub max_conns_per_ip: usize,
     /// The server sends a protocol ping this often.
     pub ping_interval: Duration,
+    /// A protocol ping unanswered this long means the client stopped reading its socket (it
+    /// may still be sending): it is dropped with `NotReading`. Browsers answer pings from their
+    /// network stack even in a hidden or frozen tab; with [`ping_interval`](Self::ping_interval)
+    /// of 2 s a client that stops reading is gone within about 5 s.
+    pub pong_timeout: Duration,
+    /// A TCP connection that has not sent a complete HTTP request head within this time (from
+    /// accept, or since its last response) is closed: silent sockets and slowloris.
+    pub header_timeout: Duration,
+    /// Most rooms that clients from one address may have opened (with "create room") and still
+    /// open (0 = no cap). Quick play's rooms do not count.
+    pub max_rooms_per_ip: usize,
+    /// A private room with nobody in it closes after this long (its creator left it empty),
+    /// sooner than a public room's [`room_idle_close`](Self::room_idle_close).
+    pub private_room_idle_close: Duration,
     /// A client silent this long (not even a pong) is dropped.
     pub idle_timeout: Duration,
     /// Bearer token for `POST /api/announce`; without one, announcements are disabled.
@@ -75,7 +89,11 @@ impl Default for ServerConfig {
             arena_side: 4000.0,
             max_connections: 10_000,
             max_conns_per_ip: 32,
-            ping_interval: Duration::from_secs(5),
+            ping_interval: Duration::from_secs(2),
+            pong_timeout: Duration::from_secs(3),
+            header_timeout: Duration::from_secs(10),
+            max_rooms_per_ip: 4,
+            private_room_idle_close: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(15),
             admin_token: None,
             resume_window: Duration::from_secs(driftfire_shared::protocol::RESUME_WINDOW_SECS),
@@ -135,6 +153,15 @@ pub struct ServerFlags {
     /// Seconds an empty room stays open before it closes.
     #[arg(long, env = "DRIFTFIRE_ROOM_IDLE_CLOSE_S", default_value_t = ServerConfig::default().room_idle_close.as_secs())]
     room_idle_close_s: u64,
+    /// Seconds an empty private room stays open before it closes.
+    #[arg(long, env = "DRIFTFIRE_PRIVATE_ROOM_IDLE_CLOSE_S", default_value_t = ServerConfig::default().private_room_idle_close.as_secs())]
+    private_room_idle_close_s: u64,
+    /// Most rooms opened with "create room" from one IP address and still open (0 = no cap).
+    #[arg(long, env = "DRIFTFIRE_MAX_ROOMS_PER_IP", default_value_t = ServerConfig::default().max_rooms_per_ip)]
+    max_rooms_per_ip: usize,
+    /// Seconds a TCP connection may take to send a complete HTTP request head.
+    #[arg(long, env = "DRIFTFIRE_HEADER_TIMEOUT_S", default_value_t = ServerConfig::default().header_timeout.as_secs())]
+    header_timeout_s: u64,
     /// Side of each room's square arena, world units (600–20000).
     #[arg(long, env = "DRIFTFIRE_ARENA_SIDE", default_value_t = ServerConfig::default().arena_side)]
     arena_side: f32,
@@ -147,7 +174,7 @@ fn millis(d: Duration) -> u64 {
 
 impl ServerFlags {
     /// The config these flags describe, with every value brought into its valid range: at
-    /// least one player per room, one room and a one-second handshake; the arena side within
+    /// least one player per room, one room, a one-second handshake and header timeout; the arena side within
     /// [`ARENA_SIDE_RANGE`] (the default side if it is not a number); an empty admin token
     /// means none.
     pub fn into_config(self) -> ServerConfig {
@@ -174,6 +201,9 @@ impl ServerFlags {
             max_conns_per_ip: self.max_conns_per_ip,
             resume_window: Duration::from_secs(self.resume_window_s),
             room_idle_close: Duration::from_secs(self.room_idle_close_s),
+            private_room_idle_close: Duration::from_secs(self.private_room_idle_close_s),
+            max_rooms_per_ip: self.max_rooms_per_ip,
+            header_timeout: Duration::from_secs(self.header_timeout_s.max(1)),
             arena_side,
             ..defaults
         }

@@ -12,12 +12,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use driftfire_shared::codec::MAX_CLIENT_MSG_BYTES;
 use driftfire_shared::input::sanitize_announcement;
+use hyper::upgrade::Parts;
 use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::admission::Admitted;
 use crate::state::ServerState;
 use crate::{connection, status};
 
@@ -68,10 +71,35 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Read buffer of a client socket, bytes. tungstenite zero-fills the free part of its read
+/// buffer before every read (and allocates a fresh one while the last frame's payload is still
+/// held), so its default of 128 KiB cost a 128 KiB memset per ~15-byte input: 43 % of the
+/// server's CPU (issue 11). Two KiB holds any client message whole (frames larger than the
+/// buffer are still read: tungstenite reserves a frame's full length once it has its header).
+pub const READ_BUFFER_BYTES: usize = 2 * 1024;
+
 /// Frame and message limits for client sockets: a client never needs more than one
-/// `MAX_CLIENT_MSG_BYTES` message, so anything larger is refused (close 1009) before buffering.
+/// `MAX_CLIENT_MSG_BYTES` message, so anything larger is refused (close 1009) before buffering;
+/// and a read buffer sized for such messages (see [`READ_BUFFER_BYTES`]).
 pub fn websocket_config() -> WebSocketConfig {
-    WebSocketConfig::default().max_message_size(Some(MAX_CLIENT_MSG_BYTES)).max_frame_size(Some(MAX_CLIENT_MSG_BYTES))
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_CLIENT_MSG_BYTES))
+        .max_frame_size(Some(MAX_CLIENT_MSG_BYTES))
+        .read_buffer_size(READ_BUFFER_BYTES)
+}
+
+/// The kernel send buffer of a game socket, bytes (Linux doubles it for its bookkeeping). Far
+/// more than a player needs (the snapshot budget is 30 KB/s at most; a typical view ~2 KB/s),
+/// while a client that stops reading can pin no more than this in the kernel before its writes
+/// stall; the unanswered ping drops it within seconds either way.
+pub const GAME_SOCKET_SEND_BUFFER: usize = 32 * 1024;
+
+/// Caps a game socket's kernel send buffer (see [`GAME_SOCKET_SEND_BUFFER`]). Plain HTTP keeps
+/// the kernel's autotuned buffer, so the web client still downloads at full speed.
+fn cap_send_buffer(stream: &TcpStream) {
+    if let Err(error) = socket2::SockRef::from(stream).set_send_buffer_size(GAME_SOCKET_SEND_BUFFER) {
+        tracing::debug!(%error, "could not cap the send buffer");
+    }
 }
 
 fn header_has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
@@ -96,15 +124,27 @@ async fn upgrade(State(state): State<Arc<ServerState>>, ConnectInfo(peer): Conne
         return (StatusCode::SERVICE_UNAVAILABLE, "server shutting down\n").into_response();
     }
     let on_upgrade = hyper::upgrade::on(&mut request);
+    // The connection's place in the limits, decided when it was accepted; it moves into the
+    // game socket's task and is given back when that ends.
+    let admitted = match request.extensions().get::<Admitted>().and_then(Admitted::take) {
+        Some(decision) => decision,
+        None => state.admission.admit(peer.ip()),
+    };
     let task_state = state.clone();
     state.tasks.spawn(async move {
         let upgraded = match on_upgrade.await {
             Ok(upgraded) => upgraded,
             Err(error) => return tracing::debug!(%peer, %error, "websocket upgrade failed"),
         };
-        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(websocket_config())).await;
+        // Take the TCP stream back from hyper (with any bytes it read past the request).
+        let Ok(Parts { io, read_buf, .. }) = upgraded.downcast::<TokioIo<TcpStream>>() else {
+            return tracing::error!(%peer, "upgraded connection is not a TCP stream");
+        };
+        let stream = io.into_inner();
+        cap_send_buffer(&stream);
+        let ws = WebSocketStream::from_partially_read(stream, read_buf.to_vec(), Role::Server, Some(websocket_config())).await;
         // Limits are answered over the socket (close code and reason) so the player sees why.
-        let slot = match task_state.admission.admit(peer.ip()) {
+        let slot = match admitted {
             Ok(slot) => slot,
             Err(refusal) => return connection::refuse(ws, peer, refusal).await,
         };

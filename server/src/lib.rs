@@ -41,13 +41,20 @@ mod status;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::net::TcpListener;
+use axum::extract::ConnectInfo;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower_service::Service;
 
-use admission::Admission;
+use admission::{Admission, Admitted};
 pub use config::ServerConfig;
 use lobby::Lobby;
 use state::ServerState;
@@ -55,6 +62,16 @@ use state::ServerState;
 /// After shutdown starts, tasks get this long to say goodbye before `run` returns anyway.
 /// Within the 2 s the process has to exit.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+
+/// A connection refused by the admission limits is still answered (a 503, or for a game socket
+/// a close frame with the reason), but it gets this long in all...
+const REFUSED_DEADLINE: Duration = Duration::from_secs(2);
+
+/// ...and at most this many are answered at once; beyond that they are closed unanswered.
+const MAX_REFUSALS_IN_FLIGHT: usize = 256;
+
+/// After a failed accept (out of file descriptors, say), the loop waits this long.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Errors that stop the server.
 #[derive(Debug, thiserror::Error)]
@@ -84,8 +101,7 @@ pub async fn run(
         tasks: tasks.clone(),
         started: Instant::now(),
     });
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let mut server = tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(token.clone().cancelled_owned()).into_future());
+    let mut server = tokio::spawn(accept_loop(listener, state));
     tokio::select! {
         () = shutdown => tracing::info!("shutting down"),
         result = &mut server => {
@@ -108,4 +124,90 @@ pub async fn run(
         server.abort();
     }
     Ok(())
+}
+
+/// Accepts TCP connections until shutdown. Each one is counted against the connection limits
+/// at once (see [`admission`]) and served as HTTP/1 with a header timeout: a socket that sends
+/// nothing, or never finishes a request, is closed after `config.header_timeout`. On shutdown
+/// every idle HTTP connection is closed and the ones busy with a request finish it.
+async fn accept_loop(listener: TcpListener, state: Arc<ServerState>) -> std::io::Result<()> {
+    let router = http::router(state.clone());
+    let connections = TaskTracker::new();
+    let refusals = Arc::new(AtomicUsize::new(0));
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = state.shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+        };
+        let decision = state.admission.admit(peer.ip());
+        let refused = decision.is_err();
+        if refused && refusals.fetch_add(1, Ordering::AcqRel) >= MAX_REFUSALS_IN_FLIGHT {
+            refusals.fetch_sub(1, Ordering::AcqRel);
+            tracing::debug!(%peer, "refused connection closed unanswered: too many refusals at once");
+            continue;
+        }
+        let admitted = Admitted::new(decision);
+        let connection = serve_connection(stream, peer, admitted, router.clone(), state.clone());
+        let refusals = refusals.clone();
+        connections.spawn(async move {
+            if refused {
+                let _ = tokio::time::timeout(REFUSED_DEADLINE, connection).await;
+                refusals.fetch_sub(1, Ordering::AcqRel);
+            } else {
+                connection.await;
+            }
+        });
+    }
+    connections.close();
+    connections.wait().await;
+    Ok(())
+}
+
+/// Serves HTTP/1 on one accepted connection (with upgrades, for `/ws`) until it closes, its
+/// header timeout passes, or shutdown.
+async fn serve_connection(stream: TcpStream, peer: SocketAddr, admitted: Admitted, router: axum::Router, state: Arc<ServerState>) {
+    // Game frames are small and latency-bound: no Nagle delay.
+    let _ = stream.set_nodelay(true);
+    let refusal = admitted.refusal();
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        let mut router = router.clone();
+        let admitted = admitted.clone();
+        async move {
+            // Plain HTTP from a refused connection gets a 503; a game socket is refused over
+            // the socket (close code and reason), so the player sees why.
+            if let Some(refusal) = refusal
+                && request.uri().path() != "/ws"
+            {
+                return Ok::<_, std::convert::Infallible>(
+                    (StatusCode::SERVICE_UNAVAILABLE, [(header::CONNECTION, "close")], format!("{refusal}\n")).into_response(),
+                );
+            }
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request.extensions_mut().insert(admitted);
+            router.call(request).await
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    // (A refused connection's 503 says `Connection: close`; its game socket is closed with
+    // the reason after the upgrade.)
+    builder.timer(TokioTimer::new()).header_read_timeout(state.config.header_timeout);
+    let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        () = state.shutdown.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(error) = result {
+        tracing::debug!(%peer, %error, "http connection ended");
+    }
 }

@@ -2,6 +2,8 @@
 
 use std::f32::consts::PI;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::protocol::{InputFrame, MAX_CHAT_CHARS, MAX_NAME_CHARS, ROOM_CODE_ALPHABET, ROOM_CODE_LEN};
 
 /// Largest |aim| accepted before normalisation. Clients send atan2 results (within ±π); a
@@ -69,14 +71,29 @@ pub fn normalize_angle(angle: f32) -> f32 {
     a
 }
 
-/// Makes a display name out of what a client asked for: control, format and other invisible
-/// characters removed, whitespace runs folded to one space, trimmed, cut to [`MAX_NAME_CHARS`].
+/// Makes a display name out of what a client asked for: NFKC-normalized (full-width,
+/// mathematical and other compatibility forms become their plain letters), then cleaned like
+/// chat (see [`sanitize_chat`]: only visible characters kept, whitespace folded, trimmed), cut
+/// to [`MAX_NAME_CHARS`]. A name with nothing visible left is refused. Two names that look
+/// alike ([`names_look_alike`]) count as the same name in a room.
 pub fn sanitize_name(requested: &str) -> Result<String, InputError> {
-    clean_text(requested, MAX_NAME_CHARS).ok_or(InputError::EmptyName)
+    let normalized: String = requested.nfkc().collect();
+    clean_text(&normalized, MAX_NAME_CHARS).ok_or(InputError::EmptyName)
 }
 
-/// Cleans a chat line the same way as a name, cut to [`MAX_CHAT_CHARS`]; `None` if nothing
-/// visible is left.
+/// The confusable skeleton of a name (Unicode TR39): names with the same skeleton render
+/// (nearly) the same, such as "paypal" with a Cyrillic "а".
+pub fn name_skeleton(name: &str) -> String {
+    unicode_security::skeleton(name).collect()
+}
+
+/// Whether two names would look the same to players: the same TR39 confusable skeleton.
+pub fn names_look_alike(a: &str, b: &str) -> bool {
+    unicode_security::skeleton(a).eq(unicode_security::skeleton(b))
+}
+
+/// Cleans a chat line the same way as a name (without the normalization), cut to
+/// [`MAX_CHAT_CHARS`]; `None` if nothing visible is left.
 pub fn sanitize_chat(text: &str) -> Option<String> {
     clean_text(text, MAX_CHAT_CHARS)
 }
@@ -86,38 +103,101 @@ pub fn sanitize_announcement(text: &str, max_chars: usize) -> Option<String> {
     clean_text(text, max_chars)
 }
 
-/// Control, format and other invisible characters removed, whitespace runs folded to one
-/// space, trimmed, cut to `max_chars`; `None` if nothing visible is left.
+/// Combining marks kept on one base character: enough for any script's stacked vowels and
+/// tones, too few for "Zalgo" text that spills over other lines.
+const MAX_MARKS_PER_BASE: usize = 3;
+
+/// BRAILLE PATTERN BLANK: a symbol by category that renders as an empty cell, a well-known
+/// way to make a name that looks like nothing.
+const BRAILLE_BLANK: char = '\u{2800}';
+
+/// What to do with one character of untrusted text, by its Unicode general category (an
+/// allow-list: categories added to Unicode later are dropped until allowed here).
+enum Keep {
+    /// Letters, numbers, punctuation and symbols: visible on their own.
+    Visible,
+    /// Combining marks: visible only on a base character.
+    Mark,
+    /// Any kind of space: folded to one ASCII space between words.
+    Space,
+    /// Controls, format characters (zero-width, bidi, tags, musical and shorthand format
+    /// controls…), separators, private use, surrogates and unassigned code points.
+    Drop,
+}
+
+fn keep(c: char) -> Keep {
+    use unicode_general_category::GeneralCategory as G;
+    use unicode_security::general_security_profile::IdentifierType;
+    if c.is_whitespace() {
+        return Keep::Space;
+    }
+    // Characters that render as nothing whatever their category (variation selectors, the
+    // combining grapheme joiner, Hangul fillers…), from TR39's identifier types.
+    if c == BRAILLE_BLANK || unicode_security::GeneralSecurityProfile::identifier_type(c) == Some(IdentifierType::Default_Ignorable) {
+        return Keep::Drop;
+    }
+    match unicode_general_category::get_general_category(c) {
+        G::UppercaseLetter
+        | G::LowercaseLetter
+        | G::TitlecaseLetter
+        | G::ModifierLetter
+        | G::OtherLetter
+        | G::DecimalNumber
+        | G::LetterNumber
+        | G::OtherNumber
+        | G::ConnectorPunctuation
+        | G::DashPunctuation
+        | G::OpenPunctuation
+        | G::ClosePunctuation
+        | G::InitialPunctuation
+        | G::FinalPunctuation
+        | G::OtherPunctuation
+        | G::MathSymbol
+        | G::CurrencySymbol
+        | G::ModifierSymbol
+        | G::OtherSymbol => Keep::Visible,
+        G::NonspacingMark | G::SpacingMark | G::EnclosingMark => Keep::Mark,
+        G::SpaceSeparator => Keep::Space,
+        // Control, Format, LineSeparator, ParagraphSeparator, PrivateUse, Surrogate,
+        // Unassigned, and any category a later Unicode adds.
+        _ => Keep::Drop,
+    }
+}
+
+/// Only visible characters kept (letters, numbers, punctuation, symbols, and up to
+/// [`MAX_MARKS_PER_BASE`] combining marks on each), whitespace runs folded to one space,
+/// trimmed, cut to `max_chars`; `None` if nothing visible is left.
 fn clean_text(text: &str, max_chars: usize) -> Option<String> {
     let mut out = String::new();
     let mut pending_space = false;
+    // Marks on the last base character; `None` while there is no base to put one on.
+    let mut marks: Option<usize> = None;
     for c in text.chars() {
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-            continue;
+        match keep(c) {
+            Keep::Space => {
+                pending_space = !out.is_empty();
+                marks = None;
+            }
+            Keep::Drop => {}
+            Keep::Mark => {
+                if let Some(n) = marks.as_mut().filter(|n| **n < MAX_MARKS_PER_BASE) {
+                    *n += 1;
+                    out.push(c);
+                }
+            }
+            Keep::Visible => {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(c);
+                marks = Some(0);
+            }
         }
-        if c.is_control() || is_invisible(c) {
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        out.push(c);
     }
     let cut: String = out.chars().take(max_chars).collect();
     let cut = cut.trim_end().to_string();
     (!cut.is_empty()).then_some(cut)
-}
-
-/// Format characters that render as nothing (zero-width spaces and joiners, bidi overrides,
-/// BOM, tags): a name made of them would look empty or spoof another.
-fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
-        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}')
 }
 
 #[cfg(test)]
@@ -168,5 +248,65 @@ mod tests {
         assert_eq!(sanitize_name("abcdefghijklmnopqrstuvwxyz").unwrap(), "abcdefghijklmnop");
         assert_eq!(sanitize_name("\u{200B}\u{FEFF} \t"), Err(InputError::EmptyName));
         assert_eq!(sanitize_name("漢字のパイロット").unwrap(), "漢字のパイロット");
+    }
+
+    #[test]
+    fn invisible_padding_the_old_deny_list_missed_is_removed() {
+        // Variation selectors (incl. the supplement), musical-notation and shorthand format
+        // controls, the combining grapheme joiner, Hangul fillers, the braille blank, tags,
+        // private use.
+        let padding = [
+            "\u{FE0F}",
+            "\u{E0100}",
+            "\u{1D173}",
+            "\u{1D17A}",
+            "\u{1BCA0}",
+            "\u{1BCA3}",
+            "\u{034F}",
+            "\u{3164}",
+            "\u{115F}",
+            "\u{FFA0}",
+            "\u{2800}",
+            "\u{E0041}",
+            "\u{E000}",
+            "\u{180E}",
+            "\u{200D}",
+            "\u{2066}",
+        ];
+        for pad in padding {
+            assert_eq!(sanitize_name(&format!("bob{pad}")).unwrap(), "bob", "{pad:?}");
+            assert_eq!(sanitize_name(&format!("{pad}b{pad}o{pad}b{pad}")).unwrap(), "bob", "{pad:?}");
+            assert_eq!(sanitize_name(&pad.repeat(5)), Err(InputError::EmptyName), "{pad:?}");
+            assert_eq!(sanitize_chat(&format!("gg{pad}")).as_deref(), Some("gg"), "{pad:?}");
+        }
+        assert_eq!(sanitize_name("\u{3000}\u{2800}\u{3164} \u{FE0F}"), Err(InputError::EmptyName));
+        // Line and paragraph separators are whitespace: one space between words.
+        assert_eq!(sanitize_name("\u{2028}b\u{2029}\u{2029}ob\u{2028}").unwrap(), "b ob");
+    }
+
+    #[test]
+    fn names_are_normalized_and_marks_need_a_base_and_are_capped() {
+        // NFKC: full-width and mathematical letters are the plain ones.
+        assert_eq!(sanitize_name("Ａｃｅ").unwrap(), "Ace");
+        assert_eq!(sanitize_name("\u{1D400}ce").unwrap(), "Ace");
+        // Composed and decomposed accents are the same name.
+        assert_eq!(sanitize_name("Jose\u{301}").unwrap(), sanitize_name("José").unwrap());
+        // A mark with nothing to sit on is dropped; a pile of marks is cut down.
+        assert_eq!(sanitize_name("\u{301}\u{301}"), Err(InputError::EmptyName));
+        let zalgo = format!("a{}", "\u{300}".repeat(40));
+        assert_eq!(sanitize_name(&zalgo).unwrap().chars().count(), 1 + MAX_MARKS_PER_BASE);
+        // Symbols, emoji and other scripts are fine.
+        assert_eq!(sanitize_name("★ Ace_2 🚀").unwrap(), "★ Ace_2 🚀");
+        assert_eq!(sanitize_name("Пилот").unwrap(), "Пилот");
+        assert_eq!(sanitize_name("नमस्ते").unwrap(), "नमस्ते");
+    }
+
+    #[test]
+    fn look_alike_names_share_a_skeleton() {
+        assert!(names_look_alike("paypal", "p\u{430}yp\u{430}l"), "Cyrillic a");
+        assert!(names_look_alike("Ace", "\u{391}ce"), "Greek capital alpha");
+        assert!(names_look_alike("rn", "m"));
+        assert!(!names_look_alike("Ace", "Bce"));
+        assert_eq!(name_skeleton("Ace"), name_skeleton("\u{391}ce"));
     }
 }

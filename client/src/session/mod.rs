@@ -210,6 +210,11 @@ fn follow_connection(
     }
     events.clear();
     let Some(end) = over else { return };
+    if end == EndReason::Server(DisconnectReason::SessionInUse) {
+        // The kept token belongs to a connection that is still alive (a duplicated tab, a
+        // copied token): Retry joins as a new pilot instead of asking for it again.
+        save_resume(None);
+    }
     commands.remove_resource::<Reconnecting>();
     // Closed already dropped it; a reported failure has not.
     commands.remove_resource::<Connection>();

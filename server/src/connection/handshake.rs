@@ -6,17 +6,22 @@ use driftfire_shared::input::sanitize_name;
 use driftfire_shared::protocol::{
     ClientMsg, DisconnectReason, PROTOCOL_VERSION, PlayerId, RejectReason, Reply, RequestId, ResumeOutcome, ServerMsg, Violation,
 };
+use std::net::IpAddr;
+use std::time::Duration;
+
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::timeout;
 
 use super::socket::{Inbound, Socket};
 use super::{Ending, Seat};
+use crate::lobby::tickets::{Owner, Redeemed};
 use crate::room::{OUTBOUND_QUEUE, RoomCommand, RoomHandle};
 use crate::state::ServerState;
 
 /// Waits for Hello, checks it, and resumes the player's dropped session or seats them where
-/// they asked. A refusal has sent `Rejected` by the time it returns.
-pub(super) async fn handshake(socket: &mut Socket, state: &ServerState) -> Result<Seat, Ending> {
+/// they asked. A refusal has sent `Rejected` by the time it returns. `owner` is this
+/// connection's liveness handle, for the tickets it is issued; `from` the client's address.
+pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: Owner, from: IpAddr) -> Result<Seat, Ending> {
     let (version, name, target, resume) = loop {
         // A title screen may keep asking for the room list; each valid request restarts the
         // clock, but a socket that says nothing useful is closed.
@@ -49,15 +54,28 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState) -> Resul
     };
     let mut outcome = ResumeOutcome::Fresh;
     if let Some(token) = resume {
-        match state.lobby.tickets.redeem(&token) {
+        let ticket = match state.lobby.tickets.redeem(&token) {
+            Redeemed::Ticket(ticket) => Some(ticket),
+            // The session's connection may be alive: a reload has closed it (the probe finds
+            // nobody), a cut link cannot answer within the deadline, but a live player does,
+            // and then this newcomer (a copied token) takes nothing over.
+            Redeemed::Live(session_owner) => {
+                if owner_answers(&session_owner).await {
+                    return Err(Ending::Server(DisconnectReason::SessionInUse));
+                }
+                state.lobby.tickets.take(&token)
+            }
+            Redeemed::Unknown => None,
+        };
+        match ticket {
             Some(ticket) => {
                 let (outbound_tx, outbound) = mpsc::channel(OUTBOUND_QUEUE);
                 let attach = state.lobby.new_attach_id();
-                let token = state.lobby.tickets.issue(ticket.player, &ticket.room);
+                let token = state.lobby.tickets.issue(ticket.player, &ticket.room, &owner);
                 let (reply, resumed) = oneshot::channel();
                 let command = RoomCommand::Resume { player: ticket.player, outbound: outbound_tx, attach, token, reply };
                 if ticket.room.inbox.send(command).await.is_ok() && resumed.await == Ok(true) {
-                    return Ok(Seat { player: ticket.player, name, room: ticket.room, attach, token, outbound });
+                    return Ok(Seat { player: ticket.player, name, room: ticket.room, attach, token, outbound, owner });
                 }
                 state.lobby.tickets.revoke(&token);
                 outcome = ResumeOutcome::Expired;
@@ -65,12 +83,28 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState) -> Resul
             None => outcome = ResumeOutcome::Expired,
         }
     }
-    let room = match state.lobby.seat(&target) {
+    let room = match state.lobby.seat(&target, from) {
         Ok(room) => room,
         Err(reason) => return Err(reject(socket, reason).await),
     };
     let player = state.lobby.new_player_id();
-    join(state, player, name, room, outcome).await
+    join(state, player, name, room, outcome, owner).await
+}
+
+/// How long the connection that owns a session has to prove it is alive (its client answers a
+/// protocol ping) before a newcomer with its token takes the session over.
+const OWNER_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Whether the connection behind `owner` proves within [`OWNER_PROBE_TIMEOUT`] that its client
+/// still reads and answers. A closed connection answers `false` at once; a full probe queue
+/// means other probes are pending on a live connection, so it counts as an answer.
+async fn owner_answers(owner: &Owner) -> bool {
+    let (probe, answer) = oneshot::channel();
+    match owner.try_send(probe) {
+        Ok(()) => matches!(timeout(OWNER_PROBE_TIMEOUT, answer).await, Ok(Ok(()))),
+        Err(mpsc::error::TrySendError::Full(_)) => true,
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
 }
 
 /// Sends Rejected and says how the connection ends.
@@ -86,16 +120,17 @@ pub(super) async fn join(
     name: String,
     room: RoomHandle,
     resume: ResumeOutcome,
+    owner: Owner,
 ) -> Result<Seat, Ending> {
     let (outbound_tx, outbound) = mpsc::channel(OUTBOUND_QUEUE);
     let attach = state.lobby.new_attach_id();
-    let token = state.lobby.tickets.issue(player, &room);
+    let token = state.lobby.tickets.issue(player, &room, &owner);
     let command = RoomCommand::Join { player, name: name.clone(), outbound: outbound_tx, attach, token, resume };
     if room.inbox.send(command).await.is_err() {
         state.lobby.tickets.revoke(&token);
         return Err(Ending::Server(DisconnectReason::ShuttingDown));
     }
-    Ok(Seat { player, name, room, attach, token, outbound })
+    Ok(Seat { player, name, room, attach, token, outbound, owner })
 }
 
 /// The answer to a room-list request.

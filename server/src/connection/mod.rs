@@ -26,6 +26,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Error as WsError;
 
 use crate::admission::Refusal;
+use crate::lobby::tickets::Owner;
 use crate::room::{AttachId, RoomCommand, RoomHandle};
 use crate::state::ServerState;
 use socket::{Socket, Upgraded};
@@ -79,14 +80,20 @@ struct Seat {
     attach: AttachId,
     token: ResumeToken,
     outbound: mpsc::Receiver<Bytes>,
+    /// This connection's liveness handle, which every ticket it is issued holds.
+    owner: Owner,
 }
+
+/// Probes from newcomers presenting this connection's resume token, waiting at once.
+const PROBE_QUEUE: usize = 4;
 
 /// Drives one accepted WebSocket to the end.
 pub async fn serve(ws: WebSocketStream<Upgraded>, peer: SocketAddr, state: Arc<ServerState>) {
     let mut socket = Socket::new(ws);
-    let ending = match handshake::handshake(&mut socket, &state).await {
+    let (owner, mut probes) = mpsc::channel(PROBE_QUEUE);
+    let ending = match handshake::handshake(&mut socket, &state, owner, peer.ip()).await {
         Ok(mut seat) => {
-            let ending = session::play(&mut socket, &state, &mut seat).await;
+            let ending = session::play(&mut socket, &state, &mut seat, &mut probes, peer.ip()).await;
             // Always tell the room, whatever ended the session; awaiting a send keeps it lossless.
             let Seat { player, room, attach, token, .. } = seat;
             if ending.keeps_seat() {
@@ -137,6 +144,9 @@ mod tests {
             (Ending::Server(R::DroppedByRoom), Some(1008), Some(false)),
             (Ending::Server(R::IdleTimeout), Some(1008), Some(true)),
             (Ending::Server(R::WriteTimeout), Some(1008), Some(true)),
+            (Ending::Server(R::NotReading), Some(1008), Some(true)),
+            (Ending::Server(R::SessionInUse), Some(1008), None),
+            (Ending::Server(R::Rejected(RejectReason::TooManyRooms)), Some(1008), None),
             (Ending::Server(R::Rejected(RejectReason::ServerFull)), Some(1013), None),
             (Ending::Server(R::Rejected(RejectReason::InvalidName)), Some(1008), None),
             (Ending::Server(R::Rejected(RejectReason::RoomFull)), Some(1008), None),

@@ -4,11 +4,16 @@
 
 use driftfire_shared::input::sanitize_chat;
 use driftfire_shared::protocol::{ClientMsg, DisconnectReason, RejectReason, Reply, ResumeOutcome, RoomTarget, ServerMsg, Violation};
+use std::net::IpAddr;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
 use tokio::time::{Instant, interval_at, sleep_until};
 
 use super::handshake::{join, room_list};
 use super::socket::{Inbound, Socket};
 use super::{Ending, Seat};
+use crate::lobby::tickets::Probe;
 use crate::rate_limit::{CHAT_BURST, CHAT_PER_SECOND, TokenBucket};
 use crate::room::RoomCommand;
 use crate::state::ServerState;
@@ -18,17 +23,45 @@ use crate::state::ServerState;
 /// With a link conditioner configured, frames in both directions wait in the socket's delay
 /// lines first; the room's queue is only drained while the downstream line has room, so a
 /// capped link still backs up into the room, which drops a player who cannot keep up.
-pub(super) async fn play(socket: &mut Socket, state: &ServerState, seat: &mut Seat) -> Ending {
+///
+/// A client that keeps sending but stops reading never answers the heartbeat's protocol pings:
+/// once one has waited `pong_timeout`, it is dropped (`NotReading`). Probes from a newcomer
+/// with this session's token get a ping of their own and are answered once a pong arrives.
+pub(super) async fn play(
+    socket: &mut Socket,
+    state: &ServerState,
+    seat: &mut Seat,
+    probes: &mut mpsc::Receiver<Probe>,
+    from: IpAddr,
+) -> Ending {
     socket.condition(state.config.link, u64::from(seat.player.0));
     let mut chat_bucket = TokenBucket::new(CHAT_PER_SECOND, CHAT_BURST, Instant::now());
     let ping_interval = state.config.ping_interval;
+    let pong_timeout = state.config.pong_timeout;
     let mut heartbeat = interval_at(Instant::now() + ping_interval, ping_interval);
+    // Probes waiting for a pong, with when their ping went out.
+    let mut pending: Vec<(Instant, Probe)> = Vec::new();
     loop {
         let due = socket.next_due();
         let can_send = socket.can_send();
+        let stalled_at = socket.unanswered_ping().map(|sent| sent + pong_timeout);
+        answer_probes(socket, &mut pending);
         let step = tokio::select! {
             biased;
             () = state.shutdown.cancelled() => Err(Ending::Server(DisconnectReason::ShuttingDown)),
+            // Pongs are read inside `recv`, which only returns with a message: look again.
+            () = sleep_until(stalled_at.unwrap_or_else(Instant::now)), if stalled_at.is_some() => {
+                match socket.unanswered_ping() {
+                    Some(sent) if sent.elapsed() >= pong_timeout => Err(Ending::Server(DisconnectReason::NotReading)),
+                    _ => Ok(()),
+                }
+            }
+            () = tokio::time::sleep(PROBE_POLL), if !pending.is_empty() => Ok(()),
+            Some(probe) = probes.recv() => {
+                let sent = Instant::now();
+                pending.push((sent, probe));
+                socket.ping().await
+            }
             _ = heartbeat.tick() => {
                 // Proof of life: browsers answer protocol pings even in a hidden tab whose game
                 // loop is paused, so only a dead link stays silent this long.
@@ -45,13 +78,23 @@ pub(super) async fn play(socket: &mut Socket, state: &ServerState, seat: &mut Se
                 None => Err(Ending::Server(DisconnectReason::DroppedByRoom)),
             },
             inbound = socket.recv() => match inbound {
-                Ok(msg) => handle(socket, &mut chat_bucket, state, seat, msg).await,
+                Ok(msg) => handle(socket, &mut chat_bucket, state, seat, msg, from).await,
                 Err(ending) => Err(ending),
             },
         };
         if let Err(ending) = step {
             return ending;
         }
+    }
+}
+
+/// How often pending probes look for a pong (pongs are consumed inside `Socket::recv`).
+const PROBE_POLL: Duration = Duration::from_millis(20);
+
+/// Answers the probes whose ping a pong has followed; drops those whose newcomer gave up.
+fn answer_probes(socket: &Socket, pending: &mut Vec<(Instant, Probe)>) {
+    for (_, probe) in pending.extract_if(.., |(sent, probe)| probe.is_closed() || socket.pong_since(*sent)) {
+        let _ = probe.send(());
     }
 }
 
@@ -62,6 +105,7 @@ async fn handle(
     state: &ServerState,
     seat: &mut Seat,
     msg: Inbound,
+    from: IpAddr,
 ) -> Result<(), Ending> {
     let player = seat.player;
     let room_gone = |_| Ending::Server(DisconnectReason::ShuttingDown);
@@ -75,7 +119,7 @@ async fn handle(
         ClientMsg::Ping { nonce } => socket.send(&ServerMsg::Pong { nonce }).await,
         ClientMsg::ListRooms { request } => socket.send(&room_list(state, request)).await,
         ClientMsg::JoinRoom { request, target } => {
-            let reply = move_rooms(state, seat, &target).await?;
+            let reply = move_rooms(state, seat, &target, from).await?;
             socket.send(&ServerMsg::Reply { request, reply }).await
         }
         ClientMsg::Leave => Err(Ending::Server(DisconnectReason::Left)),
@@ -97,8 +141,8 @@ async fn handle(
 }
 
 /// Leaves the current room for `target`'s, if it has a seat; otherwise stays.
-async fn move_rooms(state: &ServerState, seat: &mut Seat, target: &RoomTarget) -> Result<Reply, Ending> {
-    let room = match state.lobby.seat(target) {
+async fn move_rooms(state: &ServerState, seat: &mut Seat, target: &RoomTarget, from: IpAddr) -> Result<Reply, Ending> {
+    let room = match state.lobby.seat(target, from) {
         Ok(room) => room,
         Err(RejectReason::RoomNotFound) => return Ok(Reply::NotFound),
         Err(RejectReason::BadRoomCode) => return Ok(Reply::BadCode),
@@ -106,6 +150,6 @@ async fn move_rooms(state: &ServerState, seat: &mut Seat, target: &RoomTarget) -
     };
     state.lobby.tickets.revoke(&seat.token);
     let _ = seat.room.inbox.send(RoomCommand::Leave { player: seat.player, attach: seat.attach }).await;
-    *seat = join(state, seat.player, seat.name.clone(), room, ResumeOutcome::Fresh).await?;
+    *seat = join(state, seat.player, seat.name.clone(), room, ResumeOutcome::Fresh, seat.owner.clone()).await?;
     Ok(Reply::Joined)
 }

@@ -11,8 +11,7 @@ use driftfire_shared::codec::{decode_client, encode_server, peek_hello_version};
 use driftfire_shared::input::ValidInput;
 use driftfire_shared::protocol::{ClientMsg, DisconnectReason, PROTOCOL_VERSION, RejectReason, ServerMsg, Violation};
 use futures_util::{SinkExt, StreamExt};
-use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::error::ProtocolError;
@@ -31,6 +30,12 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// take before the TCP stream is simply dropped: short, because shutdown waits for it.
 const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// A lingering close discards the peer's input until it pauses this long...
+const LINGER_QUIET: Duration = Duration::from_millis(200);
+
+/// ...or for at most this long.
+const LINGER_MAX: Duration = Duration::from_secs(1);
+
 /// The size every client message is accounted at in the upstream delay line. Upstream has no
 /// bandwidth cap (inputs are tiny), so the line never uses it; any constant would do.
 const UPSTREAM_MESSAGE_BYTES: usize = 16;
@@ -39,8 +44,9 @@ const UPSTREAM_MESSAGE_BYTES: usize = 16;
 /// (so the TCP window, not memory, absorbs a flood): as deep as the room's outbound queue.
 const MAX_DELAYED_UPSTREAM: usize = OUTBOUND_QUEUE;
 
-/// The upgraded HTTP connection a game socket runs on.
-pub type Upgraded = TokioIo<hyper::upgrade::Upgraded>;
+/// The connection a game socket runs on: the accepted TCP stream itself, taken back from
+/// hyper after the upgrade (see `http::upgrade`), so its kernel send buffer can be capped.
+pub type Upgraded = tokio::net::TcpStream;
 
 /// A client message that passed every check: decoded, within the rate limit, and, for inputs,
 /// range-checked (once, here) into a [`ValidInput`].
@@ -68,6 +74,10 @@ pub struct Socket<S = Upgraded> {
     up: DelayLine<Inbound>,
     /// When any frame (a pong included) last came from the client.
     last_heard: Instant,
+    /// When the client's last protocol Pong arrived (proof that it reads its socket).
+    last_pong: Option<Instant>,
+    /// When the oldest protocol Ping not yet answered by a Pong went out.
+    unanswered_ping: Option<Instant>,
     /// Every message from the client costs one token.
     bucket: TokenBucket,
 }
@@ -85,6 +95,8 @@ where
             down: LinkConditions::default().downstream(0),
             up: LinkConditions::default().upstream(0),
             last_heard: now,
+            last_pong: None,
+            unanswered_ping: None,
             bucket: TokenBucket::new(MESSAGES_PER_SECOND, BURST, now),
         }
     }
@@ -122,7 +134,7 @@ where
                         return Ok(msg);
                     }
                 }
-                frame = next_binary(&mut self.ws, &mut self.last_heard), if self.up.len() < MAX_DELAYED_UPSTREAM => {
+                frame = next_binary(&mut self.ws, &mut self.last_heard, &mut self.last_pong), if self.up.len() < MAX_DELAYED_UPSTREAM => {
                     let msg = self.check(&frame?, before_welcome)?;
                     if self.up.is_passthrough() {
                         return Ok(msg);
@@ -210,7 +222,26 @@ where
     /// A protocol ping: browsers answer it even in a hidden tab, so only a dead link stays
     /// silent.
     pub async fn ping(&mut self) -> Result<(), Ending> {
+        if self.unanswered_ping().is_none() {
+            self.unanswered_ping = Some(Instant::now());
+        }
         self.write(Message::Ping(Bytes::new())).await
+    }
+
+    /// When the oldest protocol Ping that no Pong has answered yet went out, if any. A client
+    /// that keeps sending but stops reading its socket never answers.
+    pub fn unanswered_ping(&mut self) -> Option<Instant> {
+        if let (Some(sent), Some(pong)) = (self.unanswered_ping, self.last_pong)
+            && pong >= sent
+        {
+            self.unanswered_ping = None;
+        }
+        self.unanswered_ping
+    }
+
+    /// Whether a protocol Pong has arrived at or after `since`.
+    pub fn pong_since(&self, since: Instant) -> bool {
+        self.last_pong.is_some_and(|pong| pong >= since)
     }
 
     async fn write(&mut self, msg: Message) -> Result<(), Ending> {
@@ -240,14 +271,46 @@ where
             return;
         }
         // Drain until the peer's close arrives (or time runs out), so the close is clean.
-        let _ = timeout(CLOSE_HANDSHAKE_TIMEOUT, async { while let Some(Ok(_)) = self.ws.next().await {} }).await;
+        let answered = timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
+            loop {
+                match self.ws.next().await {
+                    Some(Ok(Message::Close(_))) => return true,
+                    Some(Ok(_)) => {}
+                    // The stream ended, or stopped at an error (it yields nothing after one,
+                    // such as an oversize frame's): what follows is not frames.
+                    Some(Err(_)) | None => return false,
+                }
+            }
+        })
+        .await;
+        // Unless the peer answered our close, bytes may still be arriving (the rest of an
+        // oversize frame): closing with them unread would reset the connection and lose the
+        // close frame on its way to the peer, so read and discard them briefly first (a
+        // lingering close). A peer that already closed its side ends this at once.
+        if answered == Ok(false) {
+            linger(self.ws.get_mut()).await;
+        }
+    }
+}
+
+/// Reads and discards whatever the peer still sends, until it stops for [`LINGER_QUIET`], closes,
+/// or [`LINGER_MAX`] passes, so the socket is closed with nothing unread (a FIN, not a reset).
+async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
+    let mut sink = [0u8; 4096];
+    let deadline = Instant::now() + LINGER_MAX;
+    loop {
+        let quiet = deadline.min(Instant::now() + LINGER_QUIET);
+        match tokio::time::timeout_at(quiet, stream.read(&mut sink)).await {
+            Ok(Ok(n)) if n > 0 && Instant::now() < deadline => {}
+            _ => return,
+        }
     }
 }
 
 /// The next binary frame's payload (any frame at all counts as a sign of life). Text frames are
 /// a violation (1003); protocol pings are answered by tungstenite itself; a close frame or EOF
 /// ends the session.
-async fn next_binary<S>(ws: &mut WebSocketStream<S>, last_heard: &mut Instant) -> Result<Bytes, Ending>
+async fn next_binary<S>(ws: &mut WebSocketStream<S>, last_heard: &mut Instant, last_pong: &mut Option<Instant>) -> Result<Bytes, Ending>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -259,7 +322,8 @@ where
             Some(Err(error)) => return Err(read_error(error)),
             Some(Ok(Message::Binary(bytes))) => return Ok(bytes),
             Some(Ok(Message::Text(_))) => return Err(Violation::TextFrame.into()),
-            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+            Some(Ok(Message::Pong(_))) => *last_pong = Some(*last_heard),
+            Some(Ok(Message::Ping(_) | Message::Frame(_))) => {}
         }
     }
 }

@@ -1,10 +1,14 @@
 //! The lobby: the registry of rooms and the server-wide ids. Quick play seats a player in the
 //! fullest public room with space and opens a new one when every one is full; codes find any
 //! room, public or private; the room list and operator announcements go over every open room.
+//! Rooms opened on request ("create room") count against their creator's address
+//! (`max_rooms_per_ip`) while they are open, and an empty private room closes sooner
+//! (`private_room_idle_close`), so one address cannot fill the server's room slots.
 //! Resume tickets, which bring a dropped player back to the room they left, are in [`tickets`].
 
 pub mod tickets;
 
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
@@ -25,7 +29,7 @@ const ROOM_NAMES: [&str; 12] =
 /// All rooms of the server, and the ids that must be unique across them.
 #[derive(Debug)]
 pub struct Lobby {
-    rooms: Mutex<Vec<RoomHandle>>,
+    rooms: Mutex<Vec<Entry>>,
     next_room_id: AtomicU32,
     next_player_id: AtomicU32,
     next_attach: AtomicU64,
@@ -34,6 +38,14 @@ pub struct Lobby {
     config: ServerConfig,
     shutdown: CancellationToken,
     tracker: TaskTracker,
+}
+
+/// A room in the registry, with the address that asked for it (rooms quick play opened have
+/// none).
+#[derive(Debug, Clone)]
+struct Entry {
+    room: RoomHandle,
+    creator: Option<IpAddr>,
 }
 
 /// A fresh random room code.
@@ -70,22 +82,26 @@ impl Lobby {
         AttachId(self.next_attach.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Reserves a seat where `target` says. The caller must then send `RoomCommand::Join`
-    /// (which keeps the seat) to the returned room.
-    pub fn seat(&self, target: &RoomTarget) -> Result<RoomHandle, RejectReason> {
+    /// Reserves a seat where `target` says, for a client at `from`. The caller must then send
+    /// `RoomCommand::Join` (which keeps the seat) to the returned room.
+    pub fn seat(&self, target: &RoomTarget, from: IpAddr) -> Result<RoomHandle, RejectReason> {
         match target {
             RoomTarget::QuickPlay => self.quick_play(),
             RoomTarget::Code(code) => self.by_code(code),
             RoomTarget::Create { private } => {
                 let mut rooms = self.open_rooms();
-                self.open_room(&mut rooms, *private)
+                let max = self.config.max_rooms_per_ip;
+                if max > 0 && rooms.iter().filter(|e| e.creator == Some(from)).count() >= max {
+                    return Err(RejectReason::TooManyRooms);
+                }
+                self.open_room(&mut rooms, *private, Some(from))
             }
         }
     }
 
-    fn open_rooms(&self) -> std::sync::MutexGuard<'_, Vec<RoomHandle>> {
+    fn open_rooms(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
         let mut rooms = self.rooms.lock().expect("rooms lock");
-        rooms.retain(|r| !r.shared.is_closed());
+        rooms.retain(|e| !e.room.shared.is_closed());
         rooms
     }
 
@@ -93,30 +109,31 @@ impl Lobby {
     fn quick_play(&self) -> Result<RoomHandle, RejectReason> {
         let max = self.config.max_players_per_room;
         let mut rooms = self.open_rooms();
-        let mut candidates: Vec<&RoomHandle> = rooms.iter().filter(|r| !r.shared.private).collect();
+        let mut candidates: Vec<&RoomHandle> = rooms.iter().map(|e| &e.room).filter(|r| !r.shared.private).collect();
         candidates.sort_by_key(|r| std::cmp::Reverse(r.shared.players()));
         if let Some(room) = candidates.into_iter().find(|r| r.shared.try_reserve(max)) {
             return Ok(room.clone());
         }
-        self.open_room(&mut rooms, false)
+        self.open_room(&mut rooms, false, None)
     }
 
     fn by_code(&self, code: &str) -> Result<RoomHandle, RejectReason> {
         let code = normalize_room_code(code).ok_or(RejectReason::BadRoomCode)?;
         let rooms = self.open_rooms();
-        let room = rooms.iter().find(|r| r.shared.code == code).ok_or(RejectReason::RoomNotFound)?;
+        let room = rooms.iter().map(|e| &e.room).find(|r| r.shared.code == code).ok_or(RejectReason::RoomNotFound)?;
         if room.shared.try_reserve(self.config.max_players_per_room) { Ok(room.clone()) } else { Err(RejectReason::RoomFull) }
     }
 
-    /// Opens a room (if the cap allows) with one seat reserved.
-    fn open_room(&self, rooms: &mut Vec<RoomHandle>, private: bool) -> Result<RoomHandle, RejectReason> {
+    /// Opens a room (if the cap allows) with one seat reserved; `creator` is the address that
+    /// asked for it, if one did.
+    fn open_room(&self, rooms: &mut Vec<Entry>, private: bool, creator: Option<IpAddr>) -> Result<RoomHandle, RejectReason> {
         if rooms.len() >= self.config.max_rooms || self.shutdown.is_cancelled() {
             return Err(RejectReason::ServerFull);
         }
         let id = RoomId(self.next_room_id.fetch_add(1, Ordering::Relaxed));
         let code = loop {
             let code = random_code();
-            if !rooms.iter().any(|r| r.shared.code == code) {
+            if !rooms.iter().any(|e| e.room.shared.code == code) {
                 break code;
             }
         };
@@ -129,17 +146,23 @@ impl Lobby {
         };
         let seed = self.config.seed ^ u64::from(id.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let spec = RoomSpec { id, code, name, private, seed };
-        let room = spawn_room(spec, &self.config, self.shutdown.clone(), &self.tracker);
+        let room = if private {
+            // Empty, a private room has no way to fill up again but its code: close it sooner.
+            let config = ServerConfig { room_idle_close: self.config.private_room_idle_close, ..self.config.clone() };
+            spawn_room(spec, &config, self.shutdown.clone(), &self.tracker)
+        } else {
+            spawn_room(spec, &self.config, self.shutdown.clone(), &self.tracker)
+        };
         let reserved = room.shared.try_reserve(self.config.max_players_per_room);
         debug_assert!(reserved, "a new room has space");
         tracing::info!(room = %id, private, "room opened");
-        rooms.push(room.clone());
+        rooms.push(Entry { room: room.clone(), creator });
         Ok(room)
     }
 
     /// The room list: public rooms with their codes, private ones without, fullest first.
     pub fn list(&self) -> Vec<RoomInfo> {
-        let rooms = self.open_rooms().clone();
+        let rooms: Vec<RoomHandle> = self.open_rooms().iter().map(|e| e.room.clone()).collect();
         let max = u16::try_from(self.config.max_players_per_room).unwrap_or(u16::MAX);
         let mut list: Vec<RoomInfo> = rooms
             .iter()
@@ -157,9 +180,9 @@ impl Lobby {
 
     /// Sends the operator's `text` to every open room; returns how many rooms got it.
     pub async fn announce(&self, text: &str) -> usize {
-        let rooms = self.rooms.lock().expect("rooms lock").clone();
+        let rooms = self.rooms();
         let mut reached = 0;
-        for room in rooms.iter().filter(|r| !r.shared.is_closed()) {
+        for room in &rooms {
             if room.inbox.send(RoomCommand::Announce { text: text.to_string() }).await.is_ok() {
                 reached += 1;
             }
@@ -169,6 +192,6 @@ impl Lobby {
 
     /// Every open room, for the status summary.
     pub fn rooms(&self) -> Vec<RoomHandle> {
-        self.rooms.lock().expect("rooms lock").iter().filter(|r| !r.shared.is_closed()).cloned().collect()
+        self.rooms.lock().expect("rooms lock").iter().map(|e| &e.room).filter(|r| !r.shared.is_closed()).cloned().collect()
     }
 }

@@ -1,12 +1,17 @@
 //! Resume tickets: what a [`ResumeToken`] stands for. A ticket is issued with every Welcome,
 //! lives while its connection does, starts a resume window when the link drops, and is used up
 //! by a resume (which issues the next one) or revoked when the player leaves on purpose.
+//!
+//! While its connection lives, a ticket holds that connection's [`Owner`] handle: a token
+//! presented then is only honoured if the owner cannot prove it is alive (see
+//! [`Redeemed::Live`]), so a copied token takes nothing from a connected player.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use driftfire_shared::protocol::{PlayerId, ResumeToken};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::room::RoomHandle;
 use crate::secrets::random_bytes;
@@ -20,6 +25,28 @@ pub struct Ticket {
     pub room: RoomHandle,
     /// `None` while their connection lives; set when it drops.
     expires: Option<Instant>,
+    /// The connection playing the ticket's session, while it lives.
+    owner: Option<Owner>,
+}
+
+/// A liveness check sent to the connection that owns a session: it answers `()` once its
+/// client has answered a protocol ping sent after the probe arrived; dropping the probe
+/// unanswered means it could not prove it is alive.
+pub type Probe = oneshot::Sender<()>;
+
+/// Where a live connection takes [`Probe`]s.
+pub type Owner = mpsc::Sender<Probe>;
+
+/// What a presented token turned out to be.
+#[derive(Debug)]
+pub enum Redeemed {
+    /// A dropped session's ticket, now used up.
+    Ticket(Ticket),
+    /// The session's connection still looks alive: probe it, and [`Tickets::take`] the ticket
+    /// only if it does not answer.
+    Live(Owner),
+    /// Unknown, used up or expired.
+    Unknown,
 }
 
 /// Every live ticket, by token.
@@ -38,14 +65,14 @@ impl Tickets {
 
     /// A new resume token for `player` in `room`, valid while they are connected and for the
     /// resume window after they drop.
-    pub fn issue(&self, player: PlayerId, room: &RoomHandle) -> ResumeToken {
+    pub fn issue(&self, player: PlayerId, room: &RoomHandle, owner: &Owner) -> ResumeToken {
         let mut token = ResumeToken([0; 16]);
         random_bytes(&mut token.0);
         let now = Instant::now();
         let mut tickets = self.tickets.lock().expect("tickets lock");
         // Forget tickets whose window has passed (their rooms have removed those players).
         tickets.retain(|_, t| t.expires.is_none_or(|at| at > now));
-        tickets.insert(token, Ticket { player, room: room.clone(), expires: None });
+        tickets.insert(token, Ticket { player, room: room.clone(), expires: None, owner: Some(owner.clone()) });
         token
     }
 
@@ -53,6 +80,7 @@ impl Tickets {
     pub fn start_window(&self, token: &ResumeToken) {
         if let Some(ticket) = self.tickets.lock().expect("tickets lock").get_mut(token) {
             ticket.expires = Some(Instant::now() + self.window);
+            ticket.owner = None;
         }
     }
 
@@ -61,9 +89,23 @@ impl Tickets {
         self.tickets.lock().expect("tickets lock").remove(token);
     }
 
-    /// Takes the ticket for `token` if it is known and its window has not passed. Single use:
-    /// a resumed session gets a new token.
-    pub fn redeem(&self, token: &ResumeToken) -> Option<Ticket> {
+    /// Takes the ticket for `token` if it is known, its window has not passed and its
+    /// connection is gone; if that connection may still be alive, returns its [`Owner`] to
+    /// probe first and leaves the ticket in place. Single use: a resumed session gets a new
+    /// token.
+    pub fn redeem(&self, token: &ResumeToken) -> Redeemed {
+        let mut tickets = self.tickets.lock().expect("tickets lock");
+        let Some(ticket) = tickets.get(token) else { return Redeemed::Unknown };
+        if let Some(owner) = ticket.owner.as_ref().filter(|owner| !owner.is_closed()) {
+            return Redeemed::Live(owner.clone());
+        }
+        let ticket = tickets.remove(token).expect("just found");
+        if ticket.expires.is_none_or(|at| at > Instant::now()) { Redeemed::Ticket(ticket) } else { Redeemed::Unknown }
+    }
+
+    /// Takes the ticket for `token` whatever its connection's state (after a probe found that
+    /// connection unable to answer), if it is still known and within its window.
+    pub fn take(&self, token: &ResumeToken) -> Option<Ticket> {
         let ticket = self.tickets.lock().expect("tickets lock").remove(token)?;
         ticket.expires.is_none_or(|at| at > Instant::now()).then_some(ticket)
     }

@@ -2,7 +2,7 @@
 //! waits shielded and idle for the resume window; a resume swaps in the new connection.
 
 use driftfire_shared::delta::DeltaEncoder;
-use driftfire_shared::input::ValidInput;
+use driftfire_shared::input::{ValidInput, name_skeleton};
 use driftfire_shared::protocol::{PlayerId, PlayerInfo, RoomWelcome, ServerMsg, Welcome};
 use driftfire_shared::sim::{self, Ship, ShipControl, SimConfig, SimTick};
 
@@ -104,9 +104,11 @@ impl Room {
         }
     }
 
-    /// `name`, or `name` with the lowest free `#2`, `#3`… suffix if someone has it already.
+    /// `name`, or `name` with the lowest free `#2`, `#3`… suffix if someone has it already or
+    /// one that looks the same (the same TR39 confusable skeleton).
     pub(super) fn unique_name(&self, name: String) -> String {
-        let taken = |candidate: &str| self.members.values().any(|m| m.name == candidate);
+        let skeletons: Vec<String> = self.members.values().map(|m| name_skeleton(&m.name)).collect();
+        let taken = |candidate: &str| skeletons.contains(&name_skeleton(candidate));
         if !taken(&name) {
             return name;
         }

@@ -86,6 +86,13 @@ pub enum DisconnectReason {
     TooManyConnections,
     /// The client broke the protocol.
     Violation(Violation),
+    /// The server's protocol Ping went unanswered while the client kept sending: it stopped
+    /// reading its socket (or its link stalled). The ship waits for a resume.
+    NotReading,
+    /// The resume token was presented while its session is still alive on another connection
+    /// that answered the server's ping: nothing is taken over. Not resumable (the token belongs
+    /// to the live connection); the client may join afresh.
+    SessionInUse,
 }
 
 /// The ways a client can break the protocol; each ends its connection (and only its own).
@@ -118,6 +125,32 @@ impl DisconnectReason {
     /// tests of the contract.
     pub fn examples() -> Vec<Self> {
         use Violation::*;
+        // No wildcard arms: a new variant of any of the three enums fails to compile here until
+        // it is added to the list below.
+        let _listed_below = |reason: &Self| match reason {
+            Self::Left
+            | Self::ShuttingDown
+            | Self::IdleTimeout
+            | Self::WriteTimeout
+            | Self::DroppedByRoom
+            | Self::ServerBusy
+            | Self::TooManyConnections
+            | Self::NotReading
+            | Self::SessionInUse => (),
+            Self::Rejected(
+                RejectReason::VersionMismatch { .. }
+                | RejectReason::ServerFull
+                | RejectReason::InvalidName
+                | RejectReason::RoomFull
+                | RejectReason::RoomNotFound
+                | RejectReason::BadRoomCode
+                | RejectReason::TooManyRooms,
+            ) => (),
+            Self::Violation(
+                HandshakeTimeout | FirstMessageNotHello | HelloTwice | RateLimited | InputOutOfRange | Undecodable | TooBig | TextFrame
+                | WebSocketProtocol | InvalidUtf8,
+            ) => (),
+        };
         let mut all = vec![
             Self::Left,
             Self::ShuttingDown,
@@ -126,6 +159,8 @@ impl DisconnectReason {
             Self::DroppedByRoom,
             Self::ServerBusy,
             Self::TooManyConnections,
+            Self::NotReading,
+            Self::SessionInUse,
         ];
         all.extend(
             [
@@ -135,6 +170,7 @@ impl DisconnectReason {
                 RejectReason::RoomFull,
                 RejectReason::RoomNotFound,
                 RejectReason::BadRoomCode,
+                RejectReason::TooManyRooms,
             ]
             .map(Self::Rejected),
         );
@@ -161,7 +197,12 @@ impl DisconnectReason {
         match self {
             Self::Left => CloseCode::NORMAL,
             Self::ShuttingDown => CloseCode::GOING_AWAY,
-            Self::IdleTimeout | Self::WriteTimeout | Self::DroppedByRoom | Self::TooManyConnections => CloseCode::POLICY,
+            Self::IdleTimeout
+            | Self::WriteTimeout
+            | Self::NotReading
+            | Self::DroppedByRoom
+            | Self::TooManyConnections
+            | Self::SessionInUse => CloseCode::POLICY,
             Self::Rejected(RejectReason::ServerFull) | Self::ServerBusy => CloseCode::TRY_AGAIN_LATER,
             Self::Rejected(_) => CloseCode::POLICY,
             Self::Violation(violation) => violation.close_code(),
@@ -177,10 +218,14 @@ impl DisconnectReason {
     /// nobody, and the player decides when to retry).
     pub fn may_resume(&self) -> bool {
         match self {
-            Self::IdleTimeout | Self::WriteTimeout | Self::ServerBusy => true,
-            Self::Left | Self::ShuttingDown | Self::DroppedByRoom | Self::Rejected(_) | Self::TooManyConnections | Self::Violation(_) => {
-                false
-            }
+            Self::IdleTimeout | Self::WriteTimeout | Self::NotReading | Self::ServerBusy => true,
+            Self::Left
+            | Self::ShuttingDown
+            | Self::DroppedByRoom
+            | Self::Rejected(_)
+            | Self::TooManyConnections
+            | Self::Violation(_)
+            | Self::SessionInUse => false,
         }
     }
 }
@@ -210,6 +255,8 @@ impl std::fmt::Display for DisconnectReason {
             Self::ServerBusy => f.write_str("server is at its connection limit, try again later"),
             Self::TooManyConnections => f.write_str("too many connections from your address"),
             Self::Violation(violation) => violation.fmt(f),
+            Self::NotReading => f.write_str("ping unanswered: the client stopped reading"),
+            Self::SessionInUse => f.write_str("that session is still connected elsewhere"),
         }
     }
 }
@@ -260,6 +307,8 @@ mod tests {
         assert!(DisconnectReason::IdleTimeout.may_resume());
         assert!(DisconnectReason::WriteTimeout.may_resume());
         assert!(DisconnectReason::ServerBusy.may_resume());
+        assert!(DisconnectReason::NotReading.may_resume());
+        assert!(!DisconnectReason::SessionInUse.may_resume(), "the token belongs to the live connection");
         assert!(!DisconnectReason::ShuttingDown.may_resume());
         for reason in DisconnectReason::examples() {
             if let DisconnectReason::Rejected(_) = reason {

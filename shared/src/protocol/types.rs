@@ -166,6 +166,8 @@ pub enum RejectReason {
     RoomNotFound,
     /// The requested code is not a room code.
     BadRoomCode,
+    /// The client's address already holds as many rooms it opened as the server allows.
+    TooManyRooms,
 }
 
 impl std::fmt::Display for RejectReason {
@@ -179,6 +181,7 @@ impl std::fmt::Display for RejectReason {
             Self::RoomFull => f.write_str("that room is full"),
             Self::RoomNotFound => f.write_str("no room has that code (it may have closed)"),
             Self::BadRoomCode => f.write_str("that is not a room code"),
+            Self::TooManyRooms => f.write_str("too many rooms opened from your address; join one or wait for one to close"),
         }
     }
 }
