@@ -15,8 +15,9 @@ use driftfire_shared::snapshot::{Snapshot, SnapshotReader};
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
 use tokio::time::{MissedTickBehavior, interval, sleep, timeout};
-use tokio_tungstenite::connect_async;
+use tokio_tungstenite::connect_async_with_config;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::conditioner::{DelayLine, LinkConditions};
@@ -65,6 +66,9 @@ pub struct SwarmReport {
     /// Seconds the swarm ran.
     pub seconds: f64,
 }
+
+/// A bot's WebSocket read buffer: a few snapshots' worth (larger frames are still read whole).
+const BOT_READ_BUFFER_BYTES: usize = 8 * 1024;
 
 #[derive(Default)]
 struct Counters {
@@ -198,7 +202,10 @@ async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, end: 
 }
 
 async fn play(url: &str, name: &str, seed: u64, link: LinkConditions, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
-    let (mut ws, _) = connect_async(url).await.map_err(BotError::Connect)?;
+    // A small read buffer: tungstenite zero-fills it before every read, and with its 128 KiB
+    // default a swarm of hundreds of bots spent most of its core on that (see `http.rs`).
+    let config = WebSocketConfig::default().read_buffer_size(BOT_READ_BUFFER_BYTES);
+    let (mut ws, _) = connect_async_with_config(url, Some(config), false).await.map_err(BotError::Connect)?;
     let hello = encode_client(&ClientMsg::hello(name)).expect("hello encodes");
     ws.send(Message::Binary(hello.into())).await.map_err(BotError::Connect)?;
     let welcome = timeout(Duration::from_secs(10), async {

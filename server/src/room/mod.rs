@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use bevy_ecs::prelude::*;
 use bytes::Bytes;
-use driftfire_shared::delta::{DeltaEncoder, GridEntity};
+use driftfire_shared::delta::DeltaEncoder;
 use driftfire_shared::input::ValidInput;
 use driftfire_shared::protocol::{PlayerId, ResumeOutcome, ResumeToken};
 use driftfire_shared::sim::{self, SimConfig};
@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ServerConfig;
 use crate::metrics::TickStats;
 use inputs::InputQueue;
-use snapshots::TickView;
+use snapshots::{FrameBuffers, TickView};
 
 mod inputs;
 mod membership;
@@ -217,8 +217,8 @@ struct Room {
     idle_close: Duration,
     /// The latest tick's world, indexed for view queries; its buffers are reused every tick.
     view: TickView,
-    /// Reused buffers for interest queries.
-    scratch: (Vec<usize>, Vec<GridEntity>),
+    /// Reused buffers for building snapshots.
+    scratch: FrameBuffers,
 }
 
 /// What makes a room itself.
@@ -260,7 +260,7 @@ pub fn spawn_room(
         resume_window_ticks: (config.resume_window.as_secs_f64() * f64::from(tick_hz)).ceil() as u64,
         idle_close: config.room_idle_close,
         view: TickView::default(),
-        scratch: (Vec::new(), Vec::new()),
+        scratch: FrameBuffers::default(),
     };
     tracker.spawn(room.run(commands, shutdown));
     RoomHandle { shared, inbox }

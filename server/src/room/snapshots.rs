@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use bevy_ecs::prelude::*;
 use bevy_math::Vec2;
-use driftfire_shared::codec::{CodecError, encode_server};
+use bytes::Bytes;
+use driftfire_shared::codec::{CodecError, encode_server_into};
 use driftfire_shared::delta::{Budget, DeltaEncoder, GridEntity};
 use driftfire_shared::protocol::{ServerMsg, SnapshotFrame, VIEW_MARGIN, VIEW_SIZE};
 use driftfire_shared::sim::SpatialGrid;
@@ -38,10 +39,11 @@ impl TickView {
         read_world(world, &mut self.entities);
         self.points.clear();
         self.points.extend(self.entities.iter().map(|e| Vec2::new(pos_from_steps(e.pos[0]), pos_from_steps(e.pos[1]))));
-        self.grid = SpatialGrid::new(INTEREST_CELL);
+        self.grid.clear();
         for (i, p) in self.points.iter().enumerate() {
             self.grid.insert_point(i, *p);
         }
+        self.grid.finish();
     }
 
     /// Every entity within the view (plus margin) centred on `center`, sorted by id.
@@ -72,23 +74,44 @@ pub struct FrameRequest<'a> {
     pub view: &'a TickView,
 }
 
-/// Builds and encodes one client's snapshot message, adding its figures to `totals`.
+/// Storage [`client_frame`] reuses from client to client and tick to tick.
+#[derive(Default)]
+pub struct FrameBuffers {
+    /// Indices of the entities in view.
+    indices: Vec<usize>,
+    /// The entities in view, by id.
+    visible: Vec<GridEntity>,
+    /// The snapshot message, its delta vector reused.
+    frame: SnapshotFrame,
+    /// The encoded message.
+    wire: Vec<u8>,
+}
+
+/// Builds and encodes one client's snapshot message, adding its figures to `totals`. The only
+/// allocation is the returned frame itself.
 pub fn client_frame(
     encoder: &mut DeltaEncoder,
     request: &FrameRequest,
-    scratch: &mut (Vec<usize>, Vec<GridEntity>),
+    buffers: &mut FrameBuffers,
     totals: &mut SnapshotTotals,
-) -> Result<Vec<u8>, CodecError> {
+) -> Result<Bytes, CodecError> {
     let started = Instant::now();
-    let (indices, visible) = scratch;
+    let FrameBuffers { indices, visible, frame, wire } = buffers;
     request.view.around(request.center, indices, visible);
     let focus = [quantize_pos(request.center.x), quantize_pos(request.center.y)];
     let budget = Budget { max_bytes: request.budget_bytes, focus, own: request.own };
-    let (delta, stats) = encoder.encode(visible, &budget);
-    let msg = ServerMsg::Snapshot(SnapshotFrame { tick: request.tick, last_input_seq: request.last_input_seq, delta });
-    let bytes = encode_server(&msg)?;
+    let stats = encoder.encode_into(visible, &budget, &mut frame.delta);
+    frame.tick = request.tick;
+    frame.last_input_seq = request.last_input_seq;
+    // The message owns its frame only while it is encoded; the frame's buffer comes back.
+    let msg = ServerMsg::Snapshot(std::mem::take(frame));
+    let encoded = encode_server_into(&msg, wire);
+    if let ServerMsg::Snapshot(taken) = msg {
+        *frame = taken;
+    }
+    encoded?;
     totals.frames += 1;
-    totals.bytes += bytes.len() as u64;
+    totals.bytes += wire.len() as u64;
     totals.entities_in_view += visible.len() as u64;
     totals.changed += stats.changed as u64;
     totals.changed_delta_bits += stats.changed_delta_bits as u64;
@@ -96,5 +119,5 @@ pub fn client_frame(
     totals.spawned += stats.spawned as u64;
     totals.deferred += stats.deferred as u64;
     totals.encode_ns += started.elapsed().as_nanos() as u64;
-    Ok(bytes)
+    Ok(Bytes::copy_from_slice(wire))
 }

@@ -173,7 +173,7 @@ impl Room {
             };
             match client_frame(&mut member.encoder, &request, &mut self.scratch, &mut totals) {
                 Ok(bytes) => {
-                    if !try_deliver(&member.outbound, Bytes::from(bytes)) {
+                    if !try_deliver(&member.outbound, bytes) {
                         overflowed.push(*id);
                     }
                 }

@@ -86,6 +86,16 @@ pub fn encode_server(msg: &ServerMsg) -> Result<Vec<u8>, CodecError> {
     encode(msg, SERVER_CONFIG, MAX_SERVER_MSG_BYTES)
 }
 
+/// [`encode_server`] into `out` (cleared first), reusing its storage: the same bytes.
+pub fn encode_server_into(msg: &ServerMsg, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    out.clear();
+    bincode::serde::encode_into_std_write(msg, out, SERVER_CONFIG)?;
+    if out.len() > MAX_SERVER_MSG_BYTES {
+        return Err(CodecError::TooLarge { size: out.len(), max: MAX_SERVER_MSG_BYTES });
+    }
+    Ok(())
+}
+
 /// Decodes a server message; the whole slice must be exactly one message.
 pub fn decode_server(bytes: &[u8]) -> Result<ServerMsg, CodecError> {
     decode_exact(bytes, SERVER_CONFIG)

@@ -82,6 +82,15 @@ fn every_server_message_round_trips() {
 }
 
 #[test]
+fn encoding_into_a_reused_buffer_gives_the_same_bytes() {
+    let mut out = vec![0xAA; 3];
+    for msg in all_server_msgs() {
+        encode_server_into(&msg, &mut out).unwrap();
+        assert_eq!(out, encode_server(&msg).unwrap(), "{msg:?}");
+    }
+}
+
+#[test]
 fn hello_stays_decodable_as_variant_zero_with_version_first() {
     // An old or future client's Hello must always decode far enough to read its version.
     let bytes = encode_client(&ClientMsg::Hello { version: 9, name: String::new(), room: RoomTarget::QuickPlay, resume: None }).unwrap();

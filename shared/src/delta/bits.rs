@@ -84,6 +84,16 @@ impl BitWriter {
         self.acc_bits = 0;
     }
 
+    /// The bytes so far, the last one padded with zero bits (which counts as written: write
+    /// nothing more before [`clear`](Self::clear)).
+    pub fn padded_bytes(&mut self) -> &[u8] {
+        if self.acc_bits > 0 {
+            let pad = 8 - self.acc_bits;
+            self.bits(0, pad);
+        }
+        &self.bytes
+    }
+
     /// The bytes, the last one padded with zero bits.
     pub fn into_bytes(mut self) -> Vec<u8> {
         if self.acc_bits > 0 {

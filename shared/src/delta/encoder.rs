@@ -69,12 +69,27 @@ pub struct DeltaEncoder {
     reset: bool,
     /// Reused for measuring records while ranking.
     scratch: BitWriter,
+    /// The frame being written; its storage is reused from frame to frame.
+    frame: BitWriter,
+    /// What the client will hold after the frame being written (swapped with `baseline`).
+    next: Vec<GridEntity>,
+    /// Indices into `visible` of the entities the frame spawns.
+    spawns: Vec<usize>,
 }
 
 impl DeltaEncoder {
     /// An encoder for a client of a server ticking at `tick_hz`; its first frame is full.
     pub fn new(tick_hz: u16) -> Self {
-        Self { params: DeltaParams::new(tick_hz), baseline: Vec::new(), waiting: HashMap::new(), reset: true, scratch: BitWriter::new() }
+        Self {
+            params: DeltaParams::new(tick_hz),
+            baseline: Vec::new(),
+            waiting: HashMap::new(),
+            reset: true,
+            scratch: BitWriter::new(),
+            frame: BitWriter::new(),
+            next: Vec::new(),
+            spawns: Vec::new(),
+        }
     }
 
     /// Makes the next frame a full one (e.g. after the client resynchronised).
@@ -90,38 +105,49 @@ impl DeltaEncoder {
     /// Encodes `visible` (sorted by id: everything this client should see now) against what
     /// the client has, within `budget`.
     pub fn encode(&mut self, visible: &[GridEntity], budget: &Budget) -> (Vec<u8>, EncodeStats) {
+        let mut bytes = Vec::new();
+        let stats = self.encode_into(visible, budget, &mut bytes);
+        (bytes, stats)
+    }
+
+    /// [`encode`](Self::encode) into `out` (cleared first): the same frame, and no allocation
+    /// once the encoder's buffers and `out` have grown to the client's view.
+    pub fn encode_into(&mut self, visible: &[GridEntity], budget: &Budget, out: &mut Vec<u8>) -> EncodeStats {
         debug_assert!(visible.windows(2).all(|w| w[0].id < w[1].id), "visible must be sorted by id");
         if self.reset {
             self.baseline.clear();
             self.waiting.clear();
         }
-        let (mut bytes, mut stats, mut next) = self.write_frame(visible, None);
-        if budget.max_bytes > 0 && bytes.len() > budget.max_bytes {
+        let mut stats = self.write_frame(visible, None);
+        if budget.max_bytes > 0 && self.frame.len_bits().div_ceil(8) > budget.max_bytes {
             let chosen = self.choose(visible, budget);
-            (bytes, stats, next) = self.write_frame(visible, Some(&chosen));
+            stats = self.write_frame(visible, Some(&chosen));
         } else {
             self.waiting.clear();
         }
         self.waiting.retain(|id, _| visible.binary_search_by_key(id, |e| e.id).is_ok());
-        self.baseline = next;
+        std::mem::swap(&mut self.baseline, &mut self.next);
         self.reset = false;
-        (bytes, stats)
+        out.clear();
+        out.extend_from_slice(self.frame.padded_bytes());
+        stats
     }
 
     /// One pass: kept entities in baseline order (present bit, then changed bit and residuals
-    /// if they differ from the prediction and are `allowed`), then the allowed spawns.
-    /// Returns the frame, its figures and what the client will hold afterwards.
-    fn write_frame(&self, visible: &[GridEntity], allowed: Option<&HashSet<u32>>) -> (Vec<u8>, EncodeStats, Vec<GridEntity>) {
+    /// if they differ from the prediction and are `allowed`), then the allowed spawns. Leaves
+    /// the frame in `self.frame` and what the client will hold afterwards in `self.next`.
+    fn write_frame(&mut self, visible: &[GridEntity], allowed: Option<&HashSet<u32>>) -> EncodeStats {
         let may_send = |id: u32| allowed.is_none_or(|a| a.contains(&id));
         let mut stats = EncodeStats::default();
-        let mut frame = BitWriter::new();
-        frame.bit(self.reset);
-        let mut next = Vec::with_capacity(visible.len());
-        let mut spawns: Vec<&GridEntity> = Vec::new();
+        let Self { params, baseline, reset, frame, next, spawns, .. } = self;
+        frame.clear();
+        frame.bit(*reset);
+        next.clear();
+        spawns.clear();
         let mut v = 0;
-        for base in &self.baseline {
+        for base in baseline.iter() {
             while v < visible.len() && visible[v].id < base.id {
-                spawns.push(&visible[v]);
+                spawns.push(v);
                 v += 1;
             }
             let Some(current) = visible.get(v).filter(|c| c.id == base.id) else {
@@ -132,14 +158,14 @@ impl DeltaEncoder {
             v += 1;
             frame.bit(true);
             stats.kept += 1;
-            let guess = base.predicted(&self.params);
+            let guess = base.predicted(params);
             if guess == *current {
                 frame.bit(false);
                 next.push(guess);
             } else if may_send(current.id) {
                 let before = frame.len_bits();
                 frame.bit(true);
-                write_delta(&mut frame, &guess, current);
+                write_delta(frame, &guess, current);
                 stats.changed += 1;
                 stats.changed_delta_bits += frame.len_bits() - before + 1;
                 stats.changed_full_bits += spawn_len(current) + gamma_len(1) + 1;
@@ -151,22 +177,26 @@ impl DeltaEncoder {
                 next.push(guess);
             }
         }
-        spawns.extend(&visible[v..]);
+        spawns.extend(v..visible.len());
         let before = spawns.len();
-        spawns.retain(|e| may_send(e.id));
+        spawns.retain(|&i| may_send(visible[i].id));
         stats.deferred += before - spawns.len();
         frame.gamma(spawns.len() as u64);
         let mut previous = 0u32;
-        for spawn in &spawns {
+        for &i in spawns.iter() {
+            let spawn = &visible[i];
             frame.gamma(u64::from(spawn.id - previous));
-            write_spawn(&mut frame, spawn);
+            write_spawn(frame, spawn);
             previous = spawn.id;
-            next.push(**spawn);
+            next.push(*spawn);
         }
         stats.spawned = spawns.len();
         stats.bits = frame.len_bits();
-        next.sort_unstable_by_key(|e| e.id);
-        (frame.into_bytes(), stats, next)
+        // Kept entities went in in baseline (id) order: only spawns need sorting in.
+        if !spawns.is_empty() {
+            next.sort_unstable_by_key(|e| e.id);
+        }
+        stats
     }
 
     /// Ranks every waiting update (changes and spawns) by accumulated priority and picks the

@@ -78,6 +78,14 @@ impl Candidate {
     }
 }
 
+/// [`resolve_collisions`]'s storage, kept from tick to tick so a tick allocates nothing once it
+/// has grown to the room's size.
+#[derive(Default)]
+pub struct CollisionScratch {
+    targets: Vec<Candidate>,
+    grid: SpatialGrid,
+}
+
 /// Circle collisions: bullet→ship, bullet→asteroid, ship→asteroid. Each bullet hits at most the
 /// nearest thing it touches; each asteroid breaks at most once per tick. Bullets test ships at
 /// the positions their shooter saw (see [`Bullet::rewind_ticks`]); asteroids, which everyone
@@ -93,9 +101,11 @@ pub fn resolve_collisions(
     bullets: Query<(Entity, &Bullet, &Position)>,
     mut broken: Local<Vec<Entity>>,
     mut seen: Local<Vec<usize>>,
+    mut scratch: Local<CollisionScratch>,
 ) {
     broken.clear();
-    let mut targets: Vec<Candidate> = Vec::new();
+    let CollisionScratch { targets, grid } = &mut *scratch;
+    targets.clear();
     for (entity, ship, pos, _, _, trail) in &ships {
         if ship.is_alive() {
             let trail = trail.copied();
@@ -105,12 +115,14 @@ pub fn resolve_collisions(
     for (entity, _, pos, _, collider) in &asteroids {
         targets.push(Candidate { target: Target::Asteroid(entity), pos: pos.0, radius: collider.0, owner: None, trail: None });
     }
-    let mut grid = SpatialGrid::new(COLLISION_CELL);
+    // Storage reused from tick to tick: no allocation once it has grown to the room's size.
+    grid.reset(COLLISION_CELL);
     for (i, candidate) in targets.iter().enumerate() {
         // A ship is filed under every cell its recent trail touches, so rewound tests find it.
         let reach = candidate.trail.map_or(0.0, |t| t.reach());
         grid.insert(i, candidate.pos, candidate.radius + reach);
     }
+    grid.finish();
 
     let mut credit: Vec<(PlayerId, u32)> = Vec::new();
     for (bullet_entity, bullet, bullet_pos) in &bullets {
