@@ -24,17 +24,9 @@ fn hello(name: &str, room: RoomTarget, resume: Option<ResumeToken>) -> ClientMsg
 /// Reads the close frame that follows everything else, checking the disconnect contract, and
 /// returns the reason the `Disconnect` before it gave.
 async fn expect_reason(ws: &mut Socket) -> (CloseCode, DisconnectReason) {
-    let mut last = None;
-    loop {
-        match recv(ws).await {
-            Ok(msg) => last = Some(msg),
-            Err(Some(frame)) => {
-                check_disconnect(last.as_ref(), &frame);
-                let Some(ServerMsg::Disconnect(reason)) = last else { unreachable!("checked above") };
-                return (frame.code, reason);
-            }
-            Err(None) => panic!("the connection ended without a close frame (last message: {last:?})"),
-        }
+    match expect_close_after(ws).await {
+        (frame, Some(ServerMsg::Disconnect(reason))) => (frame.code, reason),
+        (frame, last) => panic!("{frame:?} came after {last:?}, not after a Disconnect"),
     }
 }
 

@@ -122,15 +122,21 @@ pub async fn recv(ws: &mut Socket) -> Result<ServerMsg, Option<CloseFrame>> {
 /// close code and text are the frame's, or, after a protocol version mismatch only, the
 /// `Rejected` that the other build can still decode.
 pub async fn expect_close(ws: &mut Socket) -> CloseFrame {
+    expect_close_after(ws).await.0
+}
+
+/// [`expect_close`], also returning the message that came right before the close frame (the
+/// `Disconnect`, or the version-mismatch `Rejected`).
+pub async fn expect_close_after(ws: &mut Socket) -> (CloseFrame, Option<ServerMsg>) {
     let mut last = None;
     loop {
         match recv(ws).await {
             Ok(msg) => last = Some(msg),
             Err(Some(frame)) => {
                 check_disconnect(last.as_ref(), &frame);
-                return frame;
+                return (frame, last);
             }
-            Err(None) => panic!("connection ended without a close frame"),
+            Err(None) => panic!("the connection ended without a close frame (last message: {last:?})"),
         }
     }
 }
