@@ -10,14 +10,15 @@ use std::sync::{Arc, Mutex};
 
 use driftfire_shared::protocol::DisconnectReason;
 
-/// Why a connection was not admitted.
+/// Why a connection was not admitted. Its text is its [`reason`](Refusal::reason)'s, the one
+/// the client reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     /// The server holds its maximum number of connections.
-    #[error("server is at its connection limit, try again later")]
+    #[error("{}", DisconnectReason::ServerBusy)]
     ServerFull,
     /// This address holds its maximum number of connections.
-    #[error("too many connections from your address")]
+    #[error("{}", DisconnectReason::TooManyConnections)]
     PerAddress,
 }
 
