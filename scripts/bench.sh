@@ -48,10 +48,12 @@ else
 fi
 port=$(( 20000 + RANDOM % 20000 ))
 # Every bot comes from 127.0.0.1: lift the per-address connection cap.
-"${server_pin[@]}" "$bin/driftfire-server" --bind "127.0.0.1:$port" --max-conns-per-ip 0 "$@" >"$logs/driftfire-bench-server.log" 2>&1 &
+# A fresh hall of fame per run (every bot's life is a result), and no admin listener.
+data_dir=$(mktemp -d)
+"${server_pin[@]}" "$bin/driftfire-server" --bind "127.0.0.1:$port" --admin-bind off --data-dir "$data_dir" --max-conns-per-ip 0 "$@" >"$logs/driftfire-bench-server.log" 2>&1 &
 server=$!
 perf_pid=""
-trap 'kill $server 2>/dev/null || true; [[ -n "$perf_pid" ]] && kill -INT $perf_pid 2>/dev/null || true' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$data_dir"; [[ -n "$perf_pid" ]] && kill -INT $perf_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$server/status"; }

@@ -6,7 +6,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 out="$root/e2e-artifacts"; mkdir -p "$out"
 server_log="$out/native-smoke-server.log"; game_log="$out/native-smoke-game.log"
-"$CARGO_TARGET_DIR/debug/driftfire-server" --bind 127.0.0.1:0 >"$server_log" 2>&1 &
+rm -rf "$out/native-smoke-data"
+"$CARGO_TARGET_DIR/debug/driftfire-server" --bind 127.0.0.1:0 --admin-bind off --data-dir "$out/native-smoke-data" >"$server_log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 url=""

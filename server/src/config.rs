@@ -14,6 +14,14 @@ use crate::conditioner::LinkConditions;
 /// is not reachable from the network.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
+/// Where the admin listener (`/metrics`, the admin page) listens unless told otherwise:
+/// loopback only, as the admin page can send announcements. 9100 is Prometheus' customary
+/// exporter port range.
+pub const DEFAULT_ADMIN_BIND: &str = "127.0.0.1:9100";
+
+/// The hall of fame's folder unless told otherwise, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "data";
+
 /// The sides an arena may have, world units: below 600 a ship can barely turn between walls;
 /// above 20,000 the interest grid and the asteroid field get needlessly sparse and large.
 pub const ARENA_SIDE_RANGE: std::ops::RangeInclusive<f32> = 600.0..=20_000.0;
@@ -73,6 +81,10 @@ pub struct ServerConfig {
     pub resume_window: Duration,
     /// A room with no players for this long closes and frees its memory.
     pub room_idle_close: Duration,
+    /// Where the hall of fame's database lives (created on start); `None` runs without a hall
+    /// of fame (the library's default, for tests; the binary's `--data-dir` defaults to
+    /// [`DEFAULT_DATA_DIR`]).
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -98,6 +110,7 @@ impl Default for ServerConfig {
             admin_token: None,
             resume_window: Duration::from_secs(driftfire_shared::protocol::RESUME_WINDOW_SECS),
             room_idle_close: Duration::from_secs(60),
+            data_dir: None,
         }
     }
 }
@@ -165,6 +178,29 @@ pub struct ServerFlags {
     /// Side of each room's square arena, world units (600–20000).
     #[arg(long, env = "DRIFTFIRE_ARENA_SIDE", default_value_t = ServerConfig::default().arena_side)]
     arena_side: f32,
+    /// Address of the admin listener (`/metrics`, the admin page), or `off`. Keep it private:
+    /// the default is loopback only.
+    #[arg(long, env = "DRIFTFIRE_ADMIN_BIND", default_value = DEFAULT_ADMIN_BIND, value_parser = parse_admin_bind)]
+    pub admin_bind: AdminBind,
+    /// Folder of the hall of fame's SQLite database (created on start).
+    #[arg(long, env = "DRIFTFIRE_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
+    data_dir: PathBuf,
+}
+
+/// The admin listener's address, or none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminBind {
+    /// Serve the admin listener here.
+    At(SocketAddr),
+    /// No admin listener.
+    Off,
+}
+
+fn parse_admin_bind(value: &str) -> Result<AdminBind, String> {
+    if value.eq_ignore_ascii_case("off") {
+        return Ok(AdminBind::Off);
+    }
+    value.parse().map(AdminBind::At).map_err(|error| format!("{error}: expected HOST:PORT or `off`"))
 }
 
 /// Whole milliseconds of `d`, for flags given in milliseconds.
@@ -205,6 +241,7 @@ impl ServerFlags {
             max_rooms_per_ip: self.max_rooms_per_ip,
             header_timeout: Duration::from_secs(self.header_timeout_s.max(1)),
             arena_side,
+            data_dir: Some(self.data_dir),
             ..defaults
         }
     }
@@ -230,7 +267,11 @@ mod tests {
     fn no_flags_give_the_default_config() {
         let flags = parse(&[]);
         assert_eq!(flags.bind, DEFAULT_BIND.parse().unwrap());
-        assert_eq!(format!("{:?}", flags.into_config()), format!("{:?}", ServerConfig::default()));
+        assert_eq!(flags.admin_bind, AdminBind::At(DEFAULT_ADMIN_BIND.parse().unwrap()));
+        let expected = ServerConfig { data_dir: Some(DEFAULT_DATA_DIR.into()), ..ServerConfig::default() };
+        assert_eq!(format!("{:?}", flags.into_config()), format!("{expected:?}"));
+        assert_eq!(parse(&["--admin-bind", "off"]).admin_bind, AdminBind::Off);
+        assert!(Cli::try_parse_from(["driftfire-server", "--admin-bind", "nowhere"]).is_err());
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/api/status", get(status::status))
         .route("/api/rooms", get(status::rooms))
         .route("/api/announce", axum::routing::post(announce))
+        .route("/api/hall-of-fame", get(status::hall_of_fame))
         .route("/ws", get(upgrade));
     let router = match &state.config.web_dir {
         Some(dir) => {
@@ -50,20 +51,60 @@ const MAX_ANNOUNCEMENT_CHARS: usize = 500;
 /// `POST /api/announce` (body: the text; `Authorization: Bearer <admin token>`): a message from
 /// the operator to every player in every room.
 async fn announce(State(state): State<Arc<ServerState>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    let Some(expected) = &state.config.admin_token else {
-        return (StatusCode::NOT_FOUND, "announcements are disabled: start the server with DRIFTFIRE_ADMIN_TOKEN set\n").into_response();
-    };
     let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let sent = match (authorize(&state, given), std::str::from_utf8(&body)) {
+        (Err(refused), _) => Err(refused),
+        (Ok(()), Err(_)) => Err(AnnounceError::Empty),
+        (Ok(()), Ok(text)) => send_announcement(&state, text).await,
+    };
+    match sent {
+        Ok(rooms) => (StatusCode::OK, format!("announced to {rooms} rooms\n")).into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+/// Why an announcement was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum AnnounceError {
+    /// No admin token is configured (404).
+    #[error("announcements are disabled: start the server with DRIFTFIRE_ADMIN_TOKEN set")]
+    Disabled,
+    /// The token is missing or wrong (401).
+    #[error("bad or missing token")]
+    BadToken,
+    /// Nothing is left of the text once cleaned (400).
+    #[error("the body must be non-empty UTF-8 text")]
+    Empty,
+}
+
+impl IntoResponse for AnnounceError {
+    fn into_response(self) -> Response {
+        let text = format!("{self}\n");
+        match self {
+            Self::Disabled => (StatusCode::NOT_FOUND, text).into_response(),
+            Self::BadToken => (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], text).into_response(),
+            Self::Empty => (StatusCode::BAD_REQUEST, text).into_response(),
+        }
+    }
+}
+
+/// Checks an announcement's token against the admin token.
+pub fn authorize(state: &ServerState, given: Option<&str>) -> Result<(), AnnounceError> {
+    let Some(expected) = &state.config.admin_token else { return Err(AnnounceError::Disabled) };
     if !given.is_some_and(|token| constant_time_eq(token.as_bytes(), expected.as_bytes())) {
         tracing::debug!("announcement refused: bad or missing token");
-        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "bad or missing token\n").into_response();
+        return Err(AnnounceError::BadToken);
     }
-    let Some(text) = std::str::from_utf8(&body).ok().and_then(|t| sanitize_announcement(t, MAX_ANNOUNCEMENT_CHARS)) else {
-        return (StatusCode::BAD_REQUEST, "the body must be non-empty UTF-8 text\n").into_response();
-    };
+    Ok(())
+}
+
+/// Cleans an authorized announcement and sends it to every room; `Ok` is the number of rooms.
+pub async fn send_announcement(state: &ServerState, text: &str) -> Result<usize, AnnounceError> {
+    let Some(text) = sanitize_announcement(text, MAX_ANNOUNCEMENT_CHARS) else { return Err(AnnounceError::Empty) };
     let rooms = state.lobby.announce(&text).await;
+    state.services.metrics.announcements.inc();
     tracing::info!(rooms, %text, "announcement sent");
-    (StatusCode::OK, format!("announced to {rooms} rooms\n")).into_response()
+    Ok(rooms)
 }
 
 /// Compares secrets without stopping at the first difference, so timing does not leak them.
@@ -146,7 +187,7 @@ async fn upgrade(State(state): State<Arc<ServerState>>, ConnectInfo(peer): Conne
         // Limits are answered over the socket (close code and reason) so the player sees why.
         let slot = match admitted {
             Ok(slot) => slot,
-            Err(refusal) => return connection::refuse(ws, peer, refusal).await,
+            Err(refusal) => return connection::refuse(ws, peer, refusal, task_state.services.metrics.clone()).await,
         };
         connection::serve(ws, peer, task_state.clone()).await;
         drop(slot);

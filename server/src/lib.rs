@@ -1,6 +1,7 @@
 //! Driftfire's authoritative game server.
 //!
-//! One port serves the web client, `/healthz`, `/api/status` and the `/ws` game socket. Every
+//! One port serves the web client, `/healthz`, `/api/status`, `/api/hall-of-fame` and the `/ws`
+//! game socket; an optional second, private one serves `/metrics` and the admin page. Every
 //! room runs its own fixed-tick simulation; connection tasks talk to rooms only through bounded
 //! channels and never touch a `World`.
 //!
@@ -20,15 +21,20 @@
 //! - `room`: a room's world and players: `room/tick.rs` (the fixed-rate loop),
 //!   `membership.rs`, `inputs.rs` (jitter buffer), `snapshots.rs` (interest and delta per client).
 //! - [`conditioner`]: simulated latency, jitter and bandwidth caps for tests and demos.
-//! - `metrics`: recent tick durations, percentiles and snapshot totals.
+//! - `tick_stats`: recent tick durations, percentiles and snapshot totals (`/api/status`).
+//! - `metrics`: the Prometheus registry; `admin`: the admin listener (`/metrics`, the admin
+//!   page and its announcement form).
+//! - [`hall_of_fame`]: ended lives stored in SQLite off the tick, and the boards read back.
 //! - `secrets`: random bytes from the OS for tokens and room codes.
 //! - [`bots`]: a swarm of protocol-speaking bots for load tests (the `driftfire-bots` binary).
 
+mod admin;
 mod admission;
 pub mod bots;
 pub mod conditioner;
 pub mod config;
 mod connection;
+pub mod hall_of_fame;
 mod http;
 mod lobby;
 mod metrics;
@@ -37,6 +43,7 @@ mod room;
 mod secrets;
 mod state;
 mod status;
+mod tick_stats;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -56,8 +63,10 @@ use tower_service::Service;
 
 use admission::{Admission, Admitted};
 pub use config::ServerConfig;
+use hall_of_fame::{HallOfFame, SystemClock};
 use lobby::Lobby;
-use state::ServerState;
+use metrics::Metrics;
+use state::{ServerState, Services};
 
 /// After shutdown starts, tasks get this long to say goodbye before `run` returns anyway.
 /// Within the 2 s the process has to exit.
@@ -84,28 +93,60 @@ pub enum ServerError {
     Task(#[from] tokio::task::JoinError),
 }
 
-/// Serves on `listener` until `shutdown` completes, then tells every player, closes every
-/// socket and stops every room, waiting at most `SHUTDOWN_GRACE`.
+/// The sockets a server serves: the public game port, and optionally the admin listener.
+#[derive(Debug)]
+pub struct Listeners {
+    /// The web client, the JSON API and the game socket.
+    pub game: TcpListener,
+    /// `/metrics` and the admin page; keep it off the public internet.
+    pub admin: Option<TcpListener>,
+}
+
+impl From<TcpListener> for Listeners {
+    fn from(game: TcpListener) -> Self {
+        Self { game, admin: None }
+    }
+}
+
+/// Serves on `listeners` until `shutdown` completes, then tells every player, closes every
+/// socket, stops every room (recording the lives still in play) and flushes the hall of fame,
+/// waiting at most `SHUTDOWN_GRACE` for the players.
 pub async fn run(
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let Listeners { game, admin } = listeners.into();
     let token = CancellationToken::new();
     let tasks = TaskTracker::new();
+    let hall_of_fame = match &config.data_dir {
+        Some(dir) => {
+            let dir = dir.clone();
+            tokio::task::spawn_blocking(move || HallOfFame::open(&dir, Arc::new(SystemClock))).await?
+        }
+        None => HallOfFame::disabled("no data dir configured"),
+    };
+    let services = Services { metrics: Arc::new(Metrics::new()), hall_of_fame: hall_of_fame.clone() };
     let state = Arc::new(ServerState {
-        lobby: Lobby::new(config.clone(), token.clone(), tasks.clone()),
+        lobby: Lobby::new(config.clone(), token.clone(), tasks.clone(), services.clone()),
         admission: Arc::new(Admission::new(config.max_connections, config.max_conns_per_ip)),
         config,
         shutdown: token.clone(),
         tasks: tasks.clone(),
         started: Instant::now(),
+        services,
     });
-    let mut server = tokio::spawn(accept_loop(listener, state));
+    if let Some(admin) = admin {
+        tasks.spawn(admin::serve(admin, state.clone()));
+    }
+    let mut server = tokio::spawn(accept_loop(game, state));
     tokio::select! {
         () = shutdown => tracing::info!("shutting down"),
         result = &mut server => {
             token.cancel();
+            tasks.close();
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait()).await;
+            let _ = tokio::task::spawn_blocking(move || hall_of_fame.shutdown()).await;
             return match result {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(error)) => Err(ServerError::Io(error)),
@@ -119,6 +160,8 @@ pub async fn run(
     if tokio::time::timeout_at(deadline, tasks.wait()).await.is_err() {
         tracing::warn!(remaining = tasks.len(), "some tasks did not finish in time");
     }
+    // The rooms have handed in their last lives: store them before the process ends.
+    let _ = tokio::task::spawn_blocking(move || hall_of_fame.shutdown()).await;
     // Plain HTTP requests still in flight get the rest of the grace period.
     if tokio::time::timeout_at(deadline, &mut server).await.is_err() {
         server.abort();
@@ -146,6 +189,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<ServerState>) -> std::io:
                 }
             },
         };
+        state.services.metrics.connections_opened.inc();
         let decision = state.admission.admit(peer.ip());
         let refused = decision.is_err();
         if refused && refusals.fetch_add(1, Ordering::AcqRel) >= MAX_REFUSALS_IN_FLIGHT {

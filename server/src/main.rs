@@ -1,9 +1,10 @@
 //! `driftfire-server`: parses flags (defaults and range checks live in [`ServerFlags`]), sets
-//! up logging, binds, and runs the server until Ctrl-C or SIGTERM.
+//! up logging, binds the game port and the admin listener, and runs the server until Ctrl-C or SIGTERM.
 
 use anyhow::Context;
 use clap::Parser;
-use driftfire_server::config::ServerFlags;
+use driftfire_server::Listeners;
+use driftfire_server::config::{AdminBind, ServerFlags};
 use tracing_subscriber::EnvFilter;
 
 /// Driftfire's authoritative game server: web client, status API and game socket on one port.
@@ -19,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))).init();
     let flags = Args::parse().flags;
     let bind = flags.bind;
+    let admin_bind = flags.admin_bind;
     let config = flags.into_config();
     if let Some(dir) = &config.web_dir
         && !dir.join("index.html").is_file()
@@ -30,9 +32,22 @@ async fn main() -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     let addr = listener.local_addr()?;
+    let admin = match admin_bind {
+        AdminBind::At(admin_bind) => {
+            let admin = tokio::net::TcpListener::bind(admin_bind)
+                .await
+                .with_context(|| format!("binding the admin listener {admin_bind} (choose another with --admin-bind, or `off`)"))?;
+            Some(admin)
+        }
+        AdminBind::Off => None,
+    };
     tracing::info!(%addr, tick_hz = config.tick_hz, "listening");
     println!("Driftfire server on http://{addr}/  (status: http://{addr}/api/status, socket: ws://{addr}/ws)");
-    driftfire_server::run(listener, config, shutdown_signal()).await?;
+    if let Some(admin) = &admin {
+        let admin = admin.local_addr()?;
+        println!("Admin page on http://{admin}/  (metrics: http://{admin}/metrics)");
+    }
+    driftfire_server::run(Listeners { game: listener, admin }, config, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

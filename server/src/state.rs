@@ -8,7 +8,19 @@ use tokio_util::task::TaskTracker;
 
 use crate::admission::Admission;
 use crate::config::ServerConfig;
+use crate::hall_of_fame::HallOfFame;
 use crate::lobby::Lobby;
+use crate::metrics::Metrics;
+
+/// What rooms and connections report to: the metrics registry and the hall of fame. Cheap to
+/// clone (both are shared handles).
+#[derive(Clone, Debug)]
+pub struct Services {
+    /// Prometheus metrics (`/metrics` on the admin listener).
+    pub metrics: Arc<Metrics>,
+    /// Where ended lives are recorded and boards read.
+    pub hall_of_fame: HallOfFame,
+}
 
 /// Shared server state, behind an `Arc`.
 #[derive(Debug)]
@@ -25,4 +37,6 @@ pub struct ServerState {
     pub started: Instant,
     /// Connection limits, in total and per address; also the one count of open connections.
     pub admission: Arc<Admission>,
+    /// Metrics and the hall of fame.
+    pub services: Services,
 }

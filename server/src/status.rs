@@ -1,63 +1,70 @@
 //! The JSON the server reports about itself: `/api/status` (uptime, connections, players, tick
 //! timings and snapshot figures, per room and overall) and `/api/rooms` (the room list, as the
-//! title screen shows it).
+//! title screen shows it), and `/api/hall-of-fame` (a board of the hall of fame).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::State;
-use driftfire_shared::protocol::{PROTOCOL_VERSION, RoomInfo};
-use serde::Serialize;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use driftfire_shared::protocol::{BOARD_SIZE, BoardEntry, PROTOCOL_VERSION, Period, RoomInfo};
+use serde::{Deserialize, Serialize};
 
-use crate::metrics::{SnapshotSummary, SnapshotTotals, percentile};
+use crate::hall_of_fame::HallOfFameStatus;
 use crate::room::RoomId;
 use crate::state::ServerState;
+use crate::tick_stats::{SnapshotSummary, SnapshotTotals, percentile};
 
 /// `/api/status`.
 #[derive(Debug, Serialize)]
 pub struct Status {
     /// The server's crate version.
-    version: &'static str,
+    pub(crate) version: &'static str,
     /// [`PROTOCOL_VERSION`].
-    protocol: u32,
+    pub(crate) protocol: u32,
     /// Seconds since start.
-    uptime_s: u64,
+    pub(crate) uptime_s: u64,
     /// Ticks per second of every room.
-    tick_hz: u16,
+    pub(crate) tick_hz: u16,
     /// Open WebSocket connections (in handshake or playing).
-    connections: usize,
+    pub(crate) connections: usize,
     /// Players in all rooms.
-    players: usize,
+    pub(crate) players: usize,
     /// Open rooms.
-    rooms: usize,
+    pub(crate) rooms: usize,
     /// 99th percentile of recent tick durations over all rooms, milliseconds.
-    tick_p99_ms: f64,
+    pub(crate) tick_p99_ms: f64,
     /// Mean of recent tick durations over all rooms, milliseconds.
-    tick_mean_ms: f64,
+    pub(crate) tick_mean_ms: f64,
     /// Ticks that overran their deadline, all open rooms, since they opened.
-    tick_overruns: u64,
+    pub(crate) tick_overruns: u64,
     /// Snapshots sent by the open rooms.
-    snapshots: SnapshotSummary,
+    pub(crate) snapshots: SnapshotSummary,
     /// Each open room.
-    room_list: Vec<RoomStatus>,
+    pub(crate) room_list: Vec<RoomStatus>,
+    /// Whether the hall of fame is recording, and why not.
+    pub(crate) hall_of_fame: HallOfFameStatus,
 }
 
 /// A room as `/api/status` shows it.
 #[derive(Debug, Serialize)]
 pub struct RoomStatus {
     /// Room number.
-    id: RoomId,
+    pub(crate) id: RoomId,
     /// Display name.
-    name: String,
+    pub(crate) name: String,
     /// Left out of quick play.
-    private: bool,
+    pub(crate) private: bool,
     /// Players in it.
-    players: usize,
+    pub(crate) players: usize,
     /// Seats.
-    max_players: usize,
+    pub(crate) max_players: usize,
     /// Ticks that overran their deadline.
-    tick_overruns: u64,
+    pub(crate) tick_overruns: u64,
+    /// 99th percentile of the room's recent tick durations, milliseconds.
+    pub(crate) tick_p99_ms: f64,
 }
 
 /// `GET /api/status`.
@@ -71,14 +78,15 @@ pub async fn rooms(State(state): State<Arc<ServerState>>) -> Json<Vec<RoomInfo>>
 }
 
 /// Gathers the figures of every open room.
-fn summarize(state: &ServerState) -> Status {
+pub(crate) fn summarize(state: &ServerState) -> Status {
     let mut samples: Vec<Duration> = Vec::new();
     let mut room_list = Vec::new();
     let mut overruns = 0;
     let mut snapshots = SnapshotTotals::default();
     for room in state.lobby.rooms() {
         let stats = room.shared.stats.lock().expect("tick stats lock");
-        samples.extend_from_slice(stats.recent());
+        let mut room_samples = stats.recent().to_vec();
+        samples.extend_from_slice(&room_samples);
         overruns += stats.overruns;
         snapshots.add(&stats.snapshots);
         room_list.push(RoomStatus {
@@ -88,6 +96,7 @@ fn summarize(state: &ServerState) -> Status {
             players: room.shared.players(),
             max_players: state.config.max_players_per_room,
             tick_overruns: stats.overruns,
+            tick_p99_ms: percentile(&mut room_samples, 99.0).as_secs_f64() * 1e3,
         });
     }
     let mean = if samples.is_empty() { 0.0 } else { samples.iter().map(Duration::as_secs_f64).sum::<f64>() / samples.len() as f64 };
@@ -104,5 +113,62 @@ fn summarize(state: &ServerState) -> Status {
         tick_overruns: overruns,
         snapshots: snapshots.into(),
         room_list,
+        hall_of_fame: state.services.hall_of_fame.status(),
     }
+}
+
+/// Query of `/api/hall-of-fame`.
+#[derive(Debug, Deserialize)]
+pub struct BoardQuery {
+    /// `all` (default), `week` or `day`.
+    period: Option<String>,
+    /// Entries, 1–[`MAX_BOARD_LIMIT`]; default [`BOARD_SIZE`].
+    limit: Option<usize>,
+}
+
+/// Most entries `/api/hall-of-fame` returns at once.
+pub const MAX_BOARD_LIMIT: usize = 100;
+
+/// One line of `/api/hall-of-fame`.
+#[derive(Debug, Serialize)]
+pub struct RankedEntry {
+    /// 1 = best.
+    rank: usize,
+    #[serde(flatten)]
+    entry: BoardEntry,
+}
+
+/// `/api/hall-of-fame`.
+#[derive(Debug, Serialize)]
+pub struct BoardJson {
+    period: &'static str,
+    /// False when the server runs without its hall of fame (see `/api/status`).
+    available: bool,
+    entries: Vec<RankedEntry>,
+}
+
+/// `GET /api/hall-of-fame?period=all|week|day&limit=N`: each pilot's best result on that
+/// board, best first. 400 for an unknown period; 503 (with an empty board) when the hall of
+/// fame is unavailable.
+pub async fn hall_of_fame(State(state): State<Arc<ServerState>>, Query(query): Query<BoardQuery>) -> Response {
+    let period = match query.period.as_deref().map(str::parse::<Period>).transpose() {
+        Ok(period) => period.unwrap_or_default(),
+        Err(error) => return (StatusCode::BAD_REQUEST, format!("{error}\n")).into_response(),
+    };
+    let limit = query.limit.unwrap_or(BOARD_SIZE).clamp(1, MAX_BOARD_LIMIT);
+    let store = state.services.hall_of_fame.clone();
+    let read = tokio::task::spawn_blocking(move || store.top(period, limit)).await;
+    let (status, available, entries) = match read {
+        Ok(Ok(entries)) => (StatusCode::OK, true, entries),
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "hall of fame read failed");
+            (StatusCode::SERVICE_UNAVAILABLE, false, Vec::new())
+        }
+        Err(error) => {
+            tracing::warn!(%error, "hall of fame read task failed");
+            (StatusCode::SERVICE_UNAVAILABLE, false, Vec::new())
+        }
+    };
+    let entries = entries.into_iter().enumerate().map(|(i, entry)| RankedEntry { rank: i + 1, entry }).collect();
+    (status, Json(BoardJson { period: period.as_str(), available, entries })).into_response()
 }

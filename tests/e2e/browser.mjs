@@ -12,7 +12,7 @@
 import { spawn } from "node:child_process";
 import net from "node:net";
 import { createRequire } from "node:module";
-import { mkdirSync, readFileSync, copyFileSync } from "node:fs";
+import { mkdirSync, readFileSync, copyFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -47,7 +47,11 @@ function fail(message) {
 
 async function startServer() {
   // A 700-unit arena fits inside one view, so the two pages always see each other.
-  const server = spawn(serverBin, ["--bind", "127.0.0.1:0", "--web-dir", path.join(root, "dist"), "--arena-side", "700"], {
+  // A fresh hall of fame for every run; no admin listener (another server may hold its port).
+  const dataDir = path.join(artifacts, "e2e-data");
+  rmSync(dataDir, { recursive: true, force: true });
+  const server = spawn(serverBin, ["--bind", "127.0.0.1:0", "--web-dir", path.join(root, "dist"), "--arena-side", "700",
+    "--admin-bind", "off", "--data-dir", dataDir], {
     env: { ...process.env, RUST_LOG: "info" }, stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise((resolve, reject) => {

@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::conditioner::{DelayLine, LinkConditions};
-use crate::metrics::percentile;
+use crate::tick_stats::percentile;
 
 pub use brain::Brain;
 

@@ -1,10 +1,12 @@
-//! From an open socket to a [`Seat`]: wait for Hello (answering room-list requests meanwhile),
+//! From an open socket to a [`Seat`]: wait for Hello (answering room-list and hall-of-fame
+//! requests meanwhile),
 //! check its version and name, then resume the player's dropped session or seat them where
 //! they asked.
 
 use driftfire_shared::input::sanitize_name;
 use driftfire_shared::protocol::{
-    ClientMsg, DisconnectReason, PROTOCOL_VERSION, PlayerId, RejectReason, Reply, RequestId, ResumeOutcome, ServerMsg, Violation,
+    BOARD_SIZE, Board, ClientMsg, DisconnectReason, PROTOCOL_VERSION, Period, PlayerId, RejectReason, Reply, RequestId, ResumeOutcome,
+    ServerMsg, Violation,
 };
 use std::net::IpAddr;
 use std::time::Duration;
@@ -40,6 +42,7 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
         match msg {
             Inbound::Other(ClientMsg::Hello { version, name, room, resume }) => break (version, name, room, resume),
             Inbound::Other(ClientMsg::ListRooms { request }) => socket.send(&room_list(state, request)).await?,
+            Inbound::Other(ClientMsg::HallOfFame { request, period }) => socket.send(&hall_of_fame(state, request, period).await).await?,
             _ => return Err(Violation::FirstMessageNotHello.into()),
         }
     };
@@ -61,6 +64,7 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
             // and then this newcomer (a copied token) takes nothing over.
             Redeemed::Live(session_owner) => {
                 if owner_answers(&session_owner).await {
+                    state.services.metrics.resume_refused();
                     return Err(Ending::Server(DisconnectReason::SessionInUse));
                 }
                 state.lobby.tickets.take(&token)
@@ -75,6 +79,7 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
                 let (reply, resumed) = oneshot::channel();
                 let command = RoomCommand::Resume { player: ticket.player, outbound: outbound_tx, attach, token, reply };
                 if ticket.room.inbox.send(command).await.is_ok() && resumed.await == Ok(true) {
+                    state.services.metrics.resumed(ResumeOutcome::Resumed);
                     return Ok(Seat { player: ticket.player, name, room: ticket.room, attach, token, outbound, owner });
                 }
                 state.lobby.tickets.revoke(&token);
@@ -82,6 +87,7 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
             }
             None => outcome = ResumeOutcome::Expired,
         }
+        state.services.metrics.resumed(outcome);
     }
     let room = match state.lobby.seat(&target, from) {
         Ok(room) => room,
@@ -131,6 +137,25 @@ pub(super) async fn join(
         return Err(Ending::Server(DisconnectReason::ShuttingDown));
     }
     Ok(Seat { player, name, room, attach, token, outbound, owner })
+}
+
+/// The answer to a hall-of-fame request: the board's top [`BOARD_SIZE`], read off the async
+/// runtime (the store blocks). An unavailable hall of fame answers an empty board that says so.
+pub(super) async fn hall_of_fame(state: &ServerState, request: RequestId, period: Period) -> ServerMsg {
+    let store = state.services.hall_of_fame.clone();
+    let read = tokio::task::spawn_blocking(move || store.top(period, BOARD_SIZE)).await;
+    let board = match read {
+        Ok(Ok(entries)) => Board { period, entries, available: true },
+        Ok(Err(error)) => {
+            tracing::debug!(%error, period = period.as_str(), "hall of fame read failed");
+            Board { period, entries: Vec::new(), available: false }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "hall of fame read task failed");
+            Board { period, entries: Vec::new(), available: false }
+        }
+    };
+    ServerMsg::Reply { request, reply: Reply::HallOfFame(board) }
 }
 
 /// The answer to a room-list request.

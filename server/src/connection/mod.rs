@@ -27,6 +27,7 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 
 use crate::admission::Refusal;
 use crate::lobby::tickets::Owner;
+use crate::metrics::Metrics;
 use crate::room::{AttachId, RoomCommand, RoomHandle};
 use crate::state::ServerState;
 use socket::{Socket, Upgraded};
@@ -89,7 +90,9 @@ const PROBE_QUEUE: usize = 4;
 
 /// Drives one accepted WebSocket to the end.
 pub async fn serve(ws: WebSocketStream<Upgraded>, peer: SocketAddr, state: Arc<ServerState>) {
-    let mut socket = Socket::new(ws);
+    let metrics = state.services.metrics.clone();
+    metrics.sockets_opened.inc();
+    let mut socket = Socket::new(ws, metrics.clone());
     let (owner, mut probes) = mpsc::channel(PROBE_QUEUE);
     let ending = match handshake::handshake(&mut socket, &state, owner, peer.ip()).await {
         Ok(mut seat) => {
@@ -113,15 +116,22 @@ pub async fn serve(ws: WebSocketStream<Upgraded>, peer: SocketAddr, state: Arc<S
         }
         Ending::Server(_) => tracing::debug!(%peer, %ending, "connection closed by server"),
     }
-    if let Ending::Server(reason) = ending {
-        socket.close(reason).await;
+    match ending {
+        Ending::Server(reason) => {
+            metrics.disconnected(Some(&reason));
+            socket.close(reason).await;
+        }
+        Ending::LinkDied(_) => metrics.disconnected(None),
     }
 }
 
 /// Closes a socket the server would not admit, with the fitting reason.
-pub async fn refuse(ws: WebSocketStream<Upgraded>, peer: SocketAddr, refusal: Refusal) {
+pub async fn refuse(ws: WebSocketStream<Upgraded>, peer: SocketAddr, refusal: Refusal, metrics: Arc<Metrics>) {
     tracing::debug!(%peer, %refusal, "connection refused");
-    Socket::new(ws).close(refusal.reason()).await;
+    let reason = refusal.reason();
+    metrics.sockets_opened.inc();
+    metrics.disconnected(Some(&reason));
+    Socket::new(ws, metrics).close(reason).await;
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, interval_at, sleep_until};
 
-use super::handshake::{join, room_list};
+use super::handshake::{hall_of_fame, join, room_list};
 use super::socket::{Inbound, Socket};
 use super::{Ending, Seat};
 use crate::lobby::tickets::Probe;
@@ -118,6 +118,7 @@ async fn handle(
     match msg {
         ClientMsg::Ping { nonce } => socket.send(&ServerMsg::Pong { nonce }).await,
         ClientMsg::ListRooms { request } => socket.send(&room_list(state, request)).await,
+        ClientMsg::HallOfFame { request, period } => socket.send(&hall_of_fame(state, request, period).await).await,
         ClientMsg::JoinRoom { request, target } => {
             let reply = move_rooms(state, seat, &target, from).await?;
             socket.send(&ServerMsg::Reply { request, reply }).await
@@ -127,6 +128,7 @@ async fn handle(
         ClientMsg::Chat { text } => {
             if !chat_bucket.take(Instant::now()) {
                 // Too chatty: the line is dropped and the sender told why; nobody else sees it.
+                state.services.metrics.rejected("chat_rate_limited");
                 let note = ServerMsg::Chat { from: None, text: "Slow down: at most 3 messages every 5 seconds.".into() };
                 return socket.send(&note).await;
             }

@@ -4,6 +4,7 @@
 //! connection ends and closes it. The link conditioner's delay lines, the time the client was
 //! last heard from and its rate-limit bucket live here too.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,6 +21,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::{Ending, LinkDeath};
 use crate::conditioner::{DelayLine, LinkConditions};
+use crate::metrics::Metrics;
 use crate::rate_limit::{BURST, MESSAGES_PER_SECOND, TokenBucket};
 use crate::room::OUTBOUND_QUEUE;
 
@@ -80,6 +82,8 @@ pub struct Socket<S = Upgraded> {
     unanswered_ping: Option<Instant>,
     /// Every message from the client costs one token.
     bucket: TokenBucket,
+    /// Where the bytes in and out are counted.
+    metrics: Arc<Metrics>,
 }
 
 impl<S> Socket<S>
@@ -88,7 +92,7 @@ where
 {
     /// Takes over an accepted WebSocket. Until [`condition`](Self::condition) is called
     /// nothing is held back.
-    pub fn new(ws: WebSocketStream<S>) -> Self {
+    pub fn new(ws: WebSocketStream<S>, metrics: Arc<Metrics>) -> Self {
         let now = Instant::now();
         Self {
             ws,
@@ -98,6 +102,7 @@ where
             last_pong: None,
             unanswered_ping: None,
             bucket: TokenBucket::new(MESSAGES_PER_SECOND, BURST, now),
+            metrics,
         }
     }
 
@@ -135,7 +140,9 @@ where
                     }
                 }
                 frame = next_binary(&mut self.ws, &mut self.last_heard, &mut self.last_pong), if self.up.len() < MAX_DELAYED_UPSTREAM => {
-                    let msg = self.check(&frame?, before_welcome)?;
+                    let frame = frame?;
+                    self.metrics.received_bytes.inc_by(frame.len() as u64);
+                    let msg = self.check(&frame, before_welcome)?;
                     if self.up.is_passthrough() {
                         return Ok(msg);
                     }
@@ -245,6 +252,7 @@ where
     }
 
     async fn write(&mut self, msg: Message) -> Result<(), Ending> {
+        self.metrics.sent_bytes.inc_by(msg.len() as u64);
         match timeout(WRITE_TIMEOUT, self.ws.send(msg)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(Ending::LinkDied(LinkDeath::Transport(error))),

@@ -20,6 +20,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::ServerConfig;
 use crate::room::{AttachId, RoomCommand, RoomHandle, RoomId, RoomSpec, spawn_room};
 use crate::secrets::random_bytes;
+use crate::state::Services;
 use tickets::Tickets;
 
 /// Names public rooms take in turn (with a number once the list wraps).
@@ -38,6 +39,7 @@ pub struct Lobby {
     config: ServerConfig,
     shutdown: CancellationToken,
     tracker: TaskTracker,
+    services: Services,
 }
 
 /// A room in the registry, with the address that asked for it (rooms quick play opened have
@@ -58,7 +60,7 @@ fn random_code() -> String {
 
 impl Lobby {
     /// An empty lobby; rooms open on demand.
-    pub fn new(config: ServerConfig, shutdown: CancellationToken, tracker: TaskTracker) -> Self {
+    pub fn new(config: ServerConfig, shutdown: CancellationToken, tracker: TaskTracker, services: Services) -> Self {
         Self {
             rooms: Mutex::new(Vec::new()),
             next_room_id: AtomicU32::new(1),
@@ -68,6 +70,7 @@ impl Lobby {
             config,
             shutdown,
             tracker,
+            services,
         }
     }
 
@@ -149,9 +152,9 @@ impl Lobby {
         let room = if private {
             // Empty, a private room has no way to fill up again but its code: close it sooner.
             let config = ServerConfig { room_idle_close: self.config.private_room_idle_close, ..self.config.clone() };
-            spawn_room(spec, &config, self.shutdown.clone(), &self.tracker)
+            spawn_room(spec, &config, self.shutdown.clone(), &self.tracker, self.services.clone())
         } else {
-            spawn_room(spec, &self.config, self.shutdown.clone(), &self.tracker)
+            spawn_room(spec, &self.config, self.shutdown.clone(), &self.tracker, self.services.clone())
         };
         let reserved = room.shared.try_reserve(self.config.max_players_per_room);
         debug_assert!(reserved, "a new room has space");

@@ -23,6 +23,7 @@ impl Room {
             detached_at: None,
             inputs: InputQueue::default(),
             encoder: DeltaEncoder::new(self.tick_hz),
+            life_started: self.world.resource::<SimTick>().0,
         };
         self.members.insert(player, member);
         self.welcome(player, &attachment);
@@ -116,6 +117,7 @@ impl Room {
     }
 
     pub(super) fn remove(&mut self, player: PlayerId) {
+        self.end_life(player, false);
         let Some(member) = self.members.remove(&player) else { return };
         self.world.despawn(member.ship);
         self.shared.release();

@@ -9,6 +9,7 @@
 //!   snapshots, drop players who cannot keep up.
 //! - `membership`: joining, leaving, dropping out and resuming.
 //! - `inputs`: each player's jitter buffer of inputs.
+//! - `results`: each ended life goes to the hall of fame; placements come back to the player.
 //! - `snapshots`: interest management and per-client delta encoding of each tick.
 
 use std::collections::BTreeMap;
@@ -20,19 +21,21 @@ use bevy_ecs::prelude::*;
 use bytes::Bytes;
 use driftfire_shared::delta::DeltaEncoder;
 use driftfire_shared::input::ValidInput;
-use driftfire_shared::protocol::{PlayerId, ResumeOutcome, ResumeToken};
+use driftfire_shared::protocol::{Placement, PlayerId, ResumeOutcome, ResumeToken};
 use driftfire_shared::sim::{self, SimConfig};
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ServerConfig;
-use crate::metrics::TickStats;
+use crate::state::Services;
+use crate::tick_stats::TickStats;
 use inputs::InputQueue;
 use snapshots::{FrameBuffers, TickView};
 
 mod inputs;
 mod membership;
+mod results;
 mod snapshots;
 mod tick;
 
@@ -133,6 +136,14 @@ pub enum RoomCommand {
         /// Ignored unless it is the player's current connection.
         attach: AttachId,
     },
+    /// The hall of fame stored a life of this player's and it made one or more boards: the
+    /// room tells them (if they are still here).
+    MadeBoard {
+        /// Whose life.
+        player: PlayerId,
+        /// The boards and ranks.
+        placements: Vec<Placement>,
+    },
 }
 
 /// State of a room that the rest of the server may read.
@@ -200,6 +211,8 @@ struct Member {
     inputs: InputQueue,
     /// Mirrors what this player's client holds, for delta snapshots.
     encoder: DeltaEncoder,
+    /// The tick the ship's current life began (its spawn or respawn), for time alive.
+    life_started: u64,
 }
 
 /// The room task's state: the world and who is in it.
@@ -219,6 +232,11 @@ struct Room {
     view: TickView,
     /// Reused buffers for building snapshots.
     scratch: FrameBuffers,
+    /// Metrics and the hall of fame.
+    services: Services,
+    /// The room's own inbox, held weakly (it must not keep the room open), so hall-of-fame
+    /// placements can come back to it as [`RoomCommand::MadeBoard`].
+    inbox: mpsc::WeakSender<RoomCommand>,
 }
 
 /// What makes a room itself.
@@ -242,6 +260,7 @@ pub fn spawn_room(
     config: &ServerConfig,
     shutdown: CancellationToken,
     tracker: &tokio_util::task::TaskTracker,
+    services: Services,
 ) -> RoomHandle {
     let RoomSpec { id, code, name, private, seed } = spec;
     let shared = Arc::new(RoomShared { id, code, name, private, seats: AtomicUsize::new(0), stats: Mutex::new(TickStats::default()) });
@@ -261,6 +280,8 @@ pub fn spawn_room(
         idle_close: config.room_idle_close,
         view: TickView::default(),
         scratch: FrameBuffers::default(),
+        services,
+        inbox: inbox.downgrade(),
     };
     tracker.spawn(room.run(commands, shutdown));
     RoomHandle { shared, inbox }

@@ -13,7 +13,7 @@ use driftfire_shared::sim::SpatialGrid;
 use driftfire_shared::sim::quantize::{pos_from_steps, quantize_pos};
 use driftfire_shared::snapshot::read_world;
 
-use crate::metrics::SnapshotTotals;
+use crate::tick_stats::SnapshotTotals;
 
 /// Interest grid cell: a view (2,100 × 1,500 with margins) then spans about 9 × 7 cells.
 const INTEREST_CELL: f32 = 256.0;

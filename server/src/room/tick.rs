@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::snapshots::{FrameRequest, client_frame};
 use super::{Attachment, CLOSED, Room, RoomCommand};
-use crate::metrics::SnapshotTotals;
+use crate::tick_stats::SnapshotTotals;
 
 impl Room {
     /// Ticks until shutdown or until the room has been empty for its idle period.
@@ -45,6 +45,10 @@ impl Room {
                     stats.overruns += 1;
                 }
             }
+            self.services.metrics.tick_duration.observe((finished - started).as_secs_f64());
+            if overrun {
+                self.services.metrics.tick_overruns.inc();
+            }
             if overrun {
                 if finished - last_overrun_log > Duration::from_secs(5) {
                     last_overrun_log = finished;
@@ -66,6 +70,8 @@ impl Room {
         }
         // Leftover joins (reserved before close) are refused by dropping their senders.
         self.shared.seats.store(CLOSED, Ordering::Release);
+        // Shutdown: every life still in play ends here (an idle room has none).
+        self.end_all_lives();
     }
 
     /// One tick: drain commands, apply inputs, simulate, broadcast.
@@ -84,6 +90,7 @@ impl Room {
         for event in events {
             if let SimEvent::ShipDestroyed { killer, victim } = event {
                 self.broadcast(&ServerMsg::Kill { killer, victim });
+                self.end_life(victim, true);
             }
         }
         if tick.is_multiple_of(u64::from(self.tick_hz)) {
@@ -115,6 +122,7 @@ impl Room {
             }
             RoomCommand::Chat { player, text } => {
                 if self.members.contains_key(&player) {
+                    self.services.metrics.chat_lines.inc();
                     self.broadcast(&ServerMsg::Chat { from: Some(player), text });
                 }
             }
@@ -125,6 +133,7 @@ impl Room {
                 }
             }
             RoomCommand::Detach { player, attach } => self.detach(player, attach),
+            RoomCommand::MadeBoard { player, placements } => self.made_board(player, placements),
         }
     }
 
@@ -171,8 +180,12 @@ impl Room {
                 budget_bytes: self.snapshot_budget_bytes,
                 view: &self.view,
             };
+            let encode_ns_before = totals.encode_ns;
             match client_frame(&mut member.encoder, &request, &mut self.scratch, &mut totals) {
                 Ok(bytes) => {
+                    let metrics = &self.services.metrics;
+                    metrics.snapshot_size.observe(bytes.len() as f64);
+                    metrics.snapshot_encode.observe((totals.encode_ns - encode_ns_before) as f64 * 1e-9);
                     if !try_deliver(&member.outbound, bytes) {
                         overflowed.push(*id);
                     }

@@ -34,6 +34,8 @@ pub enum Incoming {
 
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The admin listener (`/metrics`, the admin page).
+    pub admin: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     pub task: JoinHandle<Result<(), driftfire_server::ServerError>>,
 }
@@ -51,11 +53,14 @@ impl TestServer {
             .try_init();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let admin_addr = admin.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(driftfire_server::run(listener, config, async {
+        let listeners = driftfire_server::Listeners { game: listener, admin: Some(admin) };
+        let task = tokio::spawn(driftfire_server::run(listeners, config, async {
             let _ = stopped.await;
         }));
-        Self { addr, stop: Some(stop), task }
+        Self { addr, admin: admin_addr, stop: Some(stop), task }
     }
 
     pub fn ws_url(&self) -> String {
@@ -70,14 +75,26 @@ impl TestServer {
 
     /// Raw HTTP request; returns the whole response text.
     pub async fn http(&self, request_head: &str, body: &str) -> String {
-        let mut stream = TcpStream::connect(self.addr).await.unwrap();
-        let request = format!("{request_head}\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", self.addr, body.len());
-        tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes()).await.unwrap();
-        let mut response = String::new();
-        tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut response).await.unwrap();
-        response
+        http_to(self.addr, request_head, body).await
     }
 
+    /// Raw HTTP request to the admin listener; returns the whole response text.
+    pub async fn admin_http(&self, request_head: &str, body: &str) -> String {
+        http_to(self.admin, request_head, body).await
+    }
+}
+
+/// Raw HTTP/1.1 request to `addr` (`Connection: close`); returns the whole response text.
+pub async fn http_to(addr: SocketAddr, request_head: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("{request_head}\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    tokio::io::AsyncWriteExt::write_all(&mut stream, request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut stream, &mut response).await.unwrap();
+    response
+}
+
+impl TestServer {
     pub async fn status(&self) -> serde_json::Value {
         let mut stream = TcpStream::connect(self.addr).await.unwrap();
         let request = format!("GET /api/status HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr);

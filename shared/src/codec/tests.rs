@@ -20,6 +20,7 @@ fn all_client_msgs() -> Vec<ClientMsg> {
         ClientMsg::Leave,
         ClientMsg::Chat { text: "gg ✈".into() },
         ClientMsg::ListRooms { request: RequestId(3) },
+        ClientMsg::HallOfFame { request: RequestId(9), period: Period::Week },
         ClientMsg::JoinRoom { request: RequestId(4), target: RoomTarget::Create { private: true } },
         ClientMsg::hello("plain"),
     ]
@@ -45,6 +46,25 @@ fn all_server_msgs() -> Vec<ServerMsg> {
         },
         ServerMsg::Reply { request: RequestId(4), reply: Reply::Joined },
         ServerMsg::Reply { request: RequestId(5), reply: Reply::BadCode },
+        ServerMsg::Reply {
+            request: RequestId(6),
+            reply: Reply::HallOfFame(Board {
+                period: Period::Day,
+                entries: vec![BoardEntry {
+                    name: "ace".into(),
+                    score: 1200,
+                    kills: 12,
+                    deaths: 3,
+                    alive_secs: 95,
+                    room: "Nebula".into(),
+                    ended_at: 1_796_083_200,
+                }],
+                available: true,
+            }),
+        },
+        ServerMsg::MadeBoard {
+            placements: vec![Placement { period: Period::AllTime, rank: 1 }, Placement { period: Period::Day, rank: 10 }],
+        },
         ServerMsg::Rejected { reason: RejectReason::RoomNotFound },
         ServerMsg::Rejected { reason: RejectReason::VersionMismatch { server: 1, client: 0 } },
         ServerMsg::Rejected { reason: RejectReason::ServerFull },

@@ -120,6 +120,24 @@ pub enum Violation {
     InvalidUtf8,
 }
 
+impl Violation {
+    /// A short, stable snake_case name for metrics labels (`violation_rate_limited`…).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::HandshakeTimeout => "violation_handshake_timeout",
+            Self::FirstMessageNotHello => "violation_first_message_not_hello",
+            Self::HelloTwice => "violation_hello_twice",
+            Self::RateLimited => "violation_rate_limited",
+            Self::InputOutOfRange => "violation_input_out_of_range",
+            Self::Undecodable => "violation_undecodable",
+            Self::TooBig => "violation_too_big",
+            Self::TextFrame => "violation_text_frame",
+            Self::WebSocketProtocol => "violation_websocket_protocol",
+            Self::InvalidUtf8 => "violation_invalid_utf8",
+        }
+    }
+}
+
 impl DisconnectReason {
     /// Every reason, one of each kind (rejections and violations included), for exhaustive
     /// tests of the contract.
@@ -190,6 +208,32 @@ impl DisconnectReason {
             .map(Self::Violation),
         );
         all
+    }
+
+    /// A short, stable snake_case name for metrics labels and logs (`rejected_room_full`,
+    /// `violation_rate_limited`…); one per kind, never the prose of [`Display`](std::fmt::Display).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Left => "left",
+            Self::ShuttingDown => "shutting_down",
+            Self::IdleTimeout => "idle_timeout",
+            Self::WriteTimeout => "write_timeout",
+            Self::DroppedByRoom => "dropped_by_room",
+            Self::ServerBusy => "server_busy",
+            Self::TooManyConnections => "too_many_connections",
+            Self::NotReading => "not_reading",
+            Self::SessionInUse => "session_in_use",
+            Self::Rejected(reason) => match reason {
+                RejectReason::VersionMismatch { .. } => "rejected_version_mismatch",
+                RejectReason::ServerFull => "rejected_server_full",
+                RejectReason::InvalidName => "rejected_invalid_name",
+                RejectReason::RoomFull => "rejected_room_full",
+                RejectReason::RoomNotFound => "rejected_room_not_found",
+                RejectReason::BadRoomCode => "rejected_bad_room_code",
+                RejectReason::TooManyRooms => "rejected_too_many_rooms",
+            },
+            Self::Violation(violation) => violation.label(),
+        }
     }
 
     /// The close frame's code.
@@ -281,6 +325,18 @@ impl std::fmt::Display for Violation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_distinct_snake_case_names() {
+        let labels: Vec<&str> = DisconnectReason::examples().iter().map(DisconnectReason::label).collect();
+        let mut unique = labels.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), labels.len(), "two kinds share a label: {labels:?}");
+        for label in labels {
+            assert!(label.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()), "{label}");
+        }
+    }
 
     #[test]
     fn close_texts_fit_a_close_frame() {

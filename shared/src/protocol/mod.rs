@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 /// Bumped on every incompatible change to any type in this module. `Hello` is variant 0 of
 /// [`ClientMsg`] and `version` its first field, so every past and future build can decode it
 /// and a mismatch gets a typed [`RejectReason::VersionMismatch`] instead of garbage.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Characters of a room code ([`ROOM_CODE_ALPHABET`]): 32^5 ≈ 33 million codes, short enough to
 /// read out loud, too many to guess while a room exists.
@@ -33,6 +33,10 @@ pub const ROOM_CODE_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 /// Seconds a dropped player may take to come back with their [`ResumeToken`] and find their
 /// ship, score and room as they left them.
 pub const RESUME_WINDOW_SECS: u64 = 30;
+
+/// Entries of a hall-of-fame board a client is sent and what "made the board" means: the
+/// title screen shows this many, and a result ranked within it earns a [`ServerMsg::MadeBoard`].
+pub const BOARD_SIZE: usize = 10;
 
 /// Longest chat message, in characters (after cleaning); longer ones are cut.
 pub const MAX_CHAT_CHARS: usize = 200;
@@ -72,6 +76,14 @@ pub enum ClientMsg {
     ListRooms {
         /// Chosen by the client to match the reply.
         request: RequestId,
+    },
+    /// Asks for a hall-of-fame board; answered by one [`ServerMsg::Reply`] with the same id
+    /// carrying [`Reply::HallOfFame`] (at most [`BOARD_SIZE`] entries).
+    HallOfFame {
+        /// Chosen by the client to match the reply.
+        request: RequestId,
+        /// Which board.
+        period: Period,
     },
 
     // ---- Valid after Welcome ----
@@ -186,6 +198,12 @@ pub enum ServerMsg {
     Announcement {
         /// The text.
         text: String,
+    },
+    /// Your life that just ended (or your session's totals when you left) made one or more
+    /// hall-of-fame boards; sent once the result is stored, usually within a second.
+    MadeBoard {
+        /// Each board it made, with its rank there.
+        placements: Vec<Placement>,
     },
 
     // ---- Last message of a connection the server ends ----

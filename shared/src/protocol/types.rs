@@ -6,7 +6,7 @@ use bevy_math::Vec2;
 use serde::{Deserialize, Serialize};
 
 #[allow(unused_imports)] // named by doc links
-use super::{ClientMsg, PROTOCOL_VERSION, RESUME_WINDOW_SECS, ServerMsg};
+use super::{BOARD_SIZE, ClientMsg, PROTOCOL_VERSION, RESUME_WINDOW_SECS, ServerMsg};
 
 /// A player's identity for the lifetime of their session on the server.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,6 +60,90 @@ pub enum Reply {
     NotFound,
     /// That is not a room code (wrong length or characters).
     BadCode,
+    /// A hall-of-fame board, answering [`ClientMsg::HallOfFame`].
+    HallOfFame(Board),
+}
+
+/// Which hall-of-fame board: every board keeps each name's best result in its period.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Period {
+    /// Since the server's database began.
+    #[default]
+    AllTime,
+    /// This ISO week (from Monday 00:00 UTC).
+    Week,
+    /// Today (from 00:00 UTC).
+    Day,
+}
+
+impl Period {
+    /// Every board, in the order the title screen offers them.
+    pub const ALL: [Period; 3] = [Period::AllTime, Period::Week, Period::Day];
+
+    /// The name used in URLs (`?period=`) and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::AllTime => "all",
+            Period::Week => "week",
+            Period::Day => "day",
+        }
+    }
+
+    /// The board's title as players read it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Period::AllTime => "All time",
+            Period::Week => "This week",
+            Period::Day => "Today",
+        }
+    }
+}
+
+impl std::str::FromStr for Period {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Period::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| format!("unknown period {s:?} (all, week or day)"))
+    }
+}
+
+/// A hall-of-fame board as the server sends it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct Board {
+    /// Which board.
+    pub period: Period,
+    /// Best first; at most the number asked for (and at most [`BOARD_SIZE`] over the socket).
+    pub entries: Vec<BoardEntry>,
+    /// `false` when the server runs without its hall of fame (its database failed); `entries`
+    /// is then empty.
+    pub available: bool,
+}
+
+/// A pilot's best result on a board.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct BoardEntry {
+    /// The pilot's name as it was shown in the room.
+    pub name: String,
+    /// Points at the end of that life (the room scoreboard's running total).
+    pub score: u32,
+    /// Ships destroyed, running total in that room.
+    pub kills: u32,
+    /// Deaths, running total in that room (the ending life's included if it ended in one).
+    pub deaths: u32,
+    /// How long that life lasted, seconds.
+    pub alive_secs: u32,
+    /// The room's name.
+    pub room: String,
+    /// When the life ended, seconds since the Unix epoch (UTC).
+    pub ended_at: i64,
+}
+
+/// Where a result landed: rank 1 is the top of that board.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// The board.
+    pub period: Period,
+    /// 1-based rank, at most [`BOARD_SIZE`].
+    pub rank: u16,
 }
 
 /// A room as the room list shows it.

@@ -1,0 +1,217 @@
+//! Tests of the [`HallOfFame`] handle: the writer thread, placements sent back, persistence
+//! across a reopen, and every way of opening degraded. (Ranking and periods are tested beside
+//! the SQLite store and the period functions.)
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::*;
+
+/// 2024-01-07 23:59:59 UTC, the last second of a Sunday.
+const SUNDAY_LAST_SECOND: i64 = 1_704_671_999;
+
+fn life(name: &str, score: u32, ended_at: i64) -> LifeResult {
+    LifeResult { name: name.into(), score, kills: 1, deaths: 1, alive_secs: 30, room: "Nebula".into(), ended_at, notify: None }
+}
+
+/// A result whose placements arrive on the returned channel.
+fn life_notified(name: &str, score: u32, ended_at: i64) -> (LifeResult, mpsc::Receiver<Vec<Placement>>) {
+    let (tx, rx) = mpsc::channel();
+    let notify: Box<dyn FnOnce(Vec<Placement>) + Send> = Box::new(move |placed| {
+        let _ = tx.send(placed);
+    });
+    (LifeResult { notify: Some(notify), ..life(name, score, ended_at) }, rx)
+}
+
+fn scores(entries: &[BoardEntry]) -> Vec<(&str, u32)> {
+    entries.iter().map(|e| (e.name.as_str(), e.score)).collect()
+}
+
+fn assert_degraded(hall: &HallOfFame, reason_contains: &str) {
+    let status = hall.status();
+    assert!(!status.available, "{status:?}");
+    let reason = status.reason.expect("a reason");
+    assert!(reason.contains(reason_contains), "{reason:?} should mention {reason_contains:?}");
+    assert!(!hall.record(life("ada", 1, 0)), "record must drop");
+    assert_eq!(hall.status().dropped, 1);
+    assert!(matches!(hall.top(Period::AllTime, 10), Err(HallOfFameError::Unavailable(_))));
+    assert_eq!(hall.board(Period::Day, 10), Board { period: Period::Day, entries: Vec::new(), available: false });
+    hall.shutdown();
+}
+
+#[test]
+fn results_reach_the_boards_and_placements_come_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::new(SUNDAY_LAST_SECOND));
+    let hall = HallOfFame::open(dir.path(), clock.clone());
+    assert_eq!(hall.status(), HallOfFameStatus { available: true, reason: None, writes_ok: 0, write_errors: 0, dropped: 0, queued: 0 });
+
+    let (first, placed) = life_notified("ada", 500, SUNDAY_LAST_SECOND);
+    assert!(hall.record(first));
+    let all = [Period::AllTime, Period::Week, Period::Day];
+    let expect = |rank| all.iter().map(|&period| Placement { period, rank }).collect::<Vec<_>>();
+    assert_eq!(placed.recv_timeout(Duration::from_secs(2)).expect("placements"), expect(1));
+
+    // Monday 00:00:00: a new week and a new day.
+    clock.set(SUNDAY_LAST_SECOND + 1);
+    let (second, placed) = life_notified("bob", 100, SUNDAY_LAST_SECOND + 1);
+    assert!(hall.record(second));
+    let placed = placed.recv_timeout(Duration::from_secs(2)).expect("placements");
+    assert_eq!(
+        placed,
+        [
+            Placement { period: Period::AllTime, rank: 2 },
+            Placement { period: Period::Week, rank: 1 },
+            Placement { period: Period::Day, rank: 1 }
+        ]
+    );
+
+    // Last week's, and not its pilot's best there: no board, no call at all.
+    let (worse, placed) = life_notified("ADA", 1, SUNDAY_LAST_SECOND);
+    let (marker, marker_placed) = life_notified("cy", 50, SUNDAY_LAST_SECOND + 1);
+    assert!(hall.record(worse) && hall.record(marker));
+    marker_placed.recv_timeout(Duration::from_secs(2)).expect("marker placed");
+    assert!(placed.try_recv().is_err(), "no placement, no call");
+
+    assert_eq!(scores(&hall.top(Period::AllTime, 10).expect("top")), [("ada", 500), ("bob", 100), ("cy", 50)]);
+    assert_eq!(scores(&hall.top(Period::Week, 10).expect("top")), [("bob", 100), ("cy", 50)]);
+    assert_eq!(hall.board(Period::Day, 1).entries.len(), 1);
+    clock.set(SUNDAY_LAST_SECOND);
+    assert_eq!(scores(&hall.top(Period::Week, 10).expect("top")), [("ada", 500)]);
+
+    let status = hall.status();
+    assert_eq!((status.writes_ok, status.write_errors, status.dropped, status.queued), (4, 0, 0, 0));
+    hall.shutdown();
+    assert!(!hall.record(life("late", 1, 0)), "shut down: dropped");
+    hall.shutdown();
+}
+
+#[test]
+fn shutdown_commits_what_is_queued() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hall = HallOfFame::open(dir.path(), Arc::new(ManualClock::new(SUNDAY_LAST_SECOND)));
+    for i in 0..200 {
+        assert!(hall.record(life(&format!("p{i}"), i, SUNDAY_LAST_SECOND)));
+    }
+    hall.shutdown();
+    assert_eq!(hall.status().writes_ok, 200);
+    drop(hall);
+    let reopened = HallOfFame::open(dir.path(), Arc::new(ManualClock::new(SUNDAY_LAST_SECOND)));
+    assert_eq!(reopened.top(Period::AllTime, 1000).expect("top").len(), 200);
+}
+
+#[test]
+fn committed_results_survive_a_crash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::new(SUNDAY_LAST_SECOND));
+    let hall = HallOfFame::open(dir.path(), clock.clone());
+    let (result, placed) = life_notified("ada", 42, SUNDAY_LAST_SECOND);
+    assert!(hall.record(result));
+    // Placements are sent after the commit.
+    placed.recv_timeout(Duration::from_secs(2)).expect("committed");
+    // Like a `kill -9`: no shutdown, no close, no checkpoint; the connections stay open.
+    std::mem::forget(hall);
+
+    let reopened = HallOfFame::open(dir.path(), clock);
+    assert!(reopened.status().available);
+    assert_eq!(scores(&reopened.top(Period::Day, 10).expect("top")), [("ada", 42)]);
+    reopened.shutdown();
+}
+
+#[test]
+fn a_corrupt_file_degrades_with_a_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join(FILE_NAME), vec![0x5a_u8; 8192]).expect("garbage");
+    let hall = HallOfFame::open(dir.path(), Arc::new(SystemClock));
+    assert_degraded(&hall, FILE_NAME);
+    assert_degraded(&HallOfFame::open(dir.path(), Arc::new(SystemClock)), "not a database");
+}
+
+#[test]
+fn an_unusable_data_dir_degrades_with_a_reason() {
+    // Tests run as root, where permissions do not stop writes: a data dir under a regular file
+    // cannot be created by anyone.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").expect("file");
+    let hall = HallOfFame::open(&file.join("data"), Arc::new(SystemClock));
+    assert_degraded(&hall, "cannot create the data directory");
+}
+
+#[test]
+fn a_newer_schema_degrades_with_a_reason() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let raw = rusqlite::Connection::open(dir.path().join(FILE_NAME)).expect("raw");
+    raw.pragma_update(None, "user_version", sqlite::SCHEMA_VERSION + 5).expect("version");
+    drop(raw);
+    let hall = HallOfFame::open(dir.path(), Arc::new(SystemClock));
+    assert_degraded(&hall, "newer than this server knows");
+}
+
+#[test]
+fn a_disabled_hall_of_fame_drops_results() {
+    assert_degraded(&HallOfFame::disabled("--no-hall-of-fame"), "--no-hall-of-fame");
+}
+
+/// A backend whose writes always fail, to drive the writer's error path.
+struct FailingStore;
+
+impl HallOfFameStore for FailingStore {
+    fn record(&mut self, _: &[LifeResult], _: i64) -> Result<Vec<Vec<Placement>>, HallOfFameError> {
+        Err(HallOfFameError::Write(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(13), Some("database or disk is full".into()))))
+    }
+
+    fn top(&mut self, _: Period, _: i64, _: usize) -> Result<Vec<BoardEntry>, HallOfFameError> {
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn write_failures_are_counted_and_the_writer_keeps_going() {
+    let hall = HallOfFame::with_stores(Box::new(FailingStore), Box::new(FailingStore), Arc::new(SystemClock)).expect("start");
+    for round in 1..=3_u64 {
+        assert!(hall.record(life("ada", 1, 0)));
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while hall.status().write_errors < round && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(hall.status().write_errors, round);
+    }
+    let status = hall.status();
+    assert_eq!((status.writes_ok, status.dropped), (0, 3));
+    // Three failures in a row: reported unavailable, with the error.
+    assert!(!status.available);
+    assert!(status.reason.as_deref().is_some_and(|r| r.contains("disk is full")), "{status:?}");
+    // Boards still read.
+    assert!(hall.top(Period::Day, 10).is_ok());
+    hall.shutdown();
+}
+
+#[test]
+fn a_full_queue_drops_without_blocking() {
+    // A writer that never gets to run: its store blocks the first batch until told.
+    struct Blocked(mpsc::Receiver<()>);
+    impl HallOfFameStore for Blocked {
+        fn record(&mut self, batch: &[LifeResult], _: i64) -> Result<Vec<Vec<Placement>>, HallOfFameError> {
+            let _ = self.0.recv();
+            Ok(vec![Vec::new(); batch.len()])
+        }
+        fn top(&mut self, _: Period, _: i64, _: usize) -> Result<Vec<BoardEntry>, HallOfFameError> {
+            Ok(Vec::new())
+        }
+    }
+    let (release, blocked) = mpsc::channel();
+    let (_, idle) = mpsc::channel();
+    let hall = HallOfFame::with_stores(Box::new(Blocked(blocked)), Box::new(Blocked(idle)), Arc::new(SystemClock)).expect("start");
+    let started = Instant::now();
+    // The writer takes at most one batch (MAX_BATCH, the queue's size) before it blocks, so
+    // at most two queues' worth fit.
+    let attempts = 2 * QUEUE_CAPACITY + 100;
+    let accepted = (0..attempts).filter(|_| hall.record(life("ada", 1, 0))).count();
+    assert!(started.elapsed() < Duration::from_millis(500), "record must not block");
+    assert!((QUEUE_CAPACITY..=2 * QUEUE_CAPACITY).contains(&accepted), "{accepted}");
+    assert_eq!(hall.status().dropped as usize, attempts - accepted);
+    drop(release);
+    hall.shutdown();
+    assert_eq!(hall.status().writes_ok as usize, accepted);
+}
