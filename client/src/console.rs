@@ -9,7 +9,7 @@
 
 use bevy::prelude::*;
 use driftfire_shared::delta::DeltaError;
-use driftfire_shared::protocol::{PlayerId, RoomInfo, Welcome};
+use driftfire_shared::protocol::{Board, Placement, PlayerId, RoomInfo, Welcome};
 
 /// A reportable event: one line of the contract.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +39,11 @@ pub enum Report<'a> {
     Exiting,
     /// The title screen's room list changed (not printed while it is empty).
     RoomList(&'a [RoomInfo]),
+    /// A hall-of-fame board arrived that differs from the last one of its period:
+    /// `hall of fame <period> <n> entries` (`all`, `week`, `day`), or `unavailable`.
+    HallOfFame(&'a Board),
+    /// Your life that just ended made a hall-of-fame board: one line per board.
+    MadeBoard(Placement),
     /// Welcome: who you are, which room, and whether the session was resumed.
     Joined(&'a Welcome),
     /// A note for the player after a reconnect or an expired resume (also put in the chat).
@@ -81,8 +86,13 @@ enum Sink {
 impl Report<'_> {
     fn sink(&self) -> Sink {
         match self {
-            Self::FirstFrame | Self::Ships(_) | Self::Me { .. } | Self::Exiting | Self::RoomList(_) => Sink::Console,
-            Self::Joined(_) | Self::Note(_) | Self::Chat { .. } | Self::Reconnecting { .. } | Self::Disconnected(_) => Sink::Info,
+            Self::FirstFrame | Self::Ships(_) | Self::Me { .. } | Self::Exiting | Self::RoomList(_) | Self::HallOfFame(_) => Sink::Console,
+            Self::Joined(_)
+            | Self::Note(_)
+            | Self::Chat { .. }
+            | Self::MadeBoard(_)
+            | Self::Reconnecting { .. }
+            | Self::Disconnected(_) => Sink::Info,
             Self::SnapshotLost { .. } => Sink::Warn,
         }
     }
@@ -100,6 +110,9 @@ impl std::fmt::Display for Report<'_> {
             ),
             Self::Exiting => write!(f, "driftfire: exiting (--exit-after-secs)"),
             Self::RoomList(rooms) => write!(f, "driftfire: room list: {}", rooms.iter().map(describe_room).collect::<Vec<_>>().join("; ")),
+            Self::HallOfFame(board) if !board.available => write!(f, "driftfire: hall of fame {} unavailable", board.period.as_str()),
+            Self::HallOfFame(board) => write!(f, "driftfire: hall of fame {} {} entries", board.period.as_str(), board.entries.len()),
+            Self::MadeBoard(placement) => write!(f, "driftfire: made board {} #{}", placement.period.as_str(), placement.rank),
             Self::Joined(welcome) => write!(
                 f,
                 "driftfire: joined as {} (id {}) in room {} {} ({:?}, {:?})",
@@ -143,7 +156,7 @@ pub fn describe_room(room: &RoomInfo) -> String {
 
 #[cfg(test)]
 mod tests {
-    use driftfire_shared::protocol::{ResumeOutcome, ResumeToken, RoomWelcome};
+    use driftfire_shared::protocol::{Period, ResumeOutcome, ResumeToken, RoomWelcome};
 
     use super::*;
 
@@ -187,5 +200,10 @@ mod tests {
         let rooms = [RoomInfo { name: "Private AB2CD".into(), code: None, players: 2, max_players: 8, private: true }];
         assert_eq!(Report::RoomList(&rooms).to_string(), "driftfire: room list: Private AB2CD   2/8   private | needs its link");
         assert_eq!(Report::Exiting.to_string(), "driftfire: exiting (--exit-after-secs)");
+        let board = Board { period: Period::Week, entries: Vec::new(), available: true };
+        assert_eq!(Report::HallOfFame(&board).to_string(), "driftfire: hall of fame week 0 entries");
+        let off = Board { period: Period::AllTime, entries: Vec::new(), available: false };
+        assert_eq!(Report::HallOfFame(&off).to_string(), "driftfire: hall of fame all unavailable");
+        assert_eq!(Report::MadeBoard(Placement { period: Period::Day, rank: 3 }).to_string(), "driftfire: made board day #3");
     }
 }

@@ -10,10 +10,11 @@
 //! - [`state`]: the app-wide state: [`Screen`], the frame's order ([`state::GameSet`], configured
 //!   once), the pilot name, the room Play enters, and why the last connection ended.
 //! - [`session`]: the protocol conversation: connect, Welcome, the room's feeds, endings and
-//!   reconnects, turned into typed messages the rest reacts to; the outbox; the room list.
+//!   reconnects, turned into typed messages the rest reacts to; the outbox; the room list and
+//!   the hall of fame.
 //! - [`ui`]: shared UI pieces: widgets and the one-line text editor.
-//! - [`screens`]: the UI of each screen (title, room list, connecting, reconnecting overlay,
-//!   disconnected).
+//! - [`screens`]: the UI of each screen (title, room list, hall of fame, connecting,
+//!   reconnecting overlay, disconnected).
 //! - [`game`]: the arena: snapshot → entities with interpolation, prediction, input, camera,
 //!   drawing, effects, HUD, net graph.
 //! - `telemetry`: the periodic status reports, the loading overlay, `--exit-after-secs`.
@@ -39,9 +40,16 @@ pub fn logic_plugin(app: &mut App) {
     app.add_plugins((state::plugin, net::plugin, session::plugin, game::logic_plugin));
 }
 
-/// Drawing, UI and everything that needs a window.
+/// The menus and the HUD: text and buttons, nothing drawn, so they also run without a window.
+/// Headless tests add it after [`logic_plugin`] to read what the screens say (with a
+/// `DiagnosticsStore` for the HUD's FPS).
+pub fn interface_plugin(app: &mut App) {
+    app.add_plugins((ui::plugin, screens::plugin, game::interface_plugin));
+}
+
+/// The interface, drawing, and everything that needs a window.
 pub fn presentation_plugin(app: &mut App) {
-    app.add_plugins((ui::plugin, screens::plugin, game::presentation_plugin, telemetry::plugin));
+    app.add_plugins((interface_plugin, game::presentation_plugin, telemetry::plugin));
 }
 
 /// The whole game, windowed, as `main` runs it.

@@ -1,6 +1,7 @@
 //! The in-game HUD: score, players online, ping, FPS; the top-10 leaderboard; the kill feed;
-//! the chat; the operator's announcement; and the death overlay with the killer, your score and
-//! the respawn countdown. It only reads the session's resources and messages.
+//! the chat; the operator's announcement; the death overlay with the killer, your score, a new
+//! hall-of-fame record and the respawn countdown; and the record as a toast when it arrives
+//! after you are back. It only reads the session's resources and messages.
 
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
@@ -9,7 +10,7 @@ use super::chat::ChatLine;
 use super::sync::{MyShip, ShipView};
 use crate::launch::{Launch, share_link};
 use crate::session::Session;
-use crate::session::events::Killed;
+use crate::session::events::{Killed, MadeBoard};
 use crate::session::roster::{Announcement, ChatLog, KillFeed, Roster, RoundTrip};
 use crate::state::{GameSet, Screen};
 use crate::ui::text_field::caret;
@@ -21,13 +22,23 @@ const KILL_FEED_SECONDS: f64 = 6.0;
 const CHAT_SECONDS: f64 = 12.0;
 /// Seconds an operator announcement stays on screen.
 const ANNOUNCEMENT_SECONDS: f64 = 10.0;
+/// Seconds a new record stays on screen after it arrives, in the death overlay and, once your
+/// ship is back, as a toast.
+const RECORD_SECONDS: f64 = 8.0;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Death>();
     app.add_systems(OnEnter(Screen::Playing), (spawn_hud, |mut death: ResMut<Death>| *death = Death::default()));
     app.add_systems(
         Update,
-        (update_stats, update_leaderboard, update_kill_feed, update_death_overlay, update_chat, update_announcement)
+        (
+            update_stats,
+            update_leaderboard,
+            update_kill_feed,
+            (update_death_overlay, update_record_toast).chain(),
+            update_chat,
+            update_announcement,
+        )
             .in_set(GameSet::Present)
             .run_if(in_state(Screen::Playing)),
     );
@@ -49,6 +60,10 @@ struct ChatText;
 struct AnnouncementBanner;
 #[derive(Component)]
 struct AnnouncementText;
+#[derive(Component)]
+struct RecordToast;
+#[derive(Component)]
+struct RecordText;
 
 fn text(size: f32, color: Color) -> impl Bundle {
     (Text::new(""), TextFont::from_font_size(size), TextColor(color))
@@ -102,6 +117,23 @@ fn spawn_hud(mut commands: Commands) {
             Node { padding: UiRect::axes(px(20), px(10)), border_radius: BorderRadius::all(px(8)), ..default() },
             BackgroundColor(Color::srgba(0.35, 0.2, 0.0, 0.8)),
             children![(text(20.0, Color::WHITE), AnnouncementText)],
+        )],
+    ));
+    commands.spawn((
+        Node {
+            position_type: PositionType::Absolute,
+            width: percent(100),
+            top: px(72),
+            justify_content: JustifyContent::Center,
+            ..default()
+        },
+        Visibility::Hidden,
+        RecordToast,
+        DespawnOnExit(Screen::Playing),
+        children![(
+            Node { padding: UiRect::axes(px(20), px(8)), border_radius: BorderRadius::all(px(8)), ..default() },
+            BackgroundColor(Color::srgba(0.0, 0.1, 0.16, 0.8)),
+            children![(text(20.0, ACCENT), RecordText)],
         )],
     ));
     commands.spawn((
@@ -195,27 +227,48 @@ fn update_kill_feed(
 }
 
 /// Who destroyed your ship, while it waits to respawn: set by the kill (`None` for an
-/// asteroid), cleared when the ship is back.
+/// asteroid), cleared when the ship is back. And the hall-of-fame record that life set, if
+/// the server said so (`MadeBoard`, usually within a second of the death), with when it came;
+/// forgotten at the next death.
 #[derive(Resource, Debug, Default)]
 struct Death {
     killer: Option<String>,
+    record: Option<(String, f64)>,
+}
+
+impl Death {
+    /// The record line, while it is recent.
+    fn recent_record(&self, now: f64) -> Option<&str> {
+        self.record.as_ref().filter(|(_, at)| now - at < RECORD_SECONDS).map(|(line, _)| line.as_str())
+    }
+}
+
+/// Your ship's respawn countdown in ticks, while it is destroyed.
+fn respawning(me: &Query<&ShipView, With<MyShip>>) -> Option<u16> {
+    me.iter().next().and_then(|view| view.0.respawn_in)
 }
 
 fn update_death_overlay(
     session: Option<Res<Session>>,
     roster: Res<Roster>,
     mut killed: MessageReader<Killed>,
+    mut made_board: MessageReader<MadeBoard>,
     mut death: ResMut<Death>,
+    time: Res<Time<Real>>,
     me: Query<&ShipView, With<MyShip>>,
     mut overlay: Single<&mut Visibility, With<DeathOverlay>>,
     mut text: Single<&mut Text, With<DeathText>>,
 ) {
     let Some(session) = session else { return };
+    let now = time.elapsed_secs_f64();
     for kill in killed.read().filter(|kill| kill.victim == session.me) {
         death.killer = kill.killer_name.clone();
+        death.record = None;
     }
-    let respawn_in = me.iter().next().and_then(|view| view.0.respawn_in);
-    let Some(ticks) = respawn_in else {
+    for made in made_board.read() {
+        death.record = Some((made.headline(), now));
+    }
+    let Some(ticks) = respawning(&me) else {
         overlay.set_if_neq(Visibility::Hidden);
         if death.killer.is_some() {
             death.killer = None;
@@ -229,9 +282,34 @@ fn update_death_overlay(
     };
     let score = roster.score_of(session.me).map_or(0, |s| s.score);
     let seconds = (f32::from(ticks) / f32::from(session.tick_hz.max(1))).ceil();
-    let shown = format!("{by}\nScore {score}\nRespawning in {seconds:.0}...");
+    // The record stays as long as the overlay does.
+    let record = death.record.as_ref().map_or(String::new(), |(line, _)| format!("{line}\n"));
+    let shown = format!("{by}\nScore {score}\n{record}Respawning in {seconds:.0}...");
     if text.0 != shown {
         text.0 = shown;
+    }
+}
+
+/// The record as a toast once your ship is back (or if it arrives after the respawn), for
+/// what is left of [`RECORD_SECONDS`].
+fn update_record_toast(
+    death: Res<Death>,
+    time: Res<Time<Real>>,
+    me: Query<&ShipView, With<MyShip>>,
+    mut toast: Single<&mut Visibility, With<RecordToast>>,
+    mut text: Single<&mut Text, With<RecordText>>,
+) {
+    let line = death.recent_record(time.elapsed_secs_f64()).filter(|_| respawning(&me).is_none());
+    match line {
+        Some(line) => {
+            toast.set_if_neq(Visibility::Inherited);
+            if text.0 != line {
+                text.0 = line.to_string();
+            }
+        }
+        None => {
+            toast.set_if_neq(Visibility::Hidden);
+        }
     }
 }
 

@@ -5,8 +5,9 @@
 //! [`sync`] (updates → entities, interpolation), [`clock`] (server time and interpolation delay),
 //! [`predict`] (your ship, predicted and reconciled), [`input`] (controls → inputs at the tick
 //! rate), [`chat`] (the chat line being typed).
-//! Presentation: `camera`, `render` (the vector-line look), `effects` (explosions), `hud`,
-//! `netgraph` (F3).
+//! Interface (text only, runs headless too): `hud`.
+//! Presentation: `camera`, `render` (the vector-line look), `effects` (explosions), `netgraph`
+//! (F3).
 
 mod camera;
 pub mod chat;
@@ -27,7 +28,12 @@ pub(super) fn logic_plugin(app: &mut App) {
     app.add_plugins((snapshots::plugin, sync::plugin, predict::plugin, input::plugin, chat::plugin));
 }
 
-/// Drawing and UI.
+/// The HUD: text over the arena, nothing drawn (tests read it on `MinimalPlugins`).
+pub(super) fn interface_plugin(app: &mut App) {
+    app.add_plugins(hud::plugin);
+}
+
+/// Drawing.
 pub(super) fn presentation_plugin(app: &mut App) {
-    app.add_plugins((camera::plugin, render::plugin, effects::plugin, hud::plugin, netgraph::plugin));
+    app.add_plugins((camera::plugin, render::plugin, effects::plugin, netgraph::plugin));
 }

@@ -1,11 +1,13 @@
-//! Title screen: the name field (typed straight into, prefilled and remembered), Play, and the
-//! controls. Enter plays too. `autoplay` skips the screen.
+//! Title screen: the name field (typed straight into, prefilled and remembered), Play, the room
+//! list, the hall of fame beside them, and the controls. Enter plays too. `autoplay` skips the
+//! screen.
 
 use bevy::input::ButtonState;
 use bevy::input::keyboard::KeyboardInput;
 use bevy::prelude::*;
 use driftfire_shared::protocol::{MAX_NAME_CHARS, RoomTarget};
 
+use super::hall_of_fame::hall_of_fame_section;
 use super::rooms::room_list_section;
 use crate::launch::{Launch, initial_name};
 use crate::state::{PilotName, PlayTarget, Screen};
@@ -45,26 +47,50 @@ fn spawn_title(mut commands: Commands, target: Res<PlayTarget>) {
             label("DRIFTFIRE", 72.0, ACCENT),
             label("Arena space combat. Drift, aim, fire.", 20.0, DIM),
             (Node { height: px(24), ..default() }),
-            label("Pilot name", 18.0, DIM),
             (
+                // Side by side on a wide screen; the hall of fame goes below on a narrow one.
                 Node {
-                    min_width: px(340),
-                    padding: UiRect::axes(px(16), px(10)),
+                    flex_wrap: FlexWrap::Wrap,
                     justify_content: JustifyContent::Center,
-                    border: UiRect::all(px(2)),
-                    border_radius: BorderRadius::all(px(6)),
+                    align_items: AlignItems::FlexStart,
+                    column_gap: px(48),
+                    row_gap: px(18),
                     ..default()
                 },
-                BorderColor::all(ACCENT),
-                BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.5)),
-                children![(label("", 30.0, Color::WHITE), NameText)],
+                children![
+                    (
+                        Node { flex_direction: FlexDirection::Column, align_items: AlignItems::Center, row_gap: px(18), ..default() },
+                        children![
+                            label("Pilot name", 18.0, DIM),
+                            name_field(),
+                            button("Play", PlayButton),
+                            label(target, 16.0, DIM),
+                            room_list_section(),
+                        ],
+                    ),
+                    hall_of_fame_section(),
+                ],
             ),
-            button("Play", PlayButton),
-            label(target, 16.0, DIM),
-            room_list_section(),
             label("Enter to play  |  mouse aims  |  W / Up / right mouse thrusts  |  left mouse / Space fires", 16.0, DIM),
         ],
     ));
+}
+
+/// The box the pilot name is typed into.
+fn name_field() -> impl Bundle {
+    (
+        Node {
+            min_width: px(340),
+            padding: UiRect::axes(px(16), px(10)),
+            justify_content: JustifyContent::Center,
+            border: UiRect::all(px(2)),
+            border_radius: BorderRadius::all(px(6)),
+            ..default()
+        },
+        BorderColor::all(ACCENT),
+        BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.5)),
+        children![(label("", 30.0, Color::WHITE), NameText)],
+    )
 }
 
 fn autoplay(mut commands: Commands, launch: Res<Launch>, used: Option<Res<AutoplayUsed>>, mut next: ResMut<NextState<Screen>>) {

@@ -3,7 +3,7 @@
 //! outbox every system sends through.
 
 use bevy::prelude::*;
-use driftfire_shared::protocol::{ClientMsg, PlayerId, ResumeOutcome};
+use driftfire_shared::protocol::{ClientMsg, Period, Placement, PlayerId, ResumeOutcome};
 
 use crate::state::EndReason;
 
@@ -12,6 +12,7 @@ pub(super) fn plugin(app: &mut App) {
     app.add_message::<SessionStarted>();
     app.add_message::<SessionEnded>();
     app.add_message::<Killed>();
+    app.add_message::<MadeBoard>();
     app.add_message::<EndSession>();
 }
 
@@ -48,7 +49,40 @@ pub struct Killed {
     pub victim_name: String,
 }
 
+/// Your life that just ended made one or more hall-of-fame boards (the server's
+/// `MadeBoard`, usually within a second of the death): each board with your rank there.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct MadeBoard(pub Vec<Placement>);
+
+impl MadeBoard {
+    /// The line the player reads, narrowest board first: `New record: #3 today, #7 this week`.
+    pub fn headline(&self) -> String {
+        let mut placements = self.0.clone();
+        // Today, then this week, then all time: the order a result climbs them.
+        placements.sort_by_key(|p| std::cmp::Reverse(Period::ALL.iter().position(|period| *period == p.period)));
+        let ranks: Vec<String> = placements.iter().map(|p| format!("#{} {}", p.rank, p.period.title().to_lowercase())).collect();
+        format!("New record: {}", ranks.join(", "))
+    }
+}
+
 /// A part of the client gave up on the connection (the snapshot stream stopped decoding, the
 /// server never answered Hello). The session tears down and says why; the reporter does not.
 #[derive(Message, Debug, Clone, PartialEq)]
 pub struct EndSession(pub EndReason);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_reads_narrowest_board_first() {
+        let made = MadeBoard(vec![Placement { period: Period::Week, rank: 7 }, Placement { period: Period::Day, rank: 3 }]);
+        assert_eq!(made.headline(), "New record: #3 today, #7 this week");
+        let everywhere = MadeBoard(vec![
+            Placement { period: Period::AllTime, rank: 1 },
+            Placement { period: Period::Day, rank: 1 },
+            Placement { period: Period::Week, rank: 1 },
+        ]);
+        assert_eq!(everywhere.headline(), "New record: #1 today, #1 this week, #1 all time");
+    }
+}

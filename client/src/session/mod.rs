@@ -11,9 +11,12 @@
 //! - [`reconnect`]: backoff and retry after a resumable drop (logic only).
 //! - [`roster`]: players, scores, chat, kill feed, announcement, round trip.
 //! - [`room_list`]: the title screen's room list, asked for on a socket of its own.
+//! - [`hall_of_fame`]: the title screen's hall-of-fame boards, asked for on the room list's
+//!   socket.
 
 pub mod connect;
 pub mod events;
+pub mod hall_of_fame;
 pub mod reconnect;
 pub mod room_list;
 pub mod roster;
@@ -24,7 +27,7 @@ use driftfire_shared::protocol::{
 };
 
 use self::connect::PendingConnect;
-use self::events::{EndSession, Killed, Outgoing, SessionEnded, SessionStarted};
+use self::events::{EndSession, Killed, MadeBoard, Outgoing, SessionEnded, SessionStarted};
 use self::reconnect::Reconnecting;
 use self::roster::{RoomFeeds, RoundTrip};
 use crate::console::{Report, report};
@@ -37,7 +40,7 @@ use crate::state::{DisconnectNotice, EndReason, GameSet, PlayTarget, Screen};
 const PING_INTERVAL_S: f64 = 1.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((events::plugin, connect::plugin, roster::plugin, room_list::plugin));
+    app.add_plugins((events::plugin, connect::plugin, roster::plugin, room_list::plugin, hall_of_fame::plugin));
     app.init_resource::<ServerSaid>();
     app.add_systems(OnEnter(Screen::Connecting), start_connecting);
     // A retry is decided on what this frame's events said (a new drop schedules the next one).
@@ -124,6 +127,7 @@ fn follow_connection(
     mut started: MessageWriter<SessionStarted>,
     mut ended: MessageWriter<SessionEnded>,
     mut killed: MessageWriter<Killed>,
+    mut made_board: MessageWriter<MadeBoard>,
     time: Res<Time<Real>>,
 ) {
     let now = time.elapsed_secs_f64();
@@ -180,6 +184,12 @@ fn follow_connection(
                 }
             }
             NetEvent::Received(ServerMsg::Disconnect(reason)) => said.0 = Some(reason.clone()),
+            NetEvent::Received(ServerMsg::MadeBoard { placements }) => {
+                for placement in placements {
+                    report(Report::MadeBoard(*placement));
+                }
+                made_board.write(MadeBoard(placements.clone()));
+            }
             NetEvent::Received(msg) => {
                 if let Some((me, _)) = live
                     && let Some(kill) = feeds.apply(me, msg, now)

@@ -1,4 +1,4 @@
-//! Shared look of the menus and the HUD: colours, panels, buttons with hover feedback.
+//! Shared look of the menus and the HUD: colours, panels, buttons (and tabs) with hover feedback.
 
 use bevy::prelude::*;
 
@@ -50,6 +50,32 @@ pub fn button(text: impl Into<String>, marker: impl Component) -> impl Bundle {
         BackgroundColor(BUTTON_IDLE),
         children![label(text, 24.0, Color::WHITE)],
     )
+}
+
+/// A small button choosing one of a few views of the same panel (a board's period, say), with
+/// a marker component to find it by. [`tab_border`] marks the chosen one.
+pub fn tab(text: impl Into<String>, marker: impl Component) -> impl Bundle {
+    (
+        Button,
+        marker,
+        Node {
+            min_width: px(96),
+            padding: UiRect::axes(px(14), px(6)),
+            justify_content: JustifyContent::Center,
+            align_items: AlignItems::Center,
+            border: UiRect::all(px(2)),
+            border_radius: BorderRadius::all(px(6)),
+            ..default()
+        },
+        tab_border(false),
+        BackgroundColor(BUTTON_IDLE),
+        children![label(text, 16.0, Color::WHITE)],
+    )
+}
+
+/// A tab's border: the accent colour on the chosen one, faint on the others.
+pub fn tab_border(chosen: bool) -> BorderColor {
+    BorderColor::all(if chosen { ACCENT } else { DIM.with_alpha(0.35) })
 }
 
 fn button_feedback(mut buttons: Query<(&Interaction, &mut BackgroundColor), (Changed<Interaction>, With<Button>)>) {

@@ -1,6 +1,10 @@
 //! Client logic without a window: snapshots become entities and leave again, input sampling
 //! produces the right messages, server rejections reach the Disconnected screen, and every
-//! typed ending is obeyed (reconnect exactly when `may_resume()`).
+//! typed ending is obeyed (reconnect exactly when `may_resume()`). [`interface`]: the menus
+//! and the HUD on top (text only): the title screen's hall of fame and the death overlay's
+//! record.
+
+mod interface;
 
 use std::f32::consts::FRAC_PI_2;
 use std::time::Duration;
@@ -12,7 +16,7 @@ use driftfire_client::game::input::CursorWorld;
 use driftfire_client::game::sync::{MyShip, NetObject, Vanished};
 use driftfire_client::net::{LinkEnd, NetEvent};
 use driftfire_client::session::Session;
-use driftfire_client::session::events::{Outgoing, SessionEnded, SessionStarted};
+use driftfire_client::session::events::{MadeBoard, Outgoing, SessionEnded, SessionStarted};
 use driftfire_client::session::reconnect::Reconnecting;
 use driftfire_client::session::roster::ChatLog;
 use driftfire_client::state::{DisconnectNotice, EndReason};
@@ -33,6 +37,9 @@ struct EndedLog(Vec<EndReason>);
 #[derive(Resource, Default)]
 struct StartedLog(Vec<SessionStarted>);
 
+#[derive(Resource, Default)]
+struct MadeBoardLog(Vec<MadeBoard>);
+
 fn record(
     mut outbox: MessageReader<Outgoing>,
     mut sent: ResMut<Sent>,
@@ -42,28 +49,40 @@ fn record(
     mut ended_log: ResMut<EndedLog>,
     mut started: MessageReader<SessionStarted>,
     mut started_log: ResMut<StartedLog>,
+    mut made_board: MessageReader<MadeBoard>,
+    mut made_board_log: ResMut<MadeBoardLog>,
 ) {
     sent.0.extend(outbox.read().map(|o| o.0.clone()));
     log.0.extend(vanished.read().copied());
     ended_log.0.extend(ended.read().map(|e| e.0.clone()));
     started_log.0.extend(started.read().cloned());
+    made_board_log.0.extend(made_board.read().cloned());
 }
 
-fn app() -> App {
+/// Nothing listens on the discard port: the Connecting screen cannot reach a real server.
+const NOWHERE: &str = "ws://127.0.0.1:9/ws";
+
+/// The app without the client's plugins, talking to `server_url`.
+fn bare_app(server_url: &str) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, StatesPlugin));
     // 16 ms frames: about half a server tick each at 30 Hz.
     app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(16)));
     app.init_resource::<ButtonInput<KeyCode>>();
     app.init_resource::<ButtonInput<MouseButton>>();
-    // Nothing listens on the discard port: the Connecting screen cannot reach a real server.
-    app.insert_resource(Launch { server_url: "ws://127.0.0.1:9/ws".into(), ..Launch::default() });
+    app.insert_resource(Launch { server_url: server_url.into(), ..Launch::default() });
     app.init_resource::<Sent>();
     app.init_resource::<VanishedLog>();
     app.init_resource::<EndedLog>();
     app.init_resource::<StartedLog>();
-    app.add_plugins(logic_plugin);
+    app.init_resource::<MadeBoardLog>();
     app.add_systems(Last, record);
+    app
+}
+
+fn app() -> App {
+    let mut app = bare_app(NOWHERE);
+    app.add_plugins(logic_plugin);
     app.update();
     app
 }
