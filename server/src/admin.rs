@@ -59,6 +59,11 @@ async fn metrics(State(state): State<Arc<ServerState>>) -> Response {
     ] {
         counter.inc_by(total.saturating_sub(counter.get()));
     }
+    if let Some(fleet) = state.lobby.fleet() {
+        metrics.redis_up.set(i64::from(fleet.redis_up()));
+        metrics.fleet_servers.set(i64::try_from(fleet.registry_size()).unwrap_or(i64::MAX));
+        metrics.redis_commands.inc_by(fleet.commands_sent().saturating_sub(metrics.redis_commands.get()));
+    }
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], metrics.encode()).into_response()
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use driftfire_shared::sim::DEFAULT_TICK_HZ;
 
 use crate::conditioner::LinkConditions;
+use crate::fleet::FleetConfig;
 
 /// Where the server listens unless told otherwise: loopback only, so a first run on a laptop
 /// is not reachable from the network.
@@ -85,6 +86,8 @@ pub struct ServerConfig {
     /// of fame (the library's default, for tests; the binary's `--data-dir` defaults to
     /// [`DEFAULT_DATA_DIR`]).
     pub data_dir: Option<PathBuf>,
+    /// One server of a fleet (`--redis`); `None` for a single server.
+    pub fleet: Option<FleetConfig>,
 }
 
 impl Default for ServerConfig {
@@ -111,6 +114,7 @@ impl Default for ServerConfig {
             resume_window: Duration::from_secs(driftfire_shared::protocol::RESUME_WINDOW_SECS),
             room_idle_close: Duration::from_secs(60),
             data_dir: None,
+            fleet: None,
         }
     }
 }
@@ -182,6 +186,18 @@ pub struct ServerFlags {
     /// the default is loopback only.
     #[arg(long, env = "DRIFTFIRE_ADMIN_BIND", default_value = DEFAULT_ADMIN_BIND, value_parser = parse_admin_bind)]
     pub admin_bind: AdminBind,
+    /// Redis URL (`redis://host:port/db`): run as one server of a fleet that shares rooms,
+    /// room codes, announcements and boards. Without it, a single server.
+    #[arg(long = "redis", env = "DRIFTFIRE_REDIS_URL")]
+    pub redis: Option<String>,
+    /// With `--redis`: the game-socket URL browsers use to reach this server
+    /// (`ws(s)://host[:port]/ws`, e.g. behind a TLS proxy `wss://eu1.example.net/ws`).
+    /// Default: `ws://<bound address>/ws` (not allowed when binding 0.0.0.0).
+    #[arg(long, env = "DRIFTFIRE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// With `--redis`: this server's id in the fleet (default: derived from the public URL).
+    #[arg(long, env = "DRIFTFIRE_SERVER_ID")]
+    pub server_id: Option<String>,
     /// Folder of the hall of fame's SQLite database (created on start).
     #[arg(long, env = "DRIFTFIRE_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     data_dir: PathBuf,
@@ -209,6 +225,26 @@ fn millis(d: Duration) -> u64 {
 }
 
 impl ServerFlags {
+    /// The fleet settings, once the game listener is bound at `bound` (`None` without
+    /// `--redis`). The public URL defaults to `ws://<bound>/ws`, which only works when the
+    /// address is a specific one; the server id defaults to the public URL's host and port.
+    pub fn fleet_config(&self, bound: SocketAddr) -> Result<Option<FleetConfig>, String> {
+        let Some(redis_url) = self.redis.clone().filter(|url| !url.is_empty()) else { return Ok(None) };
+        let public_url = match &self.public_url {
+            Some(url) if url.starts_with("ws://") || url.starts_with("wss://") => url.clone(),
+            Some(url) => return Err(format!("--public-url {url:?} must start with ws:// or wss://")),
+            None if bound.ip().is_unspecified() => {
+                return Err(format!("--public-url is required with --redis when binding {bound}: players need a reachable address"));
+            }
+            None => format!("ws://{bound}/ws"),
+        };
+        let server_id = match &self.server_id {
+            Some(id) if !id.is_empty() => id.clone(),
+            _ => public_url.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or(&public_url).to_string(),
+        };
+        Ok(Some(FleetConfig { redis_url, public_url, server_id }))
+    }
+
     /// The config these flags describe, with every value brought into its valid range: at
     /// least one player per room, one room, a one-second handshake and header timeout; the arena side within
     /// [`ARENA_SIDE_RANGE`] (the default side if it is not a number); an empty admin token

@@ -103,7 +103,11 @@ pub async fn send_announcement(state: &ServerState, text: &str) -> Result<usize,
     let Some(text) = sanitize_announcement(text, MAX_ANNOUNCEMENT_CHARS) else { return Err(AnnounceError::Empty) };
     let rooms = state.lobby.announce(&text).await;
     state.services.metrics.announcements.inc();
-    tracing::info!(rooms, %text, "announcement sent");
+    let fleet = match state.lobby.fleet() {
+        Some(fleet) => fleet.publish_announcement(&text).await,
+        None => false,
+    };
+    tracing::info!(rooms, fleet, %text, "announcement sent");
     Ok(rooms)
 }
 

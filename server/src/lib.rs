@@ -25,6 +25,7 @@
 //! - `metrics`: the Prometheus registry; `admin`: the admin listener (`/metrics`, the admin
 //!   page and its announcement form).
 //! - [`hall_of_fame`]: ended lives stored in SQLite off the tick, and the boards read back.
+//! - [`fleet`]: with `--redis`, many servers as one game (directory, redirects, announcements).
 //! - `secrets`: random bytes from the OS for tokens and room codes.
 //! - [`bots`]: a swarm of protocol-speaking bots for load tests (the `driftfire-bots` binary).
 
@@ -34,6 +35,7 @@ pub mod bots;
 pub mod conditioner;
 pub mod config;
 mod connection;
+pub mod fleet;
 pub mod hall_of_fame;
 mod http;
 mod lobby;
@@ -63,6 +65,7 @@ use tower_service::Service;
 
 use admission::{Admission, Admitted};
 pub use config::ServerConfig;
+use fleet::Fleet;
 use hall_of_fame::{HallOfFame, SystemClock};
 use lobby::Lobby;
 use metrics::Metrics;
@@ -128,7 +131,7 @@ pub async fn run(
     };
     let services = Services { metrics: Arc::new(Metrics::new()), hall_of_fame: hall_of_fame.clone() };
     let state = Arc::new(ServerState {
-        lobby: Lobby::new(config.clone(), token.clone(), tasks.clone(), services.clone()),
+        lobby: Arc::new(Lobby::new(config.clone(), token.clone(), tasks.clone(), services.clone())),
         admission: Arc::new(Admission::new(config.max_connections, config.max_conns_per_ip)),
         config,
         shutdown: token.clone(),
@@ -136,6 +139,15 @@ pub async fn run(
         started: Instant::now(),
         services,
     });
+    if let Some(fleet) = &state.config.fleet {
+        match Fleet::start(fleet.clone(), state.lobby.clone(), token.clone(), &tasks) {
+            Ok(fleet) => {
+                tracing::info!(server = fleet.server_id(), url = fleet.public_url(), "part of a fleet through Redis");
+                state.lobby.set_fleet(fleet);
+            }
+            Err(error) => tracing::error!(%error, "running as a single server"),
+        }
+    }
     if let Some(admin) = admin {
         tasks.spawn(admin::serve(admin, state.clone()));
     }

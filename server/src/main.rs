@@ -21,7 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let flags = Args::parse().flags;
     let bind = flags.bind;
     let admin_bind = flags.admin_bind;
-    let config = flags.into_config();
+    let mut config = flags.clone().into_config();
     if let Some(dir) = &config.web_dir
         && !dir.join("index.html").is_file()
     {
@@ -32,6 +32,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     let addr = listener.local_addr()?;
+    config.fleet = flags.fleet_config(addr).map_err(anyhow::Error::msg)?;
     let admin = match admin_bind {
         AdminBind::At(admin_bind) => {
             let admin = tokio::net::TcpListener::bind(admin_bind)

@@ -91,6 +91,12 @@ pub struct Metrics {
     pub hall_of_fame_dropped: Counter,
     /// 1 while the hall of fame is available, 0 when the server runs without it.
     pub hall_of_fame_up: Gauge,
+    /// With `--redis`: 1 while Redis answers the heartbeat, 0 when it does not.
+    pub redis_up: Gauge,
+    /// With `--redis`: live servers in the fleet's registry, this one included.
+    pub fleet_servers: Gauge,
+    /// With `--redis`: commands sent to Redis.
+    pub redis_commands: Counter,
 }
 
 impl Default for Metrics {
@@ -126,6 +132,9 @@ impl Metrics {
             hall_of_fame_write_errors: Counter::default(),
             hall_of_fame_dropped: Counter::default(),
             hall_of_fame_up: Gauge::default(),
+            redis_up: Gauge::default(),
+            fleet_servers: Gauge::default(),
+            redis_commands: Counter::default(),
             registry,
         };
         metrics.register_all()
@@ -170,6 +179,9 @@ impl Metrics {
             "1 while the hall of fame is available, 0 when the server runs without it",
             self.hall_of_fame_up.clone(),
         );
+        r.register("redis_up", "With --redis: 1 while Redis answers the heartbeat", self.redis_up.clone());
+        r.register("fleet_servers", "With --redis: live servers in the fleet registry, this one included", self.fleet_servers.clone());
+        r.register("redis_commands", "With --redis: commands sent to Redis", self.redis_commands.clone());
         self
     }
 

@@ -27,8 +27,8 @@ pub struct Services {
 pub struct ServerState {
     /// Settings.
     pub config: ServerConfig,
-    /// All rooms, player ids and resume tickets.
-    pub lobby: Lobby,
+    /// All rooms, player ids and resume tickets (and, with `--redis`, the fleet).
+    pub lobby: Arc<Lobby>,
     /// Cancelled once when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Every connection and room task, so shutdown can wait for them.

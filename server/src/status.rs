@@ -46,6 +46,24 @@ pub struct Status {
     pub(crate) room_list: Vec<RoomStatus>,
     /// Whether the hall of fame is recording, and why not.
     pub(crate) hall_of_fame: HallOfFameStatus,
+    /// With `--redis`: this server in the fleet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) fleet: Option<FleetStatus>,
+}
+
+/// `/api/status` → `fleet`.
+#[derive(Debug, Serialize)]
+pub struct FleetStatus {
+    /// This server's id.
+    server_id: String,
+    /// Its public game-socket URL.
+    public_url: String,
+    /// Whether Redis answered the latest heartbeat.
+    redis_up: bool,
+    /// Live servers in the registry, this one included.
+    servers: u64,
+    /// Taking no new players.
+    draining: bool,
 }
 
 /// A room as `/api/status` shows it.
@@ -114,6 +132,13 @@ pub(crate) fn summarize(state: &ServerState) -> Status {
         snapshots: snapshots.into(),
         room_list,
         hall_of_fame: state.services.hall_of_fame.status(),
+        fleet: state.lobby.fleet().map(|fleet| FleetStatus {
+            server_id: fleet.server_id().to_string(),
+            public_url: fleet.public_url().to_string(),
+            redis_up: fleet.redis_up(),
+            servers: fleet.registry_size(),
+            draining: fleet.is_draining(),
+        }),
     }
 }
 

@@ -16,6 +16,7 @@ use tokio::time::timeout;
 
 use super::socket::{Inbound, Socket};
 use super::{Ending, Seat};
+use crate::lobby::Seating;
 use crate::lobby::tickets::{Owner, Redeemed};
 use crate::room::{OUTBOUND_QUEUE, RoomCommand, RoomHandle};
 use crate::state::ServerState;
@@ -88,6 +89,11 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
             None => outcome = ResumeOutcome::Expired,
         }
         state.services.metrics.resumed(outcome);
+    }
+    if let Seating::Elsewhere(redirect) = state.lobby.placement(&target) {
+        tracing::debug!(url = %redirect.url, room = ?redirect.room, "redirected to another server");
+        socket.send(&ServerMsg::Redirect(redirect)).await?;
+        return Err(Ending::Server(DisconnectReason::Redirected));
     }
     let room = match state.lobby.seat(&target, from) {
         Ok(room) => room,

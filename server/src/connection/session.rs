@@ -13,6 +13,7 @@ use tokio::time::{Instant, interval_at, sleep_until};
 use super::handshake::{hall_of_fame, join, room_list};
 use super::socket::{Inbound, Socket};
 use super::{Ending, Seat};
+use crate::lobby::Seating;
 use crate::lobby::tickets::Probe;
 use crate::rate_limit::{CHAT_BURST, CHAT_PER_SECOND, TokenBucket};
 use crate::room::RoomCommand;
@@ -144,6 +145,9 @@ async fn handle(
 
 /// Leaves the current room for `target`'s, if it has a seat; otherwise stays.
 async fn move_rooms(state: &ServerState, seat: &mut Seat, target: &RoomTarget, from: IpAddr) -> Result<Reply, Ending> {
+    if let Seating::Elsewhere(redirect) = state.lobby.placement(target) {
+        return Ok(Reply::Redirect(redirect));
+    }
     let room = match state.lobby.seat(target, from) {
         Ok(room) => room,
         Err(RejectReason::RoomNotFound) => return Ok(Reply::NotFound),

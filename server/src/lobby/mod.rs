@@ -9,15 +9,17 @@
 pub mod tickets;
 
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use driftfire_shared::input::normalize_room_code;
-use driftfire_shared::protocol::{PlayerId, ROOM_CODE_ALPHABET, ROOM_CODE_LEN, RejectReason, RoomInfo, RoomTarget};
+use driftfire_shared::protocol::{PlayerId, ROOM_CODE_ALPHABET, ROOM_CODE_LEN, Redirect, RejectReason, RoomInfo, RoomTarget};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::ServerConfig;
+use crate::fleet::{Fleet, RegisteredRoom};
 use crate::room::{AttachId, RoomCommand, RoomHandle, RoomId, RoomSpec, spawn_room};
 use crate::secrets::random_bytes;
 use crate::state::Services;
@@ -40,6 +42,17 @@ pub struct Lobby {
     shutdown: CancellationToken,
     tracker: TaskTracker,
     services: Services,
+    /// The other servers, when this one is part of a fleet (`--redis`).
+    fleet: OnceLock<Fleet>,
+}
+
+/// Where a target's seat is: here, or on another server of the fleet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seating {
+    /// Seat the player on this server.
+    Here,
+    /// Send the player to another server.
+    Elsewhere(Redirect),
 }
 
 /// A room in the registry, with the address that asked for it (rooms quick play opened have
@@ -71,6 +84,7 @@ impl Lobby {
             shutdown,
             tracker,
             services,
+            fleet: OnceLock::new(),
         }
     }
 
@@ -83,6 +97,117 @@ impl Lobby {
     /// of a connection that a resume has already replaced.
     pub fn new_attach_id(&self) -> AttachId {
         AttachId(self.next_attach.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Joins this lobby to a fleet (once, at start).
+    pub fn set_fleet(&self, fleet: Fleet) {
+        let _ = self.fleet.set(fleet);
+    }
+
+    /// The fleet this server is part of, if any.
+    pub fn fleet(&self) -> Option<&Fleet> {
+        self.fleet.get()
+    }
+
+    /// Whether `target`'s seat is on this server or another one of the fleet (by the directory
+    /// cached at the last heartbeat). Without a fleet, always here.
+    ///
+    /// - Quick play: the fullest public room with a free seat on any server that is not
+    ///   draining (this one wins ties); with every room full, a new room on the least-loaded
+    ///   server that may open one.
+    /// - A code: here if the room is here, else on the server whose directory entry lists it.
+    /// - A new room: here, unless this server is draining.
+    pub fn placement(&self, target: &RoomTarget) -> Seating {
+        let Some(fleet) = self.fleet.get() else { return Seating::Here };
+        let draining = fleet.is_draining();
+        let max = self.config.max_players_per_room;
+        let others: Vec<_> = fleet.others().into_iter().filter(|s| !s.draining).collect();
+        let elsewhere = |url: &str, room: RoomTarget| Seating::Elsewhere(Redirect { url: url.to_string(), room });
+        match target {
+            RoomTarget::QuickPlay => {
+                let local_best = if draining {
+                    None
+                } else {
+                    self.open_rooms()
+                        .iter()
+                        .map(|e| &e.room)
+                        .filter(|r| !r.shared.private && r.shared.players() < max)
+                        .map(|r| r.shared.players())
+                        .max()
+                };
+                let remote_best = others
+                    .iter()
+                    .flat_map(|s| s.rooms.iter().map(move |r| (s, r)))
+                    .filter(|(_, r)| !r.private && r.players < r.max_players)
+                    .max_by_key(|(_, r)| r.players);
+                match (local_best, remote_best) {
+                    (Some(here), Some((server, room))) if usize::from(room.players) > here => {
+                        elsewhere(&server.url, RoomTarget::Code(room.code.clone()))
+                    }
+                    (Some(_), _) => Seating::Here,
+                    (None, Some((server, room))) => elsewhere(&server.url, RoomTarget::Code(room.code.clone())),
+                    (None, None) => self.least_loaded(draining, &others, RoomTarget::Create { private: false }),
+                }
+            }
+            RoomTarget::Code(code) => {
+                let Some(code) = normalize_room_code(code) else { return Seating::Here };
+                if self.open_rooms().iter().any(|e| e.room.shared.code == code) {
+                    return Seating::Here;
+                }
+                match fleet.locate_code(&code) {
+                    Some(url) => elsewhere(&url, RoomTarget::Code(code)),
+                    None => Seating::Here,
+                }
+            }
+            RoomTarget::Create { private } => {
+                if draining {
+                    self.least_loaded(draining, &others, RoomTarget::Create { private: *private })
+                } else {
+                    Seating::Here
+                }
+            }
+        }
+    }
+
+    /// The server with the fewest players that may open a room (this one wins ties).
+    fn least_loaded(&self, draining: bool, others: &[crate::fleet::ServerEntry], room: RoomTarget) -> Seating {
+        let here = (!draining && self.free_room_slots() > 0)
+            .then(|| self.registered_rooms().iter().map(|r| usize::from(r.players)).sum::<usize>());
+        let best_other = others.iter().filter(|s| s.free_rooms > 0).min_by_key(|s| s.players);
+        match (here, best_other) {
+            (Some(mine), Some(other)) if other.players < mine => Seating::Elsewhere(Redirect { url: other.url.clone(), room }),
+            (None, Some(other)) => Seating::Elsewhere(Redirect { url: other.url.clone(), room }),
+            _ => Seating::Here,
+        }
+    }
+
+    /// This server's rooms as the fleet registry carries them (private ones with their codes).
+    pub fn registered_rooms(&self) -> Vec<RegisteredRoom> {
+        let max = u16::try_from(self.config.max_players_per_room).unwrap_or(u16::MAX);
+        self.open_rooms()
+            .iter()
+            .map(|e| RegisteredRoom {
+                name: e.room.shared.name.clone(),
+                code: e.room.shared.code.clone(),
+                players: u16::try_from(e.room.shared.players()).unwrap_or(u16::MAX),
+                max_players: max,
+                private: e.room.shared.private,
+            })
+            .collect()
+    }
+
+    /// Rooms this server may still open.
+    pub fn free_room_slots(&self) -> usize {
+        self.config.max_rooms.saturating_sub(self.open_rooms().len())
+    }
+
+    /// 99th percentile of every room's recent ticks, milliseconds.
+    pub fn tick_p99_ms(&self) -> f64 {
+        let mut samples: Vec<Duration> = Vec::new();
+        for room in self.rooms() {
+            samples.extend_from_slice(room.shared.stats.lock().expect("tick stats lock").recent());
+        }
+        crate::tick_stats::percentile(&mut samples, 99.0).as_secs_f64() * 1e3
     }
 
     /// Reserves a seat where `target` says, for a client at `from`. The caller must then send
@@ -136,7 +261,9 @@ impl Lobby {
         let id = RoomId(self.next_room_id.fetch_add(1, Ordering::Relaxed));
         let code = loop {
             let code = random_code();
-            if !rooms.iter().any(|e| e.room.shared.code == code) {
+            // Unique in the fleet too, as far as the directory knows (see `fleet::keys`).
+            let taken_elsewhere = self.fleet.get().is_some_and(|fleet| fleet.code_taken(&code));
+            if !rooms.iter().any(|e| e.room.shared.code == code) && !taken_elsewhere {
                 break code;
             }
         };
@@ -163,7 +290,8 @@ impl Lobby {
         Ok(room)
     }
 
-    /// The room list: public rooms with their codes, private ones without, fullest first.
+    /// The room list: public rooms with their codes, private ones without, fullest first;
+    /// with a fleet, every live server's rooms, each with its server's URL.
     pub fn list(&self) -> Vec<RoomInfo> {
         let rooms: Vec<RoomHandle> = self.open_rooms().iter().map(|e| e.room.clone()).collect();
         let max = u16::try_from(self.config.max_players_per_room).unwrap_or(u16::MAX);
@@ -175,8 +303,12 @@ impl Lobby {
                 players: u16::try_from(r.shared.players()).unwrap_or(u16::MAX),
                 max_players: max,
                 private: r.shared.private,
+                server: None,
             })
             .collect();
+        if let Some(fleet) = self.fleet.get() {
+            list.extend(fleet.remote_rooms());
+        }
         list.sort_by(|a, b| b.players.cmp(&a.players).then_with(|| a.name.cmp(&b.name)));
         list
     }

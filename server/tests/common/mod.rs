@@ -1,6 +1,10 @@
-//! Test harness: a real server on 127.0.0.1:0 and a minimal real WebSocket client.
+//! Test harness: a real server on 127.0.0.1:0 and a minimal real WebSocket client; `process`:
+//! the real server binary as a child process; `redis`: a real `redis-server` on a free port.
 
 #![allow(dead_code, missing_docs)]
+
+pub mod process;
+pub mod redis;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -47,6 +51,11 @@ impl TestServer {
     }
 
     pub async fn start_with(config: ServerConfig) -> Self {
+        Self::start_at(move |_| config).await
+    }
+
+    /// A server whose config may depend on its own game address (a fleet's public URL).
+    pub async fn start_at(config: impl FnOnce(SocketAddr) -> ServerConfig) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("debug,hyper=info,tokio_tungstenite=info,tungstenite=info")
@@ -55,6 +64,7 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let admin_addr = admin.local_addr().unwrap();
+        let config = config(addr);
         let (stop, stopped) = oneshot::channel::<()>();
         let listeners = driftfire_server::Listeners { game: listener, admin: Some(admin) };
         let task = tokio::spawn(driftfire_server::run(listeners, config, async {

@@ -42,9 +42,21 @@ fn all_server_msgs() -> Vec<ServerMsg> {
         }),
         ServerMsg::Reply {
             request: RequestId(3),
-            reply: Reply::Rooms(vec![RoomInfo { name: "Nebula".into(), code: None, players: 3, max_players: 50, private: true }]),
+            reply: Reply::Rooms(vec![RoomInfo {
+                name: "Nebula".into(),
+                code: None,
+                players: 3,
+                max_players: 50,
+                private: true,
+                server: Some("wss://eu2.example.net/ws".into()),
+            }]),
         },
         ServerMsg::Reply { request: RequestId(4), reply: Reply::Joined },
+        ServerMsg::Reply {
+            request: RequestId(8),
+            reply: Reply::Redirect(Redirect { url: "ws://10.0.0.2:8080/ws".into(), room: RoomTarget::Code("AB2CD".into()) }),
+        },
+        ServerMsg::Redirect(Redirect { url: "ws://10.0.0.3:8080/ws".into(), room: RoomTarget::Create { private: false } }),
         ServerMsg::Reply { request: RequestId(5), reply: Reply::BadCode },
         ServerMsg::Reply {
             request: RequestId(6),

@@ -93,6 +93,9 @@ pub enum DisconnectReason {
     /// that answered the server's ping: nothing is taken over. Not resumable (the token belongs
     /// to the live connection); the client may join afresh.
     SessionInUse,
+    /// The room lives on another server: the `ServerMsg::Redirect` just sent says where. The
+    /// client connects there at once (not a resume: a new Hello on the other server).
+    Redirected,
 }
 
 /// The ways a client can break the protocol; each ends its connection (and only its own).
@@ -154,7 +157,8 @@ impl DisconnectReason {
             | Self::ServerBusy
             | Self::TooManyConnections
             | Self::NotReading
-            | Self::SessionInUse => (),
+            | Self::SessionInUse
+            | Self::Redirected => (),
             Self::Rejected(
                 RejectReason::VersionMismatch { .. }
                 | RejectReason::ServerFull
@@ -179,6 +183,7 @@ impl DisconnectReason {
             Self::TooManyConnections,
             Self::NotReading,
             Self::SessionInUse,
+            Self::Redirected,
         ];
         all.extend(
             [
@@ -223,6 +228,7 @@ impl DisconnectReason {
             Self::TooManyConnections => "too_many_connections",
             Self::NotReading => "not_reading",
             Self::SessionInUse => "session_in_use",
+            Self::Redirected => "redirected",
             Self::Rejected(reason) => match reason {
                 RejectReason::VersionMismatch { .. } => "rejected_version_mismatch",
                 RejectReason::ServerFull => "rejected_server_full",
@@ -239,7 +245,7 @@ impl DisconnectReason {
     /// The close frame's code.
     pub fn close_code(&self) -> CloseCode {
         match self {
-            Self::Left => CloseCode::NORMAL,
+            Self::Left | Self::Redirected => CloseCode::NORMAL,
             Self::ShuttingDown => CloseCode::GOING_AWAY,
             Self::IdleTimeout
             | Self::WriteTimeout
@@ -269,7 +275,8 @@ impl DisconnectReason {
             | Self::Rejected(_)
             | Self::TooManyConnections
             | Self::Violation(_)
-            | Self::SessionInUse => false,
+            | Self::SessionInUse
+            | Self::Redirected => false,
         }
     }
 }
@@ -301,6 +308,7 @@ impl std::fmt::Display for DisconnectReason {
             Self::Violation(violation) => violation.fmt(f),
             Self::NotReading => f.write_str("ping unanswered: the client stopped reading"),
             Self::SessionInUse => f.write_str("that session is still connected elsewhere"),
+            Self::Redirected => f.write_str("the room is on another server: follow the redirect"),
         }
     }
 }

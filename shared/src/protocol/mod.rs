@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 /// Bumped on every incompatible change to any type in this module. `Hello` is variant 0 of
 /// [`ClientMsg`] and `version` its first field, so every past and future build can decode it
 /// and a mismatch gets a typed [`RejectReason::VersionMismatch`] instead of garbage.
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// Characters of a room code ([`ROOM_CODE_ALPHABET`]): 32^5 ≈ 33 million codes, short enough to
 /// read out loud, too many to guess while a room exists.
@@ -143,6 +143,9 @@ pub enum ServerMsg {
     // ---- Answer to Hello: exactly one of these ----
     /// The session is open: who you are and the world you are in.
     Welcome(Welcome),
+    /// The room you asked for (or quick play's best seat) is on another server of the fleet:
+    /// connect there and say Hello again. `Disconnect(Redirected)` and the close follow.
+    Redirect(Redirect),
     /// The session was refused; the server closes the socket right after.
     Rejected {
         /// Why, in a form the client can show.

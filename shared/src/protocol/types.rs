@@ -62,6 +62,9 @@ pub enum Reply {
     BadCode,
     /// A hall-of-fame board, answering [`ClientMsg::HallOfFame`].
     HallOfFame(Board),
+    /// The room is on another server: you stay where you are; to go there, reconnect as the
+    /// redirect says (answering [`ClientMsg::JoinRoom`]).
+    Redirect(Redirect),
 }
 
 /// Which hall-of-fame board: every board keeps each name's best result in its period.
@@ -159,6 +162,19 @@ pub struct RoomInfo {
     pub max_players: u16,
     /// Private rooms are not in quick play.
     pub private: bool,
+    /// The game-socket URL of the server the room lives on, when that is not the server you
+    /// asked (several servers acting as one game); `None` for a room right here.
+    pub server: Option<String>,
+}
+
+/// Where to go instead: the room you asked for lives on another server of the fleet. Connect
+/// to `url` and send Hello again with `room` as the target.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    /// The other server's game socket (`ws(s)://…/ws`).
+    pub url: String,
+    /// What to ask that server for (a room's code, or a new room there).
+    pub room: RoomTarget,
 }
 
 /// Whether a Hello's resume token was honoured.

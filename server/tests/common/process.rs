@@ -1,0 +1,56 @@
+//! The real `driftfire-server` binary as a child process on a free port: for tests that kill it
+//! (SIGKILL, SIGTERM) and start it again.
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+
+/// A server process and its game address.
+pub struct Process {
+    pub child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Process {
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Starts the binary on a free port with `args` (no admin listener).
+    pub fn start(args: &[&OsStr]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_driftfire-server"))
+            .args(["--bind", "127.0.0.1:0", "--admin-bind", "off"])
+            .args(args)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start driftfire-server");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        // Logs share stdout: find "Driftfire server on http://127.0.0.1:PORT/  (...)".
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            assert!(stdout.read_line(&mut line).expect("server output") > 0, "the server exited before printing its address");
+            if let Some(rest) = line.strip_prefix("Driftfire server on http://") {
+                break rest.split('/').next().expect("address").parse().expect("socket address");
+            }
+        };
+        // Keep draining, so the server never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        Self { child, addr }
+    }
+
+    pub async fn board(&self) -> String {
+        super::http_to(self.addr, "GET /api/hall-of-fame?period=all&limit=100 HTTP/1.1", "").await
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,167 @@
+//! Many servers, one game: three servers and a real `redis-server` on this machine. The
+//! directory converges (every server lists every server's rooms with where they live); a room
+//! code opened on another server is answered with a `Redirect` there; quick play goes to the
+//! fullest room of the fleet; an announcement posted to one server reaches players on all;
+//! a SIGKILLed server's rooms leave the lists within ~10 s; Redis stopped and restarted mid-game
+//! stops nobody's game and the fleet comes back together by itself.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::process::Process;
+use common::redis::Redis;
+use common::{Client, TestServer, connect, recv, send};
+use driftfire_server::ServerConfig;
+use driftfire_server::fleet::FleetConfig;
+use driftfire_shared::protocol::{ClientMsg, DisconnectReason, PROTOCOL_VERSION, Redirect, RoomInfo, RoomTarget, ServerMsg};
+
+/// Long enough for a few heartbeats (2 s each) and a TTL (10 s) to pass.
+const CONVERGE: Duration = Duration::from_secs(15);
+
+async fn fleet_server(redis: &Redis, id: &str) -> TestServer {
+    let redis_url = redis.url();
+    let id = id.to_string();
+    TestServer::start_at(move |addr: SocketAddr| ServerConfig {
+        fleet: Some(FleetConfig { redis_url, public_url: format!("ws://{addr}/ws"), server_id: id }),
+        ..ServerConfig::default()
+    })
+    .await
+}
+
+async fn rooms_of(addr: SocketAddr) -> Vec<RoomInfo> {
+    let response = common::http_to(addr, "GET /api/rooms HTTP/1.1", "").await;
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("[]");
+    serde_json::from_str(body).unwrap_or_default()
+}
+
+/// Polls `addr`'s room list until `pred` holds; returns how long it took.
+async fn until_listed(addr: SocketAddr, what: &str, mut pred: impl FnMut(&[RoomInfo]) -> bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        if pred(&rooms_of(addr).await) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < CONVERGE, "{what}: not within {CONVERGE:?}; {addr} lists {:?}", rooms_of(addr).await);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Says Hello with `room` and expects a Redirect, then the typed goodbye and a normal close.
+async fn expect_redirect(url: &str, room: RoomTarget) -> Redirect {
+    let mut ws = connect(url).await;
+    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: "traveller".into(), room, resume: None }).await;
+    let Ok(ServerMsg::Redirect(redirect)) = recv(&mut ws).await else { panic!("expected a Redirect") };
+    let (frame, last) = common::expect_close_after(&mut ws).await;
+    assert_eq!(last, Some(ServerMsg::Disconnect(DisconnectReason::Redirected)));
+    assert_eq!(u16::from(frame.code), 1000);
+    redirect
+}
+
+#[tokio::test]
+async fn three_servers_share_rooms_codes_quick_play_and_announcements() {
+    let redis = Redis::start();
+    let token = "fleet-token";
+    let servers = [fleet_server(&redis, "s1").await, fleet_server(&redis, "s2").await, {
+        let redis_url = redis.url();
+        TestServer::start_at(move |addr: SocketAddr| ServerConfig {
+            fleet: Some(FleetConfig { redis_url, public_url: format!("ws://{addr}/ws"), server_id: "s3".into() }),
+            admin_token: Some(token.into()),
+            ..ServerConfig::default()
+        })
+        .await
+    }];
+    let [s1, s2, s3] = &servers;
+
+    // A private room on server 1...
+    let create =
+        ClientMsg::Hello { version: PROTOCOL_VERSION, name: "host".into(), room: RoomTarget::Create { private: true }, resume: None };
+    let mut host = Client::hello(&s1.ws_url(), create).await.unwrap();
+    let code = host.welcome.room.code.clone();
+    // ...is listed on server 2 (without its code), as living on server 1.
+    let took = until_listed(s2.addr, "server 1's private room on server 2", |rooms| {
+        rooms.iter().any(|r| r.private && r.code.is_none() && r.server.as_deref() == Some(s1.ws_url().as_str()))
+    })
+    .await;
+    println!("directory converged in {took:?}");
+
+    // Its share link opened on server 2: a Redirect to server 1, which seats the guest there.
+    let redirect = expect_redirect(&s2.ws_url(), RoomTarget::Code(code.to_lowercase())).await;
+    assert_eq!(redirect, Redirect { url: s1.ws_url(), room: RoomTarget::Code(code.clone()) });
+    let follow = ClientMsg::Hello { version: PROTOCOL_VERSION, name: "guest".into(), room: redirect.room, resume: None };
+    let guest = Client::hello(&redirect.url, follow).await.unwrap();
+    assert_eq!(guest.welcome.room.code, code, "the guest is in the host's room");
+
+    // Quick play on server 3 while server 2 has the only public room with players: go there.
+    let mut public = Client::join(&s2.ws_url(), "local").await;
+    let public_code = public.welcome.room.code.clone();
+    until_listed(s3.addr, "server 2's public room on server 3", |rooms| {
+        rooms.iter().any(|r| r.code.as_deref() == Some(public_code.as_str()) && r.players == 1)
+    })
+    .await;
+    let redirect = expect_redirect(&s3.ws_url(), RoomTarget::QuickPlay).await;
+    assert_eq!(redirect, Redirect { url: s2.ws_url(), room: RoomTarget::Code(public_code.clone()) });
+
+    // An announcement posted to server 3 reaches players on servers 1 and 2.
+    let head = format!("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer {token}");
+    let response = s3.http(&head, "fleet-wide hello").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    for client in [&mut host, &mut public] {
+        let ServerMsg::Announcement { text } = client.until_message(|m| matches!(m, ServerMsg::Announcement { .. })).await else {
+            unreachable!()
+        };
+        assert_eq!(text, "fleet-wide hello");
+    }
+
+    // /metrics says Redis is up and three servers are registered.
+    let metrics = s1.admin_http("GET /metrics HTTP/1.1", "").await;
+    assert!(metrics.contains("driftfire_redis_up 1") && metrics.contains("driftfire_fleet_servers 3"), "{metrics}");
+    drop(guest);
+}
+
+#[tokio::test]
+async fn a_killed_server_leaves_the_lists_and_redis_restarts_heal_the_fleet() {
+    let mut redis = Redis::start();
+    let s1 = fleet_server(&redis, "s1").await;
+    let victim =
+        Process::start(&["--redis".as_ref(), redis.url().as_ref(), "--data-dir".as_ref(), tempfile::tempdir().unwrap().path().as_os_str()]);
+    let mut doomed = Client::join(&victim.ws_url(), "doomed").await;
+    let doomed_code = doomed.welcome.room.code.clone();
+    until_listed(s1.addr, "the process server's room", |rooms| rooms.iter().any(|r| r.code.as_deref() == Some(doomed_code.as_str()))).await;
+
+    // SIGKILL: no goodbye to Redis; the entry expires.
+    let mut victim = victim;
+    victim.child.kill().unwrap();
+    victim.child.wait().unwrap();
+    let gone = until_listed(s1.addr, "the killed server's room to leave", |rooms| {
+        rooms.iter().all(|r| r.code.as_deref() != Some(doomed_code.as_str()))
+    })
+    .await;
+    println!("a SIGKILLed server's rooms left the list after {gone:?}");
+    // TTL (8 s) plus a heartbeat on each side, and the poll.
+    assert!(gone <= Duration::from_secs(11), "{gone:?}");
+    drop(doomed.ws.close(None).await);
+
+    // Redis goes away mid-game: play goes on.
+    let s2 = fleet_server(&redis, "s2").await;
+    let mut player = Client::join(&s1.ws_url(), "steady").await;
+    let code = player.welcome.room.code.clone();
+    until_listed(s2.addr, "s1's room on s2", |rooms| rooms.iter().any(|r| r.code.as_deref() == Some(code.as_str()))).await;
+    redis.stop();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        player.input(0.3, true, false).await;
+        player.until_snapshot(|_| true).await;
+    }
+    let metrics = s1.admin_http("GET /metrics HTTP/1.1", "").await;
+    assert!(metrics.contains("driftfire_redis_up 0"), "{metrics}");
+    // The directory falls back to local rooms: s2 lists none of s1's.
+    until_listed(s2.addr, "s2 to fall back to local rooms", |rooms| rooms.iter().all(|r| r.server.is_none())).await;
+
+    // Redis is back: both servers re-register by themselves.
+    redis.restart();
+    until_listed(s2.addr, "s1's room back on s2", |rooms| rooms.iter().any(|r| r.code.as_deref() == Some(code.as_str()))).await;
+    player.input(0.0, false, false).await;
+    player.until_snapshot(|_| true).await;
+}
