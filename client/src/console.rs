@@ -9,7 +9,9 @@
 
 use bevy::prelude::*;
 use driftfire_shared::delta::DeltaError;
-use driftfire_shared::protocol::{Board, Placement, PlayerId, RoomInfo, Welcome};
+use driftfire_shared::protocol::{Board, Placement, PlayerId, RoomInfo, RoomTarget, Welcome};
+
+use crate::launch::server_host;
 
 /// A reportable event: one line of the contract.
 #[derive(Debug, Clone, Copy)]
@@ -37,13 +39,27 @@ pub enum Report<'a> {
     },
     /// `--exit-after-secs` ran out.
     Exiting,
-    /// The title screen's room list changed (not printed while it is empty).
-    RoomList(&'a [RoomInfo]),
+    /// The title screen's room list changed (not printed while it is empty), as asked of the
+    /// server `asked`: each room as [`describe_rooms`] shows it.
+    RoomList {
+        /// The rooms.
+        rooms: &'a [RoomInfo],
+        /// The socket URL the list was asked of (the server of rooms without their own).
+        asked: &'a str,
+    },
     /// A hall-of-fame board arrived that differs from the last one of its period:
     /// `hall of fame <period> <n> entries` (`all`, `week`, `day`), or `unavailable`.
     HallOfFame(&'a Board),
     /// Your life that just ended made a hall-of-fame board: one line per board.
     MadeBoard(Placement),
+    /// Hello was answered with a redirect that the client follows: `redirected to <url> for
+    /// <target>` (`room AB2CD`, `quick play`, `a new private room`, `a new public room`).
+    Redirected {
+        /// The other server's socket.
+        url: &'a str,
+        /// What the client asks it for.
+        room: &'a RoomTarget,
+    },
     /// Welcome: who you are, which room, and whether the session was resumed.
     Joined(&'a Welcome),
     /// A note for the player after a reconnect or an expired resume (also put in the chat).
@@ -86,8 +102,11 @@ enum Sink {
 impl Report<'_> {
     fn sink(&self) -> Sink {
         match self {
-            Self::FirstFrame | Self::Ships(_) | Self::Me { .. } | Self::Exiting | Self::RoomList(_) | Self::HallOfFame(_) => Sink::Console,
-            Self::Joined(_)
+            Self::FirstFrame | Self::Ships(_) | Self::Me { .. } | Self::Exiting | Self::RoomList { .. } | Self::HallOfFame(_) => {
+                Sink::Console
+            }
+            Self::Redirected { .. }
+            | Self::Joined(_)
             | Self::Note(_)
             | Self::Chat { .. }
             | Self::MadeBoard(_)
@@ -109,10 +128,11 @@ impl std::fmt::Display for Report<'_> {
                 id.0, pos.x, pos.y
             ),
             Self::Exiting => write!(f, "driftfire: exiting (--exit-after-secs)"),
-            Self::RoomList(rooms) => write!(f, "driftfire: room list: {}", rooms.iter().map(describe_room).collect::<Vec<_>>().join("; ")),
+            Self::RoomList { rooms, asked } => write!(f, "driftfire: room list: {}", describe_rooms(rooms, asked).join("; ")),
             Self::HallOfFame(board) if !board.available => write!(f, "driftfire: hall of fame {} unavailable", board.period.as_str()),
             Self::HallOfFame(board) => write!(f, "driftfire: hall of fame {} {} entries", board.period.as_str(), board.entries.len()),
             Self::MadeBoard(placement) => write!(f, "driftfire: made board {} #{}", placement.period.as_str(), placement.rank),
+            Self::Redirected { url, room } => write!(f, "driftfire: redirected to {url} for {}", describe_target(room)),
             Self::Joined(welcome) => write!(
                 f,
                 "driftfire: joined as {} (id {}) in room {} {} ({:?}, {:?})",
@@ -147,11 +167,30 @@ pub fn report(event: Report) {
     }
 }
 
-/// One room as the title screen's list shows it (and the `room list` line reports it: the
-/// e2e test reads `Private <name>  2/<max>  private`).
-pub fn describe_room(room: &RoomInfo) -> String {
-    let kind = if room.private { "private | needs its link" } else { "public" };
-    format!("{}   {}/{}   {kind}", room.name, room.players, room.max_players)
+/// The rooms as the title screen's list shows them (and the `room list` line reports them: the
+/// e2e test reads `Private <name>  2/<max>  private`), one text per room. Only when some room
+/// lives on another server than `asked` (the one the list came from) does each say which
+/// server it is on, by host: `Vega   3/50   public   on eu-2.example`.
+pub fn describe_rooms(rooms: &[RoomInfo], asked: &str) -> Vec<String> {
+    let fleet = rooms.iter().any(|room| room.server.is_some());
+    rooms
+        .iter()
+        .map(|room| {
+            let kind = if room.private { "private | needs its link" } else { "public" };
+            let line = format!("{}   {}/{}   {kind}", room.name, room.players, room.max_players);
+            if fleet { format!("{line}   on {}", server_host(room.server.as_deref().unwrap_or(asked))) } else { line }
+        })
+        .collect()
+}
+
+/// A room target as the console names it.
+pub fn describe_target(target: &RoomTarget) -> String {
+    match target {
+        RoomTarget::QuickPlay => "quick play".into(),
+        RoomTarget::Code(code) => format!("room {code}"),
+        RoomTarget::Create { private: true } => "a new private room".into(),
+        RoomTarget::Create { private: false } => "a new public room".into(),
+    }
 }
 
 #[cfg(test)]
@@ -197,8 +236,34 @@ mod tests {
             "driftfire: connection lost (Connection lost.); reconnecting, attempt 1"
         );
         assert_eq!(Report::Disconnected("Connection lost.").to_string(), "driftfire: disconnected: Connection lost.");
-        let rooms = [RoomInfo { name: "Private AB2CD".into(), code: None, players: 2, max_players: 8, private: true }];
-        assert_eq!(Report::RoomList(&rooms).to_string(), "driftfire: room list: Private AB2CD   2/8   private | needs its link");
+        let mut rooms =
+            vec![RoomInfo { name: "Private AB2CD".into(), code: None, players: 2, max_players: 8, private: true, server: None }];
+        let asked = "ws://127.0.0.1:8080/ws";
+        assert_eq!(
+            Report::RoomList { rooms: &rooms, asked }.to_string(),
+            "driftfire: room list: Private AB2CD   2/8   private | needs its link"
+        );
+        // Rooms on several servers: each says where it is.
+        rooms.push(RoomInfo {
+            name: "Vega".into(),
+            code: Some("EF3GH".into()),
+            players: 3,
+            max_players: 50,
+            private: false,
+            server: Some("wss://eu-2.example/ws".into()),
+        });
+        assert_eq!(
+            Report::RoomList { rooms: &rooms, asked }.to_string(),
+            "driftfire: room list: Private AB2CD   2/8   private | needs its link   on 127.0.0.1:8080; Vega   3/50   public   on eu-2.example"
+        );
+        assert_eq!(
+            Report::Redirected { url: "ws://127.0.0.1:8081/ws", room: &RoomTarget::Code("AB2CD".into()) }.to_string(),
+            "driftfire: redirected to ws://127.0.0.1:8081/ws for room AB2CD"
+        );
+        assert_eq!(
+            Report::Redirected { url: "wss://b.example/ws", room: &RoomTarget::Create { private: false } }.to_string(),
+            "driftfire: redirected to wss://b.example/ws for a new public room"
+        );
         assert_eq!(Report::Exiting.to_string(), "driftfire: exiting (--exit-after-secs)");
         let board = Board { period: Period::Week, entries: Vec::new(), available: true };
         assert_eq!(Report::HallOfFame(&board).to_string(), "driftfire: hall of fame week 0 entries");

@@ -1,5 +1,6 @@
 //! How the game was started: the server to use, a name, whether to skip the title screen, and
-//! the remembered pilot name (localStorage on the web, a small file on the desktop).
+//! the remembered pilot name (localStorage on the web, a small file on the desktop) and kept
+//! session (its resume token and server, sessionStorage on the web).
 
 use bevy::prelude::*;
 use driftfire_shared::protocol::{RESUME_WINDOW_SECS, ResumeToken, RoomTarget};
@@ -55,17 +56,36 @@ pub fn share_link(server_url: &str, code: &str) -> String {
     format!("{base}/?room={code}")
 }
 
-/// A resume token as the page keeps it across a reload: hex, then when it was last known good
-/// (milliseconds since the epoch).
-pub fn encode_resume(token: &ResumeToken, saved_at_ms: f64) -> String {
-    let hex: String = token.0.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}:{saved_at_ms:.0}")
+/// A session the page keeps across a reload: its resume token, and the game socket it is on
+/// (in a fleet, not necessarily the page's own server).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptSession {
+    /// The token to resume with.
+    pub token: ResumeToken,
+    /// The server holding the session; `None` when the kept value did not say (an older build
+    /// kept it): the page's own.
+    pub server: Option<String>,
 }
 
-/// The token kept by [`encode_resume`], if it is well-formed and young enough that the server
-/// may still hold the session (older ones would only earn an "expired" note).
-pub fn decode_resume(kept: &str, now_ms: f64) -> Option<ResumeToken> {
-    let (hex, saved_at) = kept.split_once(':')?;
+/// A kept session as the page keeps it across a reload: the token in hex, when it was last
+/// known good (milliseconds since the epoch), then the server's socket URL.
+pub fn encode_resume(kept: &KeptSession, saved_at_ms: f64) -> String {
+    let hex: String = kept.token.0.iter().map(|b| format!("{b:02x}")).collect();
+    match &kept.server {
+        Some(server) => format!("{hex}:{saved_at_ms:.0}:{server}"),
+        None => format!("{hex}:{saved_at_ms:.0}"),
+    }
+}
+
+/// The session kept by [`encode_resume`], if it is well-formed and young enough that the server
+/// may still hold it (older ones would only earn an "expired" note). A server that is not a
+/// `ws://` or `wss://` URL is ignored.
+pub fn decode_resume(kept: &str, now_ms: f64) -> Option<KeptSession> {
+    let (hex, rest) = kept.split_once(':')?;
+    let (saved_at, server) = match rest.split_once(':') {
+        Some((saved_at, server)) => (saved_at, Some(server)),
+        None => (rest, None),
+    };
     let saved_at: f64 = saved_at.parse().ok()?;
     if !(0.0..RESUME_WINDOW_SECS as f64 * 1000.0).contains(&(now_ms - saved_at)) || hex.len() != 32 {
         return None;
@@ -74,7 +94,15 @@ pub fn decode_resume(kept: &str, now_ms: f64) -> Option<ResumeToken> {
     for (i, byte) in token.0.iter_mut().enumerate() {
         *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
     }
-    Some(token)
+    let server = server.filter(|url| url.starts_with("ws://") || url.starts_with("wss://")).map(str::to_string);
+    Some(KeptSession { token, server })
+}
+
+/// The short name of the server behind a game-socket URL, as a list shows it: its host and
+/// port (`wss://eu-2.example:8443/ws` → `eu-2.example:8443`).
+pub fn server_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
 /// A random pilot name such as "NeonViper42" (at most 16 characters).
@@ -159,10 +187,10 @@ mod platform {
     }
 
     /// The desktop game does not outlive its process: nothing to keep.
-    pub fn save_resume(_token: Option<&driftfire_shared::protocol::ResumeToken>) {}
+    pub fn save_resume(_kept: Option<&super::KeptSession>) {}
 
     /// See [`save_resume`].
-    pub fn load_resume() -> Option<driftfire_shared::protocol::ResumeToken> {
+    pub fn load_resume() -> Option<super::KeptSession> {
         None
     }
 
@@ -220,18 +248,18 @@ mod platform {
         web_sys::window()?.session_storage().ok()?
     }
 
-    /// Keeps the session's resume token (with the time) so a reload of this tab picks the
-    /// game up where it was; `None` forgets it (the player left on purpose).
-    pub fn save_resume(token: Option<&driftfire_shared::protocol::ResumeToken>) {
+    /// Keeps the session's resume token and server (with the time) so a reload of this tab
+    /// picks the game up where it was; `None` forgets it (the player left on purpose).
+    pub fn save_resume(kept: Option<&super::KeptSession>) {
         let Some(storage) = session_storage() else { return };
-        let _ = match token {
-            Some(token) => storage.set_item(RESUME_KEY, &super::encode_resume(token, js_sys::Date::now())),
+        let _ = match kept {
+            Some(kept) => storage.set_item(RESUME_KEY, &super::encode_resume(kept, js_sys::Date::now())),
             None => storage.remove_item(RESUME_KEY),
         };
     }
 
-    /// The token kept by [`save_resume`], if still young enough to be worth presenting.
-    pub fn load_resume() -> Option<driftfire_shared::protocol::ResumeToken> {
+    /// The session kept by [`save_resume`], if still young enough to be worth presenting.
+    pub fn load_resume() -> Option<super::KeptSession> {
         let kept = session_storage()?.get_item(RESUME_KEY).ok()??;
         super::decode_resume(&kept, js_sys::Date::now())
     }
@@ -267,13 +295,27 @@ mod tests {
 
     #[test]
     fn kept_resume_tokens_come_back_only_while_young_and_well_formed() {
-        let token = ResumeToken([0xA5; 16]);
-        let kept = encode_resume(&token, 1_000_000.0);
-        assert_eq!(decode_resume(&kept, 1_000_500.0), Some(token));
+        let session = KeptSession { token: ResumeToken([0xA5; 16]), server: Some("wss://eu-2.example:8443/ws".into()) };
+        let kept = encode_resume(&session, 1_000_000.0);
+        assert_eq!(decode_resume(&kept, 1_000_500.0), Some(session.clone()));
         assert_eq!(decode_resume(&kept, 1_000_000.0 + RESUME_WINDOW_SECS as f64 * 1000.0 + 1.0), None, "too old");
         assert_eq!(decode_resume(&kept, 999_000.0), None, "from the future");
         assert_eq!(decode_resume("zz:1000000", 1_000_500.0), None);
         assert_eq!(decode_resume(&kept.replace(':', ""), 1_000_500.0), None);
+        // Kept without a server (an older build): the page's own server.
+        let bare = KeptSession { server: None, ..session.clone() };
+        assert_eq!(decode_resume(&encode_resume(&bare, 1_000_000.0), 1_000_500.0), Some(bare.clone()));
+        // Anything but a game socket is not connected to.
+        let odd = format!("{}:1000000:javascript:alert(1)", "a5".repeat(16));
+        assert_eq!(decode_resume(&odd, 1_000_500.0), Some(bare));
+    }
+
+    #[test]
+    fn server_hosts_are_short() {
+        assert_eq!(server_host("wss://eu-2.example:8443/ws"), "eu-2.example:8443");
+        assert_eq!(server_host("ws://127.0.0.1:8081/ws"), "127.0.0.1:8081");
+        assert_eq!(server_host("ws://game.example"), "game.example");
+        assert_eq!(server_host("game.example/ws"), "game.example");
     }
 
     #[test]

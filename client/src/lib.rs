@@ -4,11 +4,13 @@
 //! # Layout
 //! Each module imports only from the ones listed before it (no import cycles).
 //! - [`launch`]: how the game was started (URL parameters on the web, flags natively), the
-//!   remembered pilot name and resume token. Never changed at runtime.
+//!   remembered pilot name and kept session (resume token and server). Never changed at
+//!   runtime.
 //! - [`net`]: the server connection behind one API (`native.rs` / `wasm.rs` underneath).
 //! - [`console`]: the console lines people and the browser/smoke tests read: the contract.
 //! - [`state`]: the app-wide state: [`Screen`], the frame's order ([`state::GameSet`], configured
-//!   once), the pilot name, the room Play enters, and why the last connection ended.
+//!   once), the pilot name, the room Play enters, the server the game's connection goes to
+//!   (redirects included), and why the last connection ended.
 //! - [`session`]: the protocol conversation: connect, Welcome, the room's feeds, endings and
 //!   reconnects, turned into typed messages the rest reacts to; the outbox; the room list and
 //!   the hall of fame.

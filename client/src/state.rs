@@ -1,6 +1,7 @@
 //! The app-wide state every other module builds on, at the bottom of the client: which
 //! [`Screen`] is shown, the order of the frame ([`GameSet`], configured once here), the pilot's
-//! name, which room Play enters ([`PlayTarget`]), and why the last connection ended
+//! name, which room Play enters ([`PlayTarget`]), which server the game's connection goes to
+//! ([`GameServer`]: a fleet may send the player elsewhere), and why the last connection ended
 //! ([`EndReason`], shown through [`DisconnectNotice`]).
 //!
 //! Nothing here imports another client module but `launch` (start-up options).
@@ -21,6 +22,7 @@ pub(super) fn plugin(app: &mut App) {
     );
     app.init_resource::<PilotName>();
     app.init_resource::<PlayTarget>();
+    app.init_resource::<GameServer>();
     app.init_resource::<DisconnectNotice>();
 }
 
@@ -88,6 +90,60 @@ impl FromWorld for PlayTarget {
     }
 }
 
+/// Redirects followed at most on the way to one Welcome (from Play, Retry, or a reconnect after
+/// a drop); one more and the attempt ends with [`EndReason::TooManyRedirects`], so a
+/// misconfigured fleet cannot bounce a player between its servers for ever.
+pub const MAX_REDIRECTS: u32 = 3;
+
+/// Which server the game's connection goes to: part of the session's state, because the
+/// servers of a fleet answer for each other. A Hello may be answered with a redirect to another
+/// server, and a room on the title screen's list may live on another server; a reconnect must
+/// then go back to the server the session is actually on, not to the launch's.
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub struct GameServer {
+    /// The server of the room picked from the title screen's list, when it is not the launch's
+    /// own (`RoomInfo::server`); `None`: Play and Retry start at [`Launch::server_url`]. Back
+    /// to `None` on every return to the title screen.
+    pub picked: Option<String>,
+    /// The game socket the session is on, or the current attempt goes to: where Play started,
+    /// or where redirects led. Reconnects and the kept resume token go here.
+    pub url: String,
+    /// Redirects followed since the attempt started (Play, Retry) or the last Welcome.
+    pub hops: u32,
+}
+
+impl FromWorld for GameServer {
+    fn from_world(world: &mut World) -> Self {
+        Self { picked: None, url: world.resource::<Launch>().server_url.clone(), hops: 0 }
+    }
+}
+
+impl GameServer {
+    /// A fresh attempt (Play, Retry): back to the picked room's server or the launch's, with
+    /// no redirect followed yet.
+    pub fn start(&mut self, launch: &Launch) {
+        self.url = self.picked.clone().unwrap_or_else(|| launch.server_url.clone());
+        self.hops = 0;
+    }
+
+    /// Follows a redirect to `url`, or refuses once this attempt has followed
+    /// [`MAX_REDIRECTS`] (the reason to end it with).
+    pub fn follow(&mut self, url: &str) -> Result<(), EndReason> {
+        if self.hops >= MAX_REDIRECTS {
+            return Err(EndReason::TooManyRedirects { followed: self.hops, next: url.to_string() });
+        }
+        self.url = url.to_string();
+        self.hops += 1;
+        Ok(())
+    }
+
+    /// A Welcome: the session is on [`url`](Self::url) now, and a later reconnect's redirects
+    /// count afresh.
+    pub fn landed(&mut self) {
+        self.hops = 0;
+    }
+}
+
 /// Why a connection (or an attempt at one) ended. The client never reads prose to decide:
 /// [`may_resume`](Self::may_resume) is the server's typed contract when there is one, the
 /// close code's when there is not.
@@ -121,6 +177,14 @@ pub enum EndReason {
         /// How the last attempt ended.
         last: Box<EndReason>,
     },
+    /// The servers kept answering Hello with redirects: [`MAX_REDIRECTS`] were followed and
+    /// another one came.
+    TooManyRedirects {
+        /// Redirects followed.
+        followed: u32,
+        /// Where the one refused pointed.
+        next: String,
+    },
 }
 
 impl EndReason {
@@ -132,7 +196,7 @@ impl EndReason {
             Self::Server(reason) => reason.may_resume(),
             Self::Closed { code, .. } => code.may_retry(),
             Self::LinkLost(_) => true,
-            Self::Undecodable(_) | Self::LostSync(_) | Self::NoAnswer { .. } | Self::GaveUp { .. } => false,
+            Self::Undecodable(_) | Self::LostSync(_) | Self::NoAnswer { .. } | Self::GaveUp { .. } | Self::TooManyRedirects { .. } => false,
         }
     }
 
@@ -148,6 +212,9 @@ impl EndReason {
             Self::LostSync(error) => format!("Lost sync with the server ({error}). Press Retry to rejoin."),
             Self::NoAnswer { secs } => format!("The server did not answer within {secs:.0} s."),
             Self::GaveUp { attempts, last } => format!("Could not reconnect after {attempts} attempts: {}", last.describe()),
+            Self::TooManyRedirects { followed, next } => {
+                format!("Too many redirects: gave up after {followed} (the next pointed to {next}).")
+            }
         }
     }
 }
@@ -214,6 +281,36 @@ mod tests {
         let gave_up = EndReason::GaveUp { attempts: 15, last: Box::new(EndReason::LinkLost(String::new())) };
         assert_eq!(gave_up.describe(), "Could not reconnect after 15 attempts: Connection lost.");
         assert_eq!(DisconnectNotice(None).text(), "The connection ended.");
+        let bounced = EndReason::TooManyRedirects { followed: 3, next: "ws://b.example/ws".into() };
+        assert_eq!(bounced.describe(), "Too many redirects: gave up after 3 (the next pointed to ws://b.example/ws).");
+        assert!(!bounced.may_resume());
+    }
+
+    #[test]
+    fn redirects_are_capped_per_attempt_and_count_afresh_after_a_welcome_or_a_new_attempt() {
+        let launch = Launch { server_url: "ws://a.example/ws".into(), ..Launch::default() };
+        let mut server = GameServer { picked: None, url: launch.server_url.clone(), hops: 0 };
+        for hop in 1..=MAX_REDIRECTS {
+            let url = format!("ws://s{hop}.example/ws");
+            assert_eq!(server.follow(&url), Ok(()));
+            assert_eq!((server.url.as_str(), server.hops), (url.as_str(), hop));
+        }
+        let refused = server.follow("ws://again.example/ws");
+        assert_eq!(refused, Err(EndReason::TooManyRedirects { followed: MAX_REDIRECTS, next: "ws://again.example/ws".into() }));
+        assert_eq!(server.url, format!("ws://s{MAX_REDIRECTS}.example/ws"), "a refused redirect goes nowhere");
+
+        // A Welcome lands the session where the redirects led: a reconnect resumes there, and
+        // may be passed on again.
+        server.landed();
+        assert_eq!(server.url, format!("ws://s{MAX_REDIRECTS}.example/ws"));
+        assert_eq!(server.follow("ws://b.example/ws"), Ok(()));
+
+        // Play (or Retry) starts over at the launch's server, or at a picked room's own.
+        server.start(&launch);
+        assert_eq!((server.url.as_str(), server.hops), ("ws://a.example/ws", 0));
+        server.picked = Some("ws://c.example/ws".into());
+        server.start(&launch);
+        assert_eq!(server.url, "ws://c.example/ws");
     }
 
     #[test]

@@ -88,6 +88,9 @@ pub struct ServerConfig {
     pub data_dir: Option<PathBuf>,
     /// One server of a fleet (`--redis`); `None` for a single server.
     pub fleet: Option<FleetConfig>,
+    /// On Ctrl-C / SIGTERM, take no new players, tell the ones here, and wait up to this long
+    /// (or until the last one leaves) before shutting down; zero shuts down at once.
+    pub drain: Duration,
 }
 
 impl Default for ServerConfig {
@@ -115,6 +118,7 @@ impl Default for ServerConfig {
             room_idle_close: Duration::from_secs(60),
             data_dir: None,
             fleet: None,
+            drain: Duration::ZERO,
         }
     }
 }
@@ -198,6 +202,11 @@ pub struct ServerFlags {
     /// With `--redis`: this server's id in the fleet (default: derived from the public URL).
     #[arg(long, env = "DRIFTFIRE_SERVER_ID")]
     pub server_id: Option<String>,
+    /// Seconds to drain on Ctrl-C / SIGTERM before shutting down: no new players (a fleet sends
+    /// them elsewhere), the players here are told, and the server stops when the last one
+    /// leaves or the time is up (0 = stop at once).
+    #[arg(long, env = "DRIFTFIRE_DRAIN_S", default_value_t = 0)]
+    drain_s: u64,
     /// Folder of the hall of fame's SQLite database (created on start).
     #[arg(long, env = "DRIFTFIRE_DATA_DIR", default_value = DEFAULT_DATA_DIR)]
     data_dir: PathBuf,
@@ -278,6 +287,7 @@ impl ServerFlags {
             header_timeout: Duration::from_secs(self.header_timeout_s.max(1)),
             arena_side,
             data_dir: Some(self.data_dir),
+            drain: Duration::from_secs(self.drain_s),
             ..defaults
         }
     }

@@ -151,9 +151,14 @@ pub async fn run(
     if let Some(admin) = admin {
         tasks.spawn(admin::serve(admin, state.clone()));
     }
-    let mut server = tokio::spawn(accept_loop(game, state));
+    let mut server = tokio::spawn(accept_loop(game, state.clone()));
     tokio::select! {
-        () = shutdown => tracing::info!("shutting down"),
+        () = shutdown => {
+            if !state.config.drain.is_zero() {
+                drain(&state).await;
+            }
+            tracing::info!("shutting down");
+        }
         result = &mut server => {
             token.cancel();
             tasks.close();
@@ -179,6 +184,23 @@ pub async fn run(
         server.abort();
     }
     Ok(())
+}
+
+/// How often a draining server looks whether its last player has left.
+const DRAIN_POLL: Duration = Duration::from_millis(250);
+
+/// Drains before shutdown: no new players, the players here are told, and it returns when the
+/// last one has left or `config.drain` has passed.
+async fn drain(state: &ServerState) {
+    let secs = state.config.drain.as_secs();
+    state.lobby.start_draining();
+    let text = format!("This server is restarting within {secs} s. Finish your fight; you can rejoin right after.");
+    let rooms = state.lobby.announce(&text).await;
+    tracing::info!(secs, rooms, players = state.lobby.players(), "draining before shutdown");
+    let deadline = tokio::time::Instant::now() + state.config.drain;
+    while tokio::time::Instant::now() < deadline && state.lobby.players() > 0 {
+        tokio::time::sleep(DRAIN_POLL).await;
+    }
 }
 
 /// Accepts TCP connections until shutdown. Each one is counted against the connection limits

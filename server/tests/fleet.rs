@@ -165,3 +165,64 @@ async fn a_killed_server_leaves_the_lists_and_redis_restarts_heal_the_fleet() {
     player.input(0.0, false, false).await;
     player.until_snapshot(|_| true).await;
 }
+
+#[tokio::test]
+async fn a_resume_token_sent_to_the_wrong_server_is_redirected_to_its_owner() {
+    let redis = Redis::start();
+    let s1 = fleet_server(&redis, "s1").await;
+    let s2 = fleet_server(&redis, "s2").await;
+    let pilot = Client::join(&s1.ws_url(), "wanderer").await;
+    let (token, id) = (pilot.welcome.resume_token, pilot.welcome.player_id);
+    until_listed(s2.addr, "s1's room on s2", |rooms| rooms.iter().any(|r| r.server.as_deref() == Some(s1.ws_url().as_str()))).await;
+    // The link dies (no close frame): the session waits on s1 for a resume.
+    drop(pilot);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let hello = |room| ClientMsg::Hello { version: PROTOCOL_VERSION, name: "wanderer".into(), room, resume: Some(token) };
+    let mut ws = connect(&s2.ws_url()).await;
+    send(&mut ws, &hello(RoomTarget::QuickPlay)).await;
+    let Ok(ServerMsg::Redirect(redirect)) = recv(&mut ws).await else { panic!("expected a Redirect") };
+    assert_eq!(redirect.url, s1.ws_url());
+    let back = Client::hello(&redirect.url, hello(redirect.room)).await.unwrap();
+    assert_eq!((back.welcome.player_id, back.welcome.resume), (id, driftfire_shared::protocol::ResumeOutcome::Resumed));
+}
+
+#[tokio::test]
+async fn a_draining_server_sends_newcomers_elsewhere_and_stops_when_empty() {
+    let redis = Redis::start();
+    let s1 = fleet_server(&redis, "s1").await;
+    let data = tempfile::tempdir().unwrap();
+    let mut draining = Process::start(&[
+        "--redis".as_ref(),
+        redis.url().as_ref(),
+        "--drain-s".as_ref(),
+        "30".as_ref(),
+        "--data-dir".as_ref(),
+        data.path().as_os_str(),
+    ]);
+    let mut stayer = Client::join(&draining.ws_url(), "stayer").await;
+    let code = stayer.welcome.room.code.clone();
+    until_listed(s1.addr, "the process server's room on s1", |rooms| rooms.iter().any(|r| r.code.as_deref() == Some(code.as_str()))).await;
+
+    let term = std::process::Command::new("kill").args(["-TERM", &draining.child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let ServerMsg::Announcement { text } = stayer.until_message(|m| matches!(m, ServerMsg::Announcement { .. })).await else {
+        unreachable!()
+    };
+    assert!(text.contains("restarting"), "{text}");
+    // Newcomers to the draining server go to s1...
+    let redirect = expect_redirect(&draining.ws_url(), RoomTarget::QuickPlay).await;
+    assert_eq!(redirect.url, s1.ws_url());
+    // ...and once s1 has heard it drains (its next heartbeat, then s1's: two beats at most),
+    // s1's quick play stays on s1 though the draining room is fuller.
+    tokio::time::sleep(driftfire_server::fleet::HEARTBEAT * 2 + Duration::from_millis(500)).await;
+    let local = Client::join(&s1.ws_url(), "newcomer").await;
+    assert_ne!(local.welcome.room.code, code);
+
+    // The last player leaves: the server stops long before its 30 s.
+    let left = Instant::now();
+    send(&mut stayer.ws, &ClientMsg::Leave).await;
+    let exit = tokio::task::spawn_blocking(move || draining.child.wait()).await.unwrap().unwrap();
+    assert!(exit.success(), "{exit:?}");
+    assert!(left.elapsed() < Duration::from_secs(5), "stopped {:?} after the last player left", left.elapsed());
+}

@@ -299,6 +299,10 @@ async function endToEnd(browser, url) {
   const listed = await waitFor("the title screen's room list", () => lastMatch(c.lines, /driftfire: room list: (.*)/), 120000);
   if (!/Private \w+\s+2\/\d+\s+private/.test(listed[1])) fail(`the room list shows ${listed[1]}`);
   console.log(`title screen lists: ${listed[1]}`);
+  // ...and the hall of fame's all-time board, read from the server's SQLite file.
+  const board = await waitFor("the title screen's hall of fame", () => lastMatch(c.lines, /driftfire: hall of fame all (\d+ entries|unavailable)/), 60000);
+  if (board[1] === "unavailable") fail("the hall of fame is unavailable in the browser test");
+  console.log(`title screen hall of fame: ${board[1]}`);
   await c.page.context().close();
 
   const stats = await flood.stop();

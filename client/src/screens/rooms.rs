@@ -1,13 +1,15 @@
 //! The title screen's room list, as UI: the rows of the session's [`RoomList`] (asked for while
-//! the title screen is shown); a public room's row joins it, and a button opens a new private
-//! room.
+//! the title screen is shown); a public room's row joins it (on its own server, when it lives on
+//! another server of the fleet: then every row says which server it is on), and a button opens
+//! a new private room.
 
 use bevy::prelude::*;
 use driftfire_shared::protocol::{RoomInfo, RoomTarget};
 
-use crate::console::{Report, describe_room, report};
+use crate::console::{Report, describe_rooms, report};
+use crate::launch::Launch;
 use crate::session::room_list::RoomList;
-use crate::state::{GameSet, PilotName, PlayTarget, Screen};
+use crate::state::{GameServer, GameSet, PilotName, PlayTarget, Screen};
 use crate::ui::widgets::{ACCENT, DIM, button, label};
 
 /// Rows shown at most (the list is sorted fullest first): as many as fit on the title screen
@@ -26,13 +28,17 @@ struct RoomListNode {
     shown: Option<(Option<Vec<RoomInfo>>, Option<String>)>,
 }
 
+/// A joinable room's row: its code, and its server when that is not the launch's.
 #[derive(Component)]
-struct JoinRow(String);
+struct JoinRow {
+    code: String,
+    server: Option<String>,
+}
 
 #[derive(Component)]
 struct CreatePrivateButton;
 
-fn show_rooms(mut commands: Commands, list: Option<Res<RoomList>>, mut node: Query<(Entity, &mut RoomListNode)>) {
+fn show_rooms(mut commands: Commands, list: Option<Res<RoomList>>, launch: Res<Launch>, mut node: Query<(Entity, &mut RoomListNode)>) {
     let Some(list) = list else { return };
     let Ok((node, mut shown)) = node.single_mut() else { return };
     let current = (list.rooms.clone(), list.problem.clone());
@@ -49,11 +55,12 @@ fn show_rooms(mut commands: Commands, list: Option<Res<RoomList>>, mut node: Que
             commands.entity(node).with_child(label("No rooms yet: Play opens one.", 16.0, DIM));
         }
         Some(rooms) => {
-            report(Report::RoomList(rooms));
-            for room in rooms.iter().take(MAX_ROWS) {
+            // The list is asked of the launch's server: its rooms come without a server.
+            report(Report::RoomList { rooms, asked: &launch.server_url });
+            for (room, text) in rooms.iter().zip(describe_rooms(rooms, &launch.server_url)).take(MAX_ROWS) {
                 match &room.code {
-                    Some(code) => commands.entity(node).with_child(row(describe_room(room), JoinRow(code.clone()))),
-                    None => commands.entity(node).with_child(label(describe_room(room), 16.0, DIM)),
+                    Some(code) => commands.entity(node).with_child(row(text, JoinRow { code: code.clone(), server: room.server.clone() })),
+                    None => commands.entity(node).with_child(label(text, 16.0, DIM)),
                 };
             }
         }
@@ -97,17 +104,20 @@ fn choose_room(
     rows: Query<(&Interaction, &JoinRow), Changed<Interaction>>,
     create: Query<&Interaction, (Changed<Interaction>, With<CreatePrivateButton>)>,
     mut target: ResMut<PlayTarget>,
+    mut server: ResMut<GameServer>,
     mut name: ResMut<PilotName>,
     mut next: ResMut<NextState<Screen>>,
 ) {
-    let chosen = if let Some((_, JoinRow(code))) = rows.iter().find(|(i, _)| **i == Interaction::Pressed) {
-        RoomTarget::Code(code.clone())
+    // A room on another server is joined there directly, by its code.
+    let (chosen, picked) = if let Some((_, row)) = rows.iter().find(|(i, _)| **i == Interaction::Pressed) {
+        (RoomTarget::Code(row.code.clone()), row.server.clone())
     } else if create.iter().any(|i| *i == Interaction::Pressed) {
-        RoomTarget::Create { private: true }
+        (RoomTarget::Create { private: true }, None)
     } else {
         return;
     };
     target.0 = chosen;
+    server.picked = picked;
     name.commit();
     next.set(Screen::Connecting);
 }

@@ -1,13 +1,15 @@
-//! Opening the game's connection: wait for the renderer to warm up, open the socket (Hello goes
-//! out the moment it opens), and give up if no answer to Hello comes in time.
+//! Opening the game's connection: wait for the renderer to warm up, open the socket to the
+//! [`GameServer`] (Hello goes out the moment it opens), follow a redirect to another server of
+//! the fleet, and give up if no answer to Hello comes in time.
 
 use bevy::prelude::*;
-use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, ResumeToken};
+use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, Redirect, ResumeToken, RoomTarget};
 
 use super::events::EndSession;
-use crate::launch::{Launch, load_resume};
+use crate::console::{Report, report};
+use crate::launch::load_resume;
 use crate::net::Connection;
-use crate::state::{EndReason, GameSet, PilotName, PlayTarget, Screen};
+use crate::state::{EndReason, GameServer, GameSet, PilotName, PlayTarget, Screen};
 
 /// A frame slower than this is still warming up: in WebGL2 the first frames compile shaders on
 /// the page's only thread, and a socket opened then would sit unanswered (its open event
@@ -59,7 +61,7 @@ fn open_connection_when_warm(
     pending: Option<Res<PendingConnect>>,
     warmth: Res<FrameWarmth>,
     time: Res<Time<Real>>,
-    launch: Res<Launch>,
+    mut server: ResMut<GameServer>,
     target: Res<PlayTarget>,
     pilot: Res<PilotName>,
 ) {
@@ -69,19 +71,42 @@ fn open_connection_when_warm(
         return;
     }
     commands.remove_resource::<PendingConnect>();
-    // After a reload of this tab, pick the game up where it was (if the server still holds it).
-    connect(&mut commands, &launch, &target, &pilot, load_resume());
+    // After a reload of this tab, pick the game up where it was (if the server still holds it),
+    // on the server that holds it.
+    let kept = load_resume();
+    if let Some(url) = kept.as_ref().and_then(|kept| kept.server.clone()) {
+        server.url = url;
+    }
+    connect(&mut commands, &server.url, &target.0, &pilot, kept.map(|kept| kept.token));
 }
 
-/// Opens the socket; Hello (asking for `target`, resuming `resume` if given) goes out the
-/// moment it opens.
-pub fn connect(commands: &mut Commands, launch: &Launch, target: &PlayTarget, pilot: &PilotName, resume: Option<ResumeToken>) {
-    let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone(), room: target.0.clone(), resume };
-    commands.insert_resource(Connection::open(&launch.server_url, &hello));
+/// Opens the socket to `url`; Hello (asking for `room`, resuming `resume` if given) goes out
+/// the moment it opens.
+pub fn connect(commands: &mut Commands, url: &str, room: &RoomTarget, pilot: &PilotName, resume: Option<ResumeToken>) {
+    let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone(), room: room.clone(), resume };
+    commands.insert_resource(Connection::open(url, &hello));
     match resume {
-        Some(token) => info!("connecting to {} to resume session {token:?}", launch.server_url),
-        None => info!("connecting to {}", launch.server_url),
+        Some(token) => info!("connecting to {url} to resume session {token:?}"),
+        None => info!("connecting to {url}"),
     }
+}
+
+/// Hello was answered with a redirect: connect to the other server at once, asking it for the
+/// redirect's room with the same name (and the same resume token, if the Hello was resuming),
+/// unless this attempt has been passed on [`MAX_REDIRECTS`](crate::state::MAX_REDIRECTS) times
+/// already (then the reason to end it with). The new connection replaces the old, which the
+/// server is closing anyway.
+pub(super) fn follow_redirect(
+    commands: &mut Commands,
+    server: &mut GameServer,
+    redirect: &Redirect,
+    pilot: &PilotName,
+    resume: Option<ResumeToken>,
+) -> Result<(), EndReason> {
+    server.follow(&redirect.url)?;
+    report(Report::Redirected { url: &redirect.url, room: &redirect.room });
+    connect(commands, &redirect.url, &redirect.room, pilot, resume);
+    Ok(())
 }
 
 fn give_up_waiting_for_welcome(
@@ -91,10 +116,14 @@ fn give_up_waiting_for_welcome(
     mut entered: Local<Option<f64>>,
     mut end: MessageWriter<EndSession>,
 ) {
-    // Measured from the moment the socket is opened (after any warm-up wait).
-    if pending.is_some() || connection.is_none() {
+    // Measured from the moment the socket is opened (after any warm-up wait), and again for
+    // each server a redirect leads to (its connection replaces the last one).
+    let Some(connection) = connection.filter(|_| pending.is_none()) else {
         *entered = None;
         return;
+    };
+    if connection.is_changed() {
+        *entered = None;
     }
     let now = time.elapsed_secs_f64();
     let since = *entered.get_or_insert(now);

@@ -2,6 +2,7 @@
 //! reading the socket), the one it takes from the rest of the game ([`EndSession`]), and the
 //! outbox every system sends through.
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use driftfire_shared::protocol::{ClientMsg, Period, Placement, PlayerId, ResumeOutcome};
 
@@ -14,6 +15,15 @@ pub(super) fn plugin(app: &mut App) {
     app.add_message::<Killed>();
     app.add_message::<MadeBoard>();
     app.add_message::<EndSession>();
+}
+
+/// Everything the session publishes, as one system parameter.
+#[derive(SystemParam)]
+pub(super) struct Publish<'w> {
+    pub started: MessageWriter<'w, SessionStarted>,
+    pub ended: MessageWriter<'w, SessionEnded>,
+    pub killed: MessageWriter<'w, Killed>,
+    pub made_board: MessageWriter<'w, MadeBoard>,
 }
 
 /// A message for the server. Every system sends through this, so tests can read what the

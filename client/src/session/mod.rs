@@ -1,13 +1,16 @@
 //! The protocol conversation. The session is the one reader of the game connection's events
 //! (beside the snapshot receiver): it turns Welcome into a [`Session`] and [`SessionStarted`],
-//! applies the room's messages to the feeds in [`roster`], and turns every ending (the server's
-//! typed `Disconnect`, a `Rejected`, a bare close, a lost link, or a failure reported through
-//! [`EndSession`]) into an [`EndReason`] that decides alone whether to reconnect
-//! ([`EndReason::may_resume`]) or to end with [`SessionEnded`] on the Disconnected screen.
+//! follows a redirect to another server of the fleet (staying on the Connecting screen, at most
+//! [`MAX_REDIRECTS`](crate::state::MAX_REDIRECTS) in a row), applies the room's messages to the
+//! feeds in [`roster`], and turns every ending (the server's typed `Disconnect`, a `Rejected`, a
+//! bare close, a lost link, or a failure reported through [`EndSession`]) into an
+//! [`EndReason`] that decides alone whether to reconnect ([`EndReason::may_resume`]) or to end
+//! with [`SessionEnded`] on the Disconnected screen.
 //!
 //! - `mod.rs`: [`Session`], the handler of connection events, leaving, and the outbox flush.
 //! - [`events`]: the typed messages the session publishes and takes, and the outbox.
-//! - [`connect`]: warm-up wait, opening the socket with Hello, the Hello timeout.
+//! - [`connect`]: warm-up wait, opening the socket with Hello, following a redirect, the Hello
+//!   timeout.
 //! - [`reconnect`]: backoff and retry after a resumable drop (logic only).
 //! - [`roster`]: players, scores, chat, kill feed, announcement, round trip.
 //! - [`room_list`]: the title screen's room list, asked for on a socket of its own.
@@ -26,14 +29,14 @@ use driftfire_shared::protocol::{
     ClientMsg, DisconnectReason, PlayerId, RejectReason, ResumeOutcome, ResumeToken, RoomTarget, RoomWelcome, ServerMsg,
 };
 
-use self::connect::PendingConnect;
-use self::events::{EndSession, Killed, MadeBoard, Outgoing, SessionEnded, SessionStarted};
+use self::connect::{PendingConnect, follow_redirect};
+use self::events::{EndSession, MadeBoard, Outgoing, Publish, SessionEnded, SessionStarted};
 use self::reconnect::Reconnecting;
 use self::roster::{RoomFeeds, RoundTrip};
 use crate::console::{Report, report};
-use crate::launch::save_resume;
+use crate::launch::{KeptSession, Launch, save_resume};
 use crate::net::{Connection, LinkEnd, NetEvent};
-use crate::state::{DisconnectNotice, EndReason, GameSet, PlayTarget, Screen};
+use crate::state::{DisconnectNotice, EndReason, GameServer, GameSet, PilotName, PlayTarget, Screen};
 
 /// Seconds between round-trip probes (the HUD's ping): a number that follows a changing network
 /// within seconds, for one tiny message a second. Each probe also refreshes the kept resume token.
@@ -81,10 +84,15 @@ struct ServerSaid(Option<DisconnectReason>);
 fn start_connecting(
     mut commands: Commands,
     time: Res<Time<Real>>,
+    launch: Res<Launch>,
+    mut server: ResMut<GameServer>,
     mut notice: ResMut<DisconnectNotice>,
     mut said: ResMut<ServerSaid>,
     mut feeds: RoomFeeds,
 ) {
+    // Play and Retry start at the launch's server (or the picked room's), redirects counted
+    // afresh.
+    server.start(&launch);
     notice.0 = None;
     said.0 = None;
     feeds.clear();
@@ -121,13 +129,12 @@ fn follow_connection(
     mut said: ResMut<ServerSaid>,
     mut feeds: RoomFeeds,
     mut target: ResMut<PlayTarget>,
+    mut server: ResMut<GameServer>,
+    pilot: Res<PilotName>,
     screen: Res<State<Screen>>,
     mut next_screen: ResMut<NextState<Screen>>,
     mut notice: ResMut<DisconnectNotice>,
-    mut started: MessageWriter<SessionStarted>,
-    mut ended: MessageWriter<SessionEnded>,
-    mut killed: MessageWriter<Killed>,
-    mut made_board: MessageWriter<MadeBoard>,
+    mut publish: Publish,
     time: Res<Time<Real>>,
 ) {
     let now = time.elapsed_secs_f64();
@@ -144,9 +151,11 @@ fn follow_connection(
         match event {
             NetEvent::Opened => debug!("socket open, Hello sent"),
             NetEvent::Received(ServerMsg::Welcome(welcome)) => {
+                // The session is on this server now (where redirects led, if any).
+                server.landed();
                 // Kept before anything else: every Welcome retires the token that got us here,
-                // so a reload from now on must present this one.
-                save_resume(Some(&welcome.resume_token));
+                // so a reload from now on must present this one, to this server.
+                save_resume(Some(&KeptSession { token: welcome.resume_token, server: Some(server.url.clone()) }));
                 report(Report::Joined(welcome));
                 // A private room is where Retry and an expired resume should lead back to.
                 if welcome.room.private {
@@ -169,7 +178,7 @@ fn follow_connection(
                     resume_token: welcome.resume_token,
                 });
                 live = Some((welcome.player_id, welcome.resume_token));
-                started.write(SessionStarted { me: welcome.player_id, resume: welcome.resume });
+                publish.started.write(SessionStarted { me: welcome.player_id, resume: welcome.resume });
                 // Also from Playing to Playing: the world, prediction and HUD start over, and
                 // the full snapshot that follows every Welcome fills them again.
                 next_screen.set(Screen::Playing);
@@ -178,9 +187,27 @@ fn follow_connection(
                 // The close that follows carries this too (as `Disconnect`), except after a
                 // version mismatch, where only this version-proof message can be read.
                 said.0 = Some(DisconnectReason::Rejected(reason.clone()));
-                // A room that is gone, full or mistyped: Retry and Play go to quick play.
+                // A room that is gone, full or mistyped: Retry and Play go to quick play (on the
+                // launch's server, if the room was picked on another one).
                 if matches!(reason, RejectReason::RoomFull | RejectReason::RoomNotFound | RejectReason::BadRoomCode) {
                     target.0 = RoomTarget::QuickPlay;
+                    server.picked = None;
+                }
+            }
+            NetEvent::Received(ServerMsg::Redirect(redirect)) => {
+                // No ending: the room is on another server, so the client goes there at once
+                // (on the Connecting screen, or under the reconnect overlay). What this socket
+                // says after it is its goodbye (`Disconnect(Redirected)` and the close).
+                if *screen.get() == Screen::Title {
+                    continue; // The player has left already.
+                }
+                let resume = attempt.and(live.map(|(_, token)| token));
+                match follow_redirect(&mut commands, &mut server, redirect, &pilot, resume) {
+                    Ok(()) => {
+                        said.0 = None;
+                        break;
+                    }
+                    Err(end) => over = Some(end),
                 }
             }
             NetEvent::Received(ServerMsg::Disconnect(reason)) => said.0 = Some(reason.clone()),
@@ -188,13 +215,13 @@ fn follow_connection(
                 for placement in placements {
                     report(Report::MadeBoard(*placement));
                 }
-                made_board.write(MadeBoard(placements.clone()));
+                publish.made_board.write(MadeBoard(placements.clone()));
             }
             NetEvent::Received(msg) => {
                 if let Some((me, _)) = live
                     && let Some(kill) = feeds.apply(me, msg, now)
                 {
-                    killed.write(kill);
+                    publish.killed.write(kill);
                 }
             }
             NetEvent::Closed(end) => {
@@ -233,16 +260,19 @@ fn follow_connection(
         next_screen.set(Screen::Disconnected);
     }
     notice.0 = Some(end.clone());
-    ended.write(SessionEnded(end));
+    publish.ended.write(SessionEnded(end));
 }
 
 fn close_connection(
     mut commands: Commands,
     connection: Option<Res<Connection>>,
     session: Option<Res<Session>>,
+    mut server: ResMut<GameServer>,
     mut feeds: RoomFeeds,
     mut outbox: MessageWriter<Outgoing>,
 ) {
+    // Play starts at the launch's server again, unless a room on another is picked.
+    server.picked = None;
     // Leaving a game on purpose: a reload should not bring it back. (The title screen is also
     // the first screen of a page load, when the kept token must survive until Connecting.)
     if connection.is_some() || session.is_some() {
@@ -279,6 +309,7 @@ fn flush_outbox(
 fn send_pings(
     session: Option<Res<Session>>,
     reconnecting: Option<Res<Reconnecting>>,
+    server: Res<GameServer>,
     time: Res<Time<Real>>,
     mut round_trip: ResMut<RoundTrip>,
     mut outbox: MessageWriter<Outgoing>,
@@ -288,7 +319,7 @@ fn send_pings(
     // The token is good as of now (while connected), so a reload within the resume window
     // gets this session back.
     if reconnecting.is_none() {
-        save_resume(Some(&session.resume_token));
+        save_resume(Some(&KeptSession { token: session.resume_token, server: Some(server.url.clone()) }));
     }
     outbox.write(Outgoing(ClientMsg::Ping { nonce }));
 }

@@ -7,9 +7,9 @@ use bevy::prelude::*;
 use driftfire_shared::protocol::ResumeToken;
 
 use super::connect::connect;
-use crate::launch::{Launch, entropy};
+use crate::launch::entropy;
 use crate::net::Connection;
-use crate::state::{PilotName, PlayTarget};
+use crate::state::{GameServer, PilotName, PlayTarget};
 
 /// First retry after about this long (before jitter).
 const FIRST_DELAY_SECS: f64 = 0.5;
@@ -53,18 +53,19 @@ fn jitter() -> f64 {
     (entropy() % 1_000_000) as f64 / 1_000_000.0
 }
 
-/// Opens the next attempt once its time has come (the session runs it while [`Reconnecting`]).
+/// Opens the next attempt once its time has come (the session runs it while [`Reconnecting`]),
+/// on the server the session is on: where Play started, or where redirects led.
 pub(super) fn retry_when_due(
     mut commands: Commands,
     reconnecting: Res<Reconnecting>,
     connection: Option<Res<Connection>>,
     time: Res<Time<Real>>,
-    launch: Res<Launch>,
+    server: Res<GameServer>,
     target: Res<PlayTarget>,
     pilot: Res<PilotName>,
 ) {
     if connection.is_none() && time.elapsed_secs_f64() >= reconnecting.next_try_at {
-        connect(&mut commands, &launch, &target, &pilot, Some(reconnecting.token));
+        connect(&mut commands, &server.url, &target.0, &pilot, Some(reconnecting.token));
     }
 }
 

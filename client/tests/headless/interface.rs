@@ -8,7 +8,7 @@ use driftfire_client::session::hall_of_fame::HallOfFame;
 use super::*;
 
 /// The logic with the menus and the HUD on top (text only), talking to `server_url`.
-fn interface_app(server_url: &str) -> App {
+pub(super) fn interface_app(server_url: &str) -> App {
     let mut app = bare_app(server_url);
     // The HUD's FPS reads it; the game's diagnostics plugins fill it.
     app.init_resource::<DiagnosticsStore>();
@@ -18,7 +18,7 @@ fn interface_app(server_url: &str) -> App {
 }
 
 /// Every text on screen whose entity and ancestors are not hidden.
-fn shown_texts(app: &mut App) -> Vec<String> {
+pub(super) fn shown_texts(app: &mut App) -> Vec<String> {
     let world = app.world_mut();
     let texts: Vec<(Entity, String)> = world.query::<(Entity, &Text)>().iter(world).map(|(e, t)| (e, t.0.clone())).collect();
     let mut visibility = world.query::<(Option<&Visibility>, Option<&ChildOf>)>();
@@ -41,7 +41,7 @@ fn shown_texts(app: &mut App) -> Vec<String> {
 
 /// Updates (giving the network threads a moment each time) until a shown text is `wanted`;
 /// panics with what is shown if none is within about ten seconds.
-fn update_until_shown(app: &mut App, wanted: &str) {
+pub(super) fn update_until_shown(app: &mut App, wanted: &str) {
     for _ in 0..2000 {
         app.update();
         if shown_texts(app).iter().any(|text| text == wanted) {

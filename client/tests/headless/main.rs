@@ -2,8 +2,10 @@
 //! produces the right messages, server rejections reach the Disconnected screen, and every
 //! typed ending is obeyed (reconnect exactly when `may_resume()`). [`interface`]: the menus
 //! and the HUD on top (text only): the title screen's hall of fame and the death overlay's
-//! record.
+//! record. [`fleet`]: several servers as one game: redirects followed (and capped), a listed
+//! room joined on its own server.
 
+mod fleet;
 mod interface;
 
 use std::f32::consts::FRAC_PI_2;
@@ -90,9 +92,14 @@ fn app() -> App {
 const ME: PlayerId = PlayerId(7);
 const OTHER: PlayerId = PlayerId(8);
 
-/// Welcome for [`ME`] in a public room, with `token` and `resume`.
+/// Welcome for [`ME`] in a public room, with `token` and `resume`, as the socket delivers it.
 fn welcome_msg(token: ResumeToken, resume: ResumeOutcome) -> NetEvent {
-    NetEvent::Received(ServerMsg::Welcome(Welcome {
+    NetEvent::Received(ServerMsg::Welcome(welcome_body(token, resume)))
+}
+
+/// Welcome for [`ME`] in a public room, with `token` and `resume`.
+fn welcome_body(token: ResumeToken, resume: ResumeOutcome) -> Welcome {
+    Welcome {
         player_id: ME,
         name: "me".into(),
         tick_hz: 30,
@@ -102,7 +109,7 @@ fn welcome_msg(token: ResumeToken, resume: ResumeOutcome) -> NetEvent {
         room: RoomWelcome { name: "Vega".into(), code: "AB2CD".into(), private: false, max_players: 50 },
         resume_token: token,
         resume,
-    }))
+    }
 }
 
 fn welcome(app: &mut App) {

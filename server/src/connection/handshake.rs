@@ -5,8 +5,8 @@
 
 use driftfire_shared::input::sanitize_name;
 use driftfire_shared::protocol::{
-    BOARD_SIZE, Board, ClientMsg, DisconnectReason, PROTOCOL_VERSION, Period, PlayerId, RejectReason, Reply, RequestId, ResumeOutcome,
-    ServerMsg, Violation,
+    BOARD_SIZE, Board, ClientMsg, DisconnectReason, PROTOCOL_VERSION, Period, PlayerId, Redirect, RejectReason, Reply, RequestId,
+    ResumeOutcome, ServerMsg, Violation,
 };
 use std::net::IpAddr;
 use std::time::Duration;
@@ -70,7 +70,17 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
                 }
                 state.lobby.tickets.take(&token)
             }
-            Redeemed::Unknown => None,
+            Redeemed::Unknown => {
+                // Another server of the fleet may hold it (the page was reloaded from there).
+                if let Some(fleet) = state.lobby.fleet()
+                    && let Some(url) = fleet.session_owner(&token).await
+                {
+                    tracing::debug!(%url, "resume token belongs to another server: redirected");
+                    socket.send(&ServerMsg::Redirect(Redirect { url, room: target })).await?;
+                    return Err(Ending::Server(DisconnectReason::Redirected));
+                }
+                None
+            }
         };
         match ticket {
             Some(ticket) => {

@@ -8,6 +8,12 @@
 //! | `driftfire:servers` | set of server ids | each heartbeat (`SADD`) | never; readers `SREM` ids whose entry expired |
 //! | `driftfire:server:{id}` | string, JSON [`ServerEntry`](super::ServerEntry) (its rooms included) | each heartbeat (`SET … EX`) | [`ENTRY_TTL`](super::ENTRY_TTL) (8 s) |
 //! | `driftfire:announce` | pub/sub channel, JSON `{from, text}` | `POST /api/announce` on any server | — |
+//! | `driftfire:session:{id}` | string, the owning server's public URL | when a player drops (their resume window starts) | the resume window |
+//!
+//! A session's `{id}` is the hex of the first 8 of its resume token's 16 bytes: enough to find
+//! the owner, useless for taking the session over (that needs all 16).
+
+use driftfire_shared::protocol::ResumeToken;
 
 /// The set of every registered server id.
 pub const SERVERS: &str = "driftfire:servers";
@@ -18,4 +24,14 @@ pub const ANNOUNCE: &str = "driftfire:announce";
 /// The registry entry of server `id`.
 pub fn server(id: &str) -> String {
     format!("driftfire:server:{id}")
+}
+
+/// Where a dropped session waits for its player, keyed by its [`session_id`].
+pub fn session(token: &ResumeToken) -> String {
+    format!("driftfire:session:{}", session_id(token))
+}
+
+/// The public half of a resume token: hex of its first 8 bytes.
+pub fn session_id(token: &ResumeToken) -> String {
+    token.0[..8].iter().map(|b| format!("{b:02x}")).collect()
 }

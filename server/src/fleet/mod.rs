@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use driftfire_shared::protocol::RoomInfo;
+use driftfire_shared::protocol::{ResumeToken, RoomInfo};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -207,6 +207,43 @@ impl Fleet {
     /// Whether any live server (by the cached directory) has a room with `code`.
     pub fn code_taken(&self, code: &str) -> bool {
         self.locate_code(code).is_some()
+    }
+
+    /// Notes in Redis that the session of `token` waits on this server for `window` (its
+    /// player dropped), so another server its player reaches can send them here. Fire and
+    /// forget: Redis being down only loses the cross-server resume.
+    pub fn note_session_dropped(&self, token: &ResumeToken, window: Duration) {
+        let client = self.inner.client.clone();
+        let key = keys::session(token);
+        let url = self.public_url().to_string();
+        self.count_commands(1);
+        tokio::spawn(async move {
+            let stored = tokio::time::timeout(REDIS_TIMEOUT, async {
+                let mut connection = client.get_multiplexed_async_connection().await?;
+                redis::cmd("SET").arg(&key).arg(&url).arg("EX").arg(window.as_secs().max(1)).query_async::<()>(&mut connection).await
+            })
+            .await;
+            if !matches!(stored, Ok(Ok(()))) {
+                tracing::debug!(%key, "could not note the dropped session in Redis");
+            }
+        });
+    }
+
+    /// The live server (other than this one) where the session of `token` waits, if Redis
+    /// knows one. A server that died is not in the directory any more: then `None`, and the
+    /// player joins afresh here.
+    pub async fn session_owner(&self, token: &ResumeToken) -> Option<String> {
+        let key = keys::session(token);
+        self.count_commands(1);
+        let url = tokio::time::timeout(REDIS_TIMEOUT, async {
+            let mut connection = self.inner.client.get_multiplexed_async_connection().await?;
+            redis::cmd("GET").arg(&key).query_async::<Option<String>>(&mut connection).await
+        })
+        .await
+        .ok()?
+        .ok()??;
+        let live = self.inner.others.read().expect("directory lock").iter().any(|s| s.url == url && !s.draining);
+        live.then_some(url)
     }
 
     /// Publishes an operator announcement to every other server (this server delivers its own

@@ -9,7 +9,7 @@
 pub mod tickets;
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -44,6 +44,8 @@ pub struct Lobby {
     services: Services,
     /// The other servers, when this one is part of a fleet (`--redis`).
     fleet: OnceLock<Fleet>,
+    /// Set once the server drains before shutting down: no new players.
+    draining: AtomicBool,
 }
 
 /// Where a target's seat is: here, or on another server of the fleet.
@@ -85,6 +87,7 @@ impl Lobby {
             tracker,
             services,
             fleet: OnceLock::new(),
+            draining: AtomicBool::new(false),
         }
     }
 
@@ -104,6 +107,25 @@ impl Lobby {
         let _ = self.fleet.set(fleet);
     }
 
+    /// Stops taking new players (the server is about to shut down); with a fleet, the next
+    /// heartbeat tells the others, which stop sending players here.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+        if let Some(fleet) = self.fleet.get() {
+            fleet.start_draining();
+        }
+    }
+
+    /// Whether the server takes no new players.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+
+    /// Players in every room (dropped players waiting to resume included).
+    pub fn players(&self) -> usize {
+        self.rooms().iter().map(|r| r.shared.players()).sum()
+    }
+
     /// The fleet this server is part of, if any.
     pub fn fleet(&self) -> Option<&Fleet> {
         self.fleet.get()
@@ -119,7 +141,7 @@ impl Lobby {
     /// - A new room: here, unless this server is draining.
     pub fn placement(&self, target: &RoomTarget) -> Seating {
         let Some(fleet) = self.fleet.get() else { return Seating::Here };
-        let draining = fleet.is_draining();
+        let draining = self.is_draining();
         let max = self.config.max_players_per_room;
         let others: Vec<_> = fleet.others().into_iter().filter(|s| !s.draining).collect();
         let elsewhere = |url: &str, room: RoomTarget| Seating::Elsewhere(Redirect { url: url.to_string(), room });
@@ -213,6 +235,9 @@ impl Lobby {
     /// Reserves a seat where `target` says, for a client at `from`. The caller must then send
     /// `RoomCommand::Join` (which keeps the seat) to the returned room.
     pub fn seat(&self, target: &RoomTarget, from: IpAddr) -> Result<RoomHandle, RejectReason> {
+        if self.is_draining() {
+            return Err(RejectReason::ServerFull);
+        }
         match target {
             RoomTarget::QuickPlay => self.quick_play(),
             RoomTarget::Code(code) => self.by_code(code),
