@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use driftfire_shared::codec::{CodecError, decode_server, encode_client};
 use driftfire_shared::delta::DeltaError;
-use driftfire_shared::protocol::{ClientMsg, DisconnectReason, RejectReason, ServerMsg, Welcome};
+use driftfire_shared::protocol::{ClientMsg, DisconnectReason, PROTOCOL_VERSION, Redirect, RejectReason, RoomTarget, ServerMsg, Welcome};
 use driftfire_shared::sim::SimConfig;
 use driftfire_shared::snapshot::{Snapshot, SnapshotReader};
 use futures_util::{SinkExt, StreamExt};
@@ -51,6 +51,8 @@ pub struct SwarmReport {
     pub failed: usize,
     /// Bots whose session ended before the end of the run.
     pub disconnected: usize,
+    /// Redirects followed to another server of a fleet.
+    pub redirects: usize,
     /// Snapshots received per second, per bot (mean over connected bots).
     pub snapshots_per_s: f64,
     /// Bytes received per second, per bot (mean over connected bots).
@@ -75,6 +77,7 @@ struct Counters {
     connected: AtomicUsize,
     failed: AtomicUsize,
     disconnected: AtomicUsize,
+    redirects: AtomicUsize,
     live: AtomicUsize,
     snapshots: AtomicU64,
     snapshot_bytes: AtomicU64,
@@ -142,6 +145,7 @@ fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
         connected: c.connected.load(Ordering::Relaxed),
         failed: c.failed.load(Ordering::Relaxed),
         disconnected: c.disconnected.load(Ordering::Relaxed),
+        redirects: c.redirects.load(Ordering::Relaxed),
         snapshots_per_s: per_bot_rate(snapshots),
         down_bytes_per_s: per_bot_rate(c.down_bytes.load(Ordering::Relaxed)),
         up_bytes_per_s: per_bot_rate(c.up_bytes.load(Ordering::Relaxed)),
@@ -201,32 +205,29 @@ async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, end: 
     }
 }
 
+/// Redirects a bot follows before it gives up (as the game client does).
+const MAX_REDIRECTS: usize = 3;
+
 async fn play(url: &str, name: &str, seed: u64, link: LinkConditions, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
-    // A small read buffer: tungstenite zero-fills it before every read, and with its 128 KiB
-    // default a swarm of hundreds of bots spent most of its core on that (see `http.rs`).
-    let config = WebSocketConfig::default().read_buffer_size(BOT_READ_BUFFER_BYTES);
-    let (mut ws, _) = connect_async_with_config(url, Some(config), false).await.map_err(BotError::Connect)?;
-    let hello = encode_client(&ClientMsg::hello(name)).expect("hello encodes");
-    ws.send(Message::Binary(hello.into())).await.map_err(BotError::Connect)?;
-    let welcome = timeout(Duration::from_secs(10), async {
-        while let Some(Ok(msg)) = ws.next().await {
-            if let Message::Binary(bytes) = msg {
-                match decode_server(&bytes) {
-                    Ok(ServerMsg::Welcome(w)) => return Ok(w),
-                    Ok(ServerMsg::Rejected { reason }) => return Err(BotError::Rejected(reason)),
-                    Ok(ServerMsg::Disconnect(reason)) => return Err(BotError::Disconnected(reason)),
-                    _ => {}
-                }
+    let mut url = url.to_string();
+    let mut room = RoomTarget::QuickPlay;
+    let mut hops = 0;
+    let (mut ws, welcome) = loop {
+        match join(&url, name, room).await? {
+            Joined::Welcome(ws, welcome) => break (ws, welcome),
+            // Several servers acting as one game: the seat is on another server.
+            Joined::Redirect(redirect) if hops < MAX_REDIRECTS => {
+                hops += 1;
+                c.redirects.fetch_add(1, Ordering::Relaxed);
+                (url, room) = (redirect.url, redirect.room);
             }
+            Joined::Redirect(_) => return Err(BotError::Disconnected(DisconnectReason::Redirected)),
         }
-        Err(BotError::Closed(None))
-    })
-    .await
-    .map_err(|_| BotError::NoWelcome)??;
+    };
     c.connected.fetch_add(1, Ordering::Relaxed);
     c.live.fetch_add(1, Ordering::Relaxed);
     let session_start = Instant::now();
-    let result = session(&mut ws, welcome, seed, link.downstream(seed), end, c).await;
+    let result = session(&mut ws, *welcome, seed, link.downstream(seed), end, c).await;
     c.live.fetch_sub(1, Ordering::Relaxed);
     c.session_micros.fetch_add(session_start.elapsed().as_micros() as u64, Ordering::Relaxed);
     if result.is_ok() {
@@ -236,6 +237,41 @@ async fn play(url: &str, name: &str, seed: u64, link: LinkConditions, end: tokio
         let _ = timeout(Duration::from_secs(2), async { while let Some(Ok(_)) = ws.next().await {} }).await;
     }
     result
+}
+
+/// What a Hello got.
+enum Joined {
+    /// A seat, on this socket.
+    Welcome(Box<BotWs>, Box<Welcome>),
+    /// The seat is on another server.
+    Redirect(Redirect),
+}
+
+/// Opens a socket to `url` and says Hello for `room`.
+async fn join(url: &str, name: &str, room: RoomTarget) -> Result<Joined, BotError> {
+    // A small read buffer: tungstenite zero-fills it before every read, and with its 128 KiB
+    // default a swarm of hundreds of bots spent most of its core on that (see `http.rs`).
+    let config = WebSocketConfig::default().read_buffer_size(BOT_READ_BUFFER_BYTES);
+    let (mut ws, _) = connect_async_with_config(url, Some(config), false).await.map_err(BotError::Connect)?;
+    let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.to_string(), room, resume: None };
+    let hello = encode_client(&hello).expect("hello encodes");
+    ws.send(Message::Binary(hello.into())).await.map_err(BotError::Connect)?;
+    timeout(Duration::from_secs(10), async {
+        while let Some(Ok(msg)) = ws.next().await {
+            if let Message::Binary(bytes) = msg {
+                match decode_server(&bytes) {
+                    Ok(ServerMsg::Welcome(w)) => return Ok(Joined::Welcome(Box::new(ws), Box::new(w))),
+                    Ok(ServerMsg::Redirect(redirect)) => return Ok(Joined::Redirect(redirect)),
+                    Ok(ServerMsg::Rejected { reason }) => return Err(BotError::Rejected(reason)),
+                    Ok(ServerMsg::Disconnect(reason)) => return Err(BotError::Disconnected(reason)),
+                    _ => {}
+                }
+            }
+        }
+        Err(BotError::Closed(None))
+    })
+    .await
+    .map_err(|_| BotError::NoWelcome)?
 }
 
 type BotWs = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+#! Fleet benchmark: one redis-server and three release servers acting as one game on this
+#! machine, N bots spread evenly over the three servers' URLs (each bot quick-plays and follows
+#! redirects, as the game does) for S seconds. Servers and Redis are pinned to CPU 0, the bots
+#! to CPU 1 (taskset). Over the steady window it prints, per server: players, CPU (% of one
+#! core and µs per player-tick), tick p99, and Redis commands per second (from its /metrics);
+#! then Redis' own command rate, and how long a SIGKILLed server's rooms stay in the others'
+#! room lists.
+#! Usage: bash scripts/bench-fleet.sh [BOTS=150] [SECONDS=30]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/driftfire/target}"
+bots="${1:-150}"; secs="${2:-30}"
+warmup=6; tail_s=2
+(( secs - warmup - tail_s >= 5 )) || { echo "bench-fleet: SECONDS must be at least $((warmup + tail_s + 5))" >&2; exit 2; }
+ulimit -n 65536 2>/dev/null || true
+cargo build --release -q -p driftfire-server --manifest-path "$root/Cargo.toml"
+bin="$CARGO_TARGET_DIR/release"
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+redis_port=$(free_port)
+taskset -c 0 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no >"$work/redis.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+declare -a game admin spid
+for i in 1 2 3; do
+    game[$i]=$(free_port); admin[$i]=$(free_port)
+    taskset -c 0 "$bin/driftfire-server" --bind "127.0.0.1:${game[$i]}" --admin-bind "127.0.0.1:${admin[$i]}" \
+        --redis "redis://127.0.0.1:$redis_port/" --server-id "s$i" --data-dir "$work/data$i" --max-conns-per-ip 0 \
+        >"$work/server$i.log" 2>&1 &
+    spid[$i]=$!; pids+=($!)
+    disown "${spid[$i]}"  # no job-control notice when the crash test kills it
+done
+for i in 1 2 3; do
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:${game[$i]}/healthz" >/dev/null && break; sleep 0.1; done
+done
+# Let the servers see each other before the bots ask for quick play.
+sleep 3
+
+per=$(( bots / 3 ))
+for i in 1 2 3; do
+    taskset -c 1 "$bin/driftfire-bots" --url "ws://127.0.0.1:${game[$i]}/ws" --count "$per" --seconds "$secs" \
+        --ramp-seconds 2 --name-prefix "s$i-bot-" >"$work/bots$i.log" 2>&1 &
+    pids+=($!)
+done
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+metric() { curl -sf "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m {print $2}'; }
+status_field() { curl -sf "http://127.0.0.1:$1/api/status" | grep -o "\"$2\":[0-9.e+-]*" | head -n 1 | cut -d: -f2; }
+redis_total() { redis-cli -p "$redis_port" info stats | awk -F: '/^total_commands_processed/ {print $2+0}'; }
+hz=$(getconf CLK_TCK)
+
+sleep "$warmup"
+declare -a t0 c0
+for i in 1 2 3; do t0[$i]=$(cpu_ticks "${spid[$i]}"); c0[$i]=$(metric "${admin[$i]}" driftfire_redis_commands_total); done
+r0=$(redis_total); s0=$(date +%s.%N)
+sleep $(( secs - warmup - tail_s ))
+declare -a t1 c1 players p99
+for i in 1 2 3; do
+    t1[$i]=$(cpu_ticks "${spid[$i]}"); c1[$i]=$(metric "${admin[$i]}" driftfire_redis_commands_total)
+    players[$i]=$(status_field "${game[$i]}" players); p99[$i]=$(status_field "${game[$i]}" tick_p99_ms)
+done
+r1=$(redis_total); s1=$(date +%s.%N)
+window=$(echo "$s1 - $s0" | bc -l)
+echo "fleet: 3 servers + redis-server on CPU 0, $bots bots (${per} per server URL) on CPU 1, window ${window%.*} s"
+printf '%-7s %8s %12s %22s %12s %14s\n' server players "cpu_%_core" "cpu_us_per_player_tick" tick_p99_ms redis_cmds_per_s
+for i in 1 2 3; do
+    cpu_s=$(echo "(${t1[$i]} - ${t0[$i]}) / $hz" | bc -l)
+    pct=$(echo "100 * $cpu_s / $window" | bc -l)
+    per_tick="-"
+    if (( ${players[$i]:-0} > 0 )); then per_tick=$(printf '%.2f' "$(echo "1000000 * $cpu_s / (${players[$i]} * 30 * $window)" | bc -l)"); fi
+    rate=$(echo "(${c1[$i]:-0} - ${c0[$i]:-0}) / $window" | bc -l)
+    printf '%-7s %8s %12.1f %22s %12.3f %14.2f\n' "s$i" "${players[$i]}" "$pct" "$per_tick" "${p99[$i]}" "$rate"
+done
+printf 'redis-server: %.1f commands/s in all\n' "$(echo "($r1 - $r0) / $window" | bc -l)"
+wait "${pids[@]: -3}" 2>/dev/null || true
+for i in 1 2 3; do echo "bots via s$i: $(tail -n 1 "$work/bots$i.log")"; done
+
+# A crash: SIGKILL server 3 and time how long its rooms stay in server 1's list.
+for _ in $(seq 20); do curl -sf "http://127.0.0.1:${game[1]}/api/rooms" | grep -q "127.0.0.1:${game[3]}" && break; sleep 0.5; done
+if ! curl -sf "http://127.0.0.1:${game[1]}/api/rooms" | grep -q "127.0.0.1:${game[3]}"; then
+    # The bots have left: give server 3 a room to be listed with.
+    ( exec "$bin/driftfire-bots" --url "ws://127.0.0.1:${game[3]}/ws" --count 1 --seconds 60 --name-prefix crash- >/dev/null 2>&1 ) &
+    pids+=($!)
+    for _ in $(seq 40); do curl -sf "http://127.0.0.1:${game[1]}/api/rooms" | grep -q "127.0.0.1:${game[3]}" && break; sleep 0.25; done
+fi
+kill -9 "${spid[3]}"; killed=$(date +%s.%N)
+while curl -sf "http://127.0.0.1:${game[1]}/api/rooms" | grep -q "127.0.0.1:${game[3]}"; do sleep 0.1; done
+printf 'SIGKILLed server: its rooms left server 1'"'"'s list after %.1f s\n' "$(echo "$(date +%s.%N) - $killed" | bc -l)"
