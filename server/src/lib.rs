@@ -122,12 +122,14 @@ pub async fn run(
     let Listeners { game, admin } = listeners.into();
     let token = CancellationToken::new();
     let tasks = TaskTracker::new();
-    let hall_of_fame = match &config.data_dir {
-        Some(dir) => {
+    let hall_of_fame = match (&config.fleet, &config.data_dir) {
+        // One fleet, one hall of fame: boards in Redis (see `hall_of_fame::redis_store`).
+        (Some(fleet), _) => HallOfFame::open_redis(&fleet.redis_url, Arc::new(SystemClock)),
+        (None, Some(dir)) => {
             let dir = dir.clone();
             tokio::task::spawn_blocking(move || HallOfFame::open(&dir, Arc::new(SystemClock))).await?
         }
-        None => HallOfFame::disabled("no data dir configured"),
+        (None, None) => HallOfFame::disabled("no data dir configured"),
     };
     let services = Services { metrics: Arc::new(Metrics::new()), hall_of_fame: hall_of_fame.clone() };
     let state = Arc::new(ServerState {

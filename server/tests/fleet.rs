@@ -226,3 +226,27 @@ async fn a_draining_server_sends_newcomers_elsewhere_and_stops_when_empty() {
     assert!(exit.success(), "{exit:?}");
     assert!(left.elapsed() < Duration::from_secs(5), "stopped {:?} after the last player left", left.elapsed());
 }
+
+#[tokio::test]
+async fn results_from_two_servers_merge_in_one_board() {
+    let redis = Redis::start();
+    let s1 = fleet_server(&redis, "s1").await;
+    let s2 = fleet_server(&redis, "s2").await;
+    for (server, name) in [(&s1, "north"), (&s2, "south")] {
+        let mut pilot = Client::join(&server.ws_url(), name).await;
+        send(&mut pilot.ws, &ClientMsg::Leave).await;
+        common::expect_close(&mut pilot.ws).await;
+    }
+    // Both servers read the same fleet-wide board.
+    let started = Instant::now();
+    for server in [&s1, &s2] {
+        loop {
+            let board = server.http("GET /api/hall-of-fame?period=day HTTP/1.1", "").await;
+            if board.contains("\"name\":\"north\"") && board.contains("\"name\":\"south\"") {
+                break;
+            }
+            assert!(started.elapsed() < CONVERGE, "{board}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}

@@ -105,7 +105,7 @@ fn welcome_body(token: ResumeToken, resume: ResumeOutcome) -> Welcome {
         tick_hz: 30,
         tick: 100,
         arena: Vec2::splat(4000.0),
-        players: vec![PlayerInfo { id: ME, name: "me".into() }, PlayerInfo { id: OTHER, name: "them".into() }],
+        players: vec![PlayerInfo { id: ME, name: "me".into(), ai: false }, PlayerInfo { id: OTHER, name: "them".into(), ai: false }],
         room: RoomWelcome { name: "Vega".into(), code: "AB2CD".into(), private: false, max_players: 50 },
         resume_token: token,
         resume,

@@ -6,9 +6,11 @@
 //!   and [`HallOfFame`], the handle rooms and HTTP handlers share.
 //! - `writer`: the "hall-of-fame" thread that batches results into transactions.
 //! - [`sqlite`]: the SQLite backend, `<data_dir>/hall_of_fame.sqlite3`.
+//! - [`redis_store`]: the Redis backend (`--redis`), whose boards every server of a fleet shares.
 //! - [`periods`]: where each board's day and week begin.
 
 pub mod periods;
+pub mod redis_store;
 pub mod sqlite;
 #[cfg(test)]
 mod tests;
@@ -24,8 +26,9 @@ use std::time::{Duration, Instant};
 use driftfire_shared::input::{name_skeleton, sanitize_name};
 use driftfire_shared::protocol::{Board, BoardEntry, Period, Placement};
 
+pub use redis_store::RedisStore;
 pub use sqlite::{FILE_NAME, SqliteStore};
-pub use writer::COMMIT_INTERVAL;
+pub use writer::{COMMIT_INTERVAL, FLUSH_INTERVAL};
 
 /// Results waiting for the writer thread. A full room ends at most a few lives a second and a
 /// commit takes milliseconds, so 4,096 rides out a stalled disk of many seconds; beyond that
@@ -122,6 +125,12 @@ pub enum HallOfFameError {
     /// Reading a board failed.
     #[error("hall of fame read failed: {0}")]
     Read(rusqlite::Error),
+    /// The Redis URL does not parse.
+    #[error("bad Redis URL for the hall of fame: {0}")]
+    RedisUrl(redis::RedisError),
+    /// A Redis command failed (Redis unreachable, too slow, or it refused the command).
+    #[error("hall of fame Redis error: {0}")]
+    Redis(redis::RedisError),
     /// The hall of fame is not running; the reason says why.
     #[error("hall of fame unavailable: {0}")]
     Unavailable(String),
@@ -132,7 +141,9 @@ pub enum HallOfFameError {
 pub trait HallOfFameStore: Send {
     /// Stores a batch of results in one transaction and returns, for each result (same order),
     /// the boards it made: rank ≤ `BOARD_SIZE` among the best-per-name of each period's board
-    /// at `now` (a result that is not its pilot's best there made none).
+    /// at `now` (a result that is not its pilot's best there made none). A store whose backend
+    /// does not answer may instead keep the batch in memory (counted in
+    /// [`HallOfFameStore::backlog`]) and return no placements; an `Err` means the batch is lost.
     fn record(&mut self, batch: &[LifeResult], now: i64) -> Result<Vec<Vec<Placement>>, HallOfFameError>;
 
     /// The best result per name on `period`'s board at time `now` (Unix s), best first (higher
@@ -145,6 +156,30 @@ pub trait HallOfFameStore: Send {
         let _ = now;
         Ok(0)
     }
+
+    /// Retries storing what the store holds back (a Redis store's buffer while Redis does not
+    /// answer); the writer calls it every [`FLUSH_INTERVAL`] while [`HallOfFameStore::backlog`]
+    /// shows results buffered and none arrive. Nothing by default.
+    fn flush(&mut self, now: i64) -> Result<(), HallOfFameError> {
+        let _ = now;
+        Ok(())
+    }
+
+    /// What the store holds back now, and how many results it dropped since it was opened
+    /// (none by default: a store that cannot write returns an error instead).
+    fn backlog(&self) -> Backlog {
+        Backlog::default()
+    }
+}
+
+/// Results a store keeps in memory because its backend does not answer (see
+/// [`HallOfFameStore::backlog`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Results accepted by [`HallOfFameStore::record`] but not stored yet.
+    pub buffered: usize,
+    /// Results dropped from a full buffer since the store was opened (oldest first).
+    pub dropped: u64,
 }
 
 /// Tells the time, Unix seconds (UTC); tests set it by hand.
@@ -197,9 +232,11 @@ pub struct HallOfFameStatus {
     pub writes_ok: u64,
     /// Transactions that failed since start (each lost its batch).
     pub write_errors: u64,
-    /// Results lost since start: queue full, unavailable, shut down, or in a failed batch.
+    /// Results lost since start: queue full, unavailable, shut down, in a failed batch, or
+    /// (Redis backend) dropped from a full buffer or still buffered at shutdown.
     pub dropped: u64,
-    /// Results waiting for the writer now.
+    /// Results waiting to be stored now: in the writer's queue, plus (Redis backend) those
+    /// buffered in memory while Redis does not answer (see [`HallOfFame::buffered`]).
     pub queued: usize,
 }
 
@@ -249,6 +286,29 @@ impl HallOfFame {
             }
             Err(error) => {
                 tracing::error!(path = %path.display(), "hall of fame unavailable, results will not be kept: {error}");
+                HallOfFame::unavailable(error.to_string(), clock)
+            }
+        }
+    }
+
+    /// A hall of fame in the Redis at `redis_url` (`redis://host:port/db`), shared by every
+    /// server of a fleet: a writer [`RedisStore`] on the writer thread and a reader one for
+    /// boards. Never fails and never waits on Redis: a URL that does not parse logs one
+    /// `error` line and returns a handle without a hall of fame ([`HallOfFame::status`] says
+    /// why); a Redis that does not answer (at start or later) only means results wait in
+    /// memory (see [`RedisStore`]) and boards read as unavailable until it answers again.
+    pub fn open_redis(redis_url: &str, clock: Arc<dyn Clock>) -> HallOfFame {
+        let opened = RedisStore::open(redis_url)
+            .and_then(|writer| Ok((writer, RedisStore::open(redis_url)?.reader())))
+            .and_then(|(writer, reader)| HallOfFame::with_stores(Box::new(writer), Box::new(reader), clock.clone()));
+        match opened {
+            Ok(hall) => {
+                tracing::info!("hall of fame on Redis: boards shared by the fleet");
+                hall
+            }
+            Err(error) => {
+                // The URL is not logged: it may hold a password.
+                tracing::error!("hall of fame unavailable, results will not be kept: {error}");
                 HallOfFame::unavailable(error.to_string(), clock)
             }
         }
@@ -346,8 +406,14 @@ impl HallOfFame {
             writes_ok: shared.writes_ok.load(Ordering::Relaxed),
             write_errors: shared.write_errors.load(Ordering::Relaxed),
             dropped: shared.dropped.load(Ordering::Relaxed),
-            queued: shared.queued.load(Ordering::Relaxed),
+            queued: shared.queued.load(Ordering::Relaxed).saturating_add(shared.buffered.load(Ordering::Relaxed)),
         }
+    }
+
+    /// Results the writer's store holds in memory because its backend does not answer (Redis
+    /// down); they are stored when it answers again. Included in [`HallOfFameStatus::queued`].
+    pub fn buffered(&self) -> usize {
+        self.inner.shared.buffered.load(Ordering::Relaxed)
     }
 
     /// Commits what is queued and stops the writer thread; later results are dropped. Call at
@@ -379,15 +445,30 @@ pub fn board_name(raw: &str) -> String {
     sanitize_name(raw).unwrap_or_else(|_| FALLBACK_NAME.to_string())
 }
 
-/// The key that makes names one pilot on a board: the TR39 confusable skeleton, lower-cased,
-/// then skeletoned again (so "Ada", "ADA" and "Аda" with a Cyrillic "А" are one pilot, and
-/// "I"/"l" stay confusable after lower-casing). Takes a [`board_name`].
+/// The key that makes names one pilot on a board: the name lower-cased, then its TR39
+/// confusable skeleton, lower-cased again (so "Ada", "ADA", "Аda" with a Cyrillic "А", "TWIN"
+/// and "twin" are one pilot). Lower-casing first matters: the skeleton maps a capital "I" to
+/// "l", which would split "TWIN" from "twin". Takes a [`board_name`].
 pub fn name_key(name: &str) -> String {
-    name_skeleton(&name_skeleton(name).to_lowercase())
+    name_skeleton(&name.to_lowercase()).to_lowercase()
 }
+
 
 /// Locks a mutex, ignoring poisoning: every value behind one here stays consistent even if a
 /// holder panicked.
 fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod name_key_tests {
+    use super::name_key;
+
+    #[test]
+    fn case_and_confusables_are_one_pilot() {
+        assert_eq!(name_key("TWIN"), name_key("twin"));
+        assert_eq!(name_key("ADA"), name_key("ada"));
+        assert_eq!(name_key("\u{410}da"), name_key("Ada"), "Cyrillic capital A");
+        assert_ne!(name_key("ace"), name_key("acer"));
+    }
 }

@@ -1,6 +1,8 @@
 //! The hall of fame's writer thread: takes results off the bounded queue, commits them in
 //! batches at most every [`COMMIT_INTERVAL`], tells each result's owner which boards it made,
-//! and prunes old boards once an hour. It never panics and never stops on a write error.
+//! and prunes old boards once an hour. It never panics and never stops on a write error. A
+//! store that buffers results while its backend is down (Redis) is asked to flush them every
+//! [`FLUSH_INTERVAL`] while the server is quiet.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -9,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{Clock, HallOfFameStore, LifeResult, lock};
+use super::{Backlog, Clock, HallOfFameStore, LifeResult, lock};
 
 /// The most time between a result's arrival and its commit when results stream in: a `kill -9`
 /// of the server loses at most this much (well under the one second allowed), while a busy
@@ -19,6 +21,10 @@ pub const COMMIT_INTERVAL: Duration = Duration::from_millis(250);
 /// The most results in one transaction, so a backlog after a stall commits in bounded steps
 /// (the queue's capacity: one full queue per transaction).
 const MAX_BATCH: usize = 4096;
+
+/// How often the writer asks a store that holds results back (Redis down) to store them, when
+/// no results arrive to trigger it: results reach the boards about a second after Redis is back.
+pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How often old day and week boards are pruned (and once at start).
 const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
@@ -46,6 +52,8 @@ pub(super) struct Shared {
     pub dropped: AtomicU64,
     /// Results in the queue now.
     pub queued: AtomicUsize,
+    /// Results the store holds in memory because its backend does not answer (Redis down).
+    pub buffered: AtomicUsize,
 }
 
 /// Starts the writer thread, named "hall-of-fame"; it runs until every sender is gone and the
@@ -64,6 +72,7 @@ pub(super) fn spawn(
         last_commit: None,
         next_prune: Instant::now(),
         failures_in_row: 0,
+        backlog_failing: false,
         warn: WarnLimiter::default(),
     };
     std::thread::Builder::new().name("hall-of-fame".into()).spawn(move || writer.run())
@@ -85,6 +94,9 @@ struct Writer {
     next_prune: Instant,
     /// Failed commits since the last success.
     failures_in_row: u32,
+    /// Whether `shared.failing` was set because the store's buffer overflowed (cleared once
+    /// the buffer is empty again).
+    backlog_failing: bool,
     /// Keeps write and prune warnings to one per [`WARN_INTERVAL`].
     warn: WarnLimiter,
 }
@@ -98,11 +110,19 @@ impl Writer {
             if Instant::now() >= self.next_prune {
                 self.prune();
             }
-            let wait = self.next_prune.saturating_duration_since(Instant::now());
+            let mut wait = self.next_prune.saturating_duration_since(Instant::now());
+            if self.shared.buffered.load(Ordering::Relaxed) > 0 {
+                wait = wait.min(FLUSH_INTERVAL);
+            }
             match self.queue.recv_timeout(wait) {
                 Ok(result) => batch.push(self.took(result)),
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Timeout) => {
+                    if self.shared.buffered.load(Ordering::Relaxed) > 0 {
+                        self.flush();
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return self.finish(),
             }
             // A quiet server commits at once (players hear about their placement right away);
             // a busy one gathers until COMMIT_INTERVAL after the last commit.
@@ -125,7 +145,7 @@ impl Writer {
             }
             self.commit(&mut batch);
             if senders_gone {
-                return;
+                return self.finish();
             }
         }
     }
@@ -140,13 +160,15 @@ impl Writer {
     /// (outside the transaction). On failure the batch is dropped and counted.
     fn commit(&mut self, batch: &mut Vec<LifeResult>) {
         let count = batch.len() as u64;
+        let before = self.store.backlog();
         let outcome = self.store.record(batch, self.clock.now());
         self.last_commit = Some(Instant::now());
         match outcome {
             Ok(placements) => {
-                self.shared.writes_ok.fetch_add(count, Ordering::Relaxed);
+                let stored = self.settle_backlog(before, count);
+                self.shared.writes_ok.fetch_add(stored, Ordering::Relaxed);
                 self.failures_in_row = 0;
-                if lock(&self.shared.failing).take().is_some() {
+                if !self.backlog_failing && lock(&self.shared.failing).take().is_some() {
                     tracing::info!("hall of fame writes work again");
                 }
                 self.warn = WarnLimiter::default();
@@ -161,6 +183,8 @@ impl Writer {
             }
             Err(error) => {
                 batch.clear();
+                let stored = self.settle_backlog(before, 0);
+                self.shared.writes_ok.fetch_add(stored, Ordering::Relaxed);
                 self.shared.write_errors.fetch_add(1, Ordering::Relaxed);
                 self.shared.dropped.fetch_add(count, Ordering::Relaxed);
                 self.failures_in_row = self.failures_in_row.saturating_add(1);
@@ -171,6 +195,55 @@ impl Writer {
                     tracing::warn!(%error, results_lost = count, earlier_failures_not_logged = suppressed, "hall of fame write failed");
                 }
             }
+        }
+    }
+
+    /// Asks the store to store what it holds back (see [`HallOfFameStore::flush`]).
+    fn flush(&mut self) {
+        let before = self.store.backlog();
+        if let Err(error) = self.store.flush(self.clock.now())
+            && let Some(suppressed) = self.warn.allow()
+        {
+            tracing::warn!(%error, earlier_failures_not_logged = suppressed, "hall of fame flush failed");
+        }
+        let stored = self.settle_backlog(before, 0);
+        self.shared.writes_ok.fetch_add(stored, Ordering::Relaxed);
+    }
+
+    /// Mirrors the store's backlog into the shared counters after a `record` of `incoming`
+    /// results or a flush (`incoming` 0), and returns how many results were stored by it: the
+    /// incoming ones and the buffered ones, less those still buffered and those dropped. A
+    /// buffer that overflows marks the hall of fame failing until it is empty again.
+    fn settle_backlog(&mut self, before: Backlog, incoming: u64) -> u64 {
+        let after = self.store.backlog();
+        let dropped = after.dropped.saturating_sub(before.dropped);
+        self.shared.dropped.fetch_add(dropped, Ordering::Relaxed);
+        self.shared.buffered.store(after.buffered, Ordering::Relaxed);
+        if dropped > 0 {
+            let total = after.dropped;
+            *lock(&self.shared.failing) = Some(format!("the store does not answer and its buffer is full: {total} results dropped so far"));
+            self.backlog_failing = true;
+        } else if self.backlog_failing && after.buffered == 0 {
+            self.backlog_failing = false;
+            if lock(&self.shared.failing).take().is_some() {
+                tracing::info!("hall of fame writes work again");
+            }
+        }
+        (incoming + before.buffered as u64).saturating_sub(after.buffered as u64 + dropped)
+    }
+
+    /// At exit: one last flush of what the store holds back; whatever it still holds is lost,
+    /// counted and logged.
+    fn finish(mut self) {
+        if self.store.backlog().buffered == 0 {
+            return;
+        }
+        self.flush();
+        let lost = self.store.backlog().buffered;
+        if lost > 0 {
+            self.shared.buffered.store(0, Ordering::Relaxed);
+            self.shared.dropped.fetch_add(lost as u64, Ordering::Relaxed);
+            tracing::warn!(lost, "hall of fame results still buffered at shutdown are lost: the store does not answer");
         }
     }
 

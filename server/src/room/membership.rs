@@ -13,7 +13,7 @@ impl Room {
     pub(super) fn join(&mut self, player: PlayerId, requested: String, attachment: Attachment) {
         let name = self.unique_name(requested);
         let ship = sim::spawn_ship(&mut self.world, player);
-        let info = PlayerInfo { id: player, name: name.clone() };
+        let info = PlayerInfo { id: player, name: name.clone(), ai: false };
         self.broadcast(&ServerMsg::PlayerJoined(info));
         let member = Member {
             name: name.clone(),
@@ -59,7 +59,7 @@ impl Room {
             tick_hz: self.tick_hz,
             tick: self.world.resource::<SimTick>().0,
             arena: self.world.resource::<SimConfig>().arena,
-            players: self.members.iter().map(|(id, m)| PlayerInfo { id: *id, name: m.name.clone() }).collect(),
+            players: self.members.iter().map(|(id, m)| PlayerInfo { id: *id, name: m.name.clone(), ai: false }).collect(),
             room: RoomWelcome {
                 name: self.shared.name.clone(),
                 code: self.shared.code.clone(),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use driftfire_shared::codec::encode_server;
-use driftfire_shared::protocol::{PlayerId, ResumeOutcome, ScoreEntry, ServerMsg};
+use driftfire_shared::protocol::{LEADERS, Leader, PlayerId, ResumeOutcome, ScoreEntry, ServerMsg};
 use driftfire_shared::sim::{NetEntity, Position, Score, Ship, ShipControl, SimConfig, SimEvent, SimEvents, SimTick};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
@@ -17,6 +17,10 @@ use tokio_util::sync::CancellationToken;
 use super::snapshots::{FrameRequest, client_frame};
 use super::{Attachment, CLOSED, Room, RoomCommand};
 use crate::tick_stats::SnapshotTotals;
+
+/// Minimap updates per second: leaders move slowly at minimap scale, and each update costs
+/// every player ~60 bytes.
+const LEADERS_PER_SECOND: u16 = 2;
 
 impl Room {
     /// Ticks until shutdown or until the room has been empty for its idle period.
@@ -97,6 +101,10 @@ impl Room {
             let entries = self.scoreboard();
             self.broadcast(&ServerMsg::Scoreboard { entries });
         }
+        if tick.is_multiple_of(u64::from((self.tick_hz / LEADERS_PER_SECOND).max(1))) {
+            let leaders = self.leaders();
+            self.broadcast(&ServerMsg::Leaders { leaders });
+        }
         self.send_snapshots(tick);
     }
 
@@ -148,6 +156,19 @@ impl Room {
                 control.0 = input;
             }
         }
+    }
+
+    /// The top [`LEADERS`] living ships by score, with where they are, for the minimap.
+    fn leaders(&mut self) -> Vec<Leader> {
+        let mut ships: Vec<(u32, Leader)> = self
+            .world
+            .query::<(&Ship, &Score, &Position)>()
+            .iter(&self.world)
+            .filter(|(ship, ..)| ship.is_alive())
+            .map(|(ship, score, pos)| (score.score, Leader { id: ship.owner, pos: pos.0 }))
+            .collect();
+        ships.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        ships.into_iter().take(LEADERS).map(|(_, leader)| leader).collect()
     }
 
     fn scoreboard(&mut self) -> Vec<ScoreEntry> {

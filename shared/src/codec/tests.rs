@@ -27,7 +27,7 @@ fn all_client_msgs() -> Vec<ClientMsg> {
 }
 
 fn all_server_msgs() -> Vec<ServerMsg> {
-    let player = PlayerInfo { id: PlayerId(1), name: "a".into() };
+    let player = PlayerInfo { id: PlayerId(1), name: "a".into(), ai: false };
     vec![
         ServerMsg::Welcome(Welcome {
             player_id: PlayerId(1),
@@ -83,6 +83,8 @@ fn all_server_msgs() -> Vec<ServerMsg> {
         ServerMsg::Rejected { reason: RejectReason::InvalidName },
         ServerMsg::Snapshot(SnapshotFrame { tick: 1 << 40, last_input_seq: 5, delta: vec![0x80, 0x12, 0xFF] }),
         ServerMsg::Pong { nonce: 17 },
+        ServerMsg::Leaders { leaders: vec![Leader { id: PlayerId(3), pos: Vec2::new(-120.5, 900.0) }] },
+        ServerMsg::PlayerJoined(PlayerInfo { id: PlayerId(9), name: "Ace (AI)".into(), ai: true }),
         ServerMsg::PlayerJoined(player),
         ServerMsg::PlayerLeft { id: PlayerId(2) },
         ServerMsg::Kill { killer: Some(PlayerId(1)), victim: PlayerId(2) },

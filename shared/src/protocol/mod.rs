@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 /// Bumped on every incompatible change to any type in this module. `Hello` is variant 0 of
 /// [`ClientMsg`] and `version` its first field, so every past and future build can decode it
 /// and a mismatch gets a typed [`RejectReason::VersionMismatch`] instead of garbage.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// Characters of a room code ([`ROOM_CODE_ALPHABET`]): 32^5 ≈ 33 million codes, short enough to
 /// read out loud, too many to guess while a room exists.
@@ -37,6 +37,9 @@ pub const RESUME_WINDOW_SECS: u64 = 30;
 /// Entries of a hall-of-fame board a client is sent and what "made the board" means: the
 /// title screen shows this many, and a result ranked within it earns a [`ServerMsg::MadeBoard`].
 pub const BOARD_SIZE: usize = 10;
+
+/// Leaders shown on the minimap ([`ServerMsg::Leaders`]).
+pub const LEADERS: usize = 5;
 
 /// Longest chat message, in characters (after cleaning); longer ones are cut.
 pub const MAX_CHAT_CHARS: usize = 200;
@@ -182,6 +185,12 @@ pub enum ServerMsg {
         killer: Option<PlayerId>,
         /// The pilot whose ship was destroyed.
         victim: PlayerId,
+    },
+    /// Where the room's leaders are (the top [`LEADERS`] living ships by score), for the
+    /// minimap: sent twice a second, whatever is in your view.
+    Leaders {
+        /// Best first.
+        leaders: Vec<Leader>,
     },
     /// Scores of everyone in the room, sent about once a second, highest first.
     Scoreboard {

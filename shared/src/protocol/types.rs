@@ -231,6 +231,18 @@ pub struct PlayerInfo {
     pub id: PlayerId,
     /// Their display name.
     pub name: String,
+    /// A server-side AI pilot (it keeps a quiet arena lively; the scoreboard and kill feed
+    /// mark it, and it never enters the hall of fame).
+    pub ai: bool,
+}
+
+/// A leader's position for the minimap.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+pub struct Leader {
+    /// Whose ship.
+    pub id: PlayerId,
+    /// Where it is, world units.
+    pub pos: Vec2,
 }
 
 /// One line of the scoreboard.
