@@ -453,7 +453,6 @@ pub fn name_key(name: &str) -> String {
     name_skeleton(&name.to_lowercase()).to_lowercase()
 }
 
-
 /// Locks a mutex, ignoring poisoning: every value behind one here stays consistent even if a
 /// holder panicked.
 fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
