@@ -53,19 +53,22 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 metric() { curl -sf "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m {print $2}'; }
 status_field() { curl -sf "http://127.0.0.1:$1/api/status" | grep -o "\"$2\":[0-9.e+-]*" | head -n 1 | cut -d: -f2; }
 redis_total() { redis-cli -p "$redis_port" info stats | awk -F: '/^total_commands_processed/ {print $2+0}'; }
+# Calls of one command as Redis counts them (a hall-of-fame batch is one EVAL; the commands
+# its script runs inside count in total_commands_processed too).
+redis_calls() { redis-cli -p "$redis_port" info commandstats | awk -F'[:=,]' -v c="cmdstat_$1" '$1 == c {print $3+0}'; }
 hz=$(getconf CLK_TCK)
 
 sleep "$warmup"
 declare -a t0 c0
 for i in 1 2 3; do t0[$i]=$(cpu_ticks "${spid[$i]}"); c0[$i]=$(metric "${admin[$i]}" driftfire_redis_commands_total); done
-r0=$(redis_total); s0=$(date +%s.%N)
+r0=$(redis_total); e0=$(redis_calls eval); s0=$(date +%s.%N)
 sleep $(( secs - warmup - tail_s ))
 declare -a t1 c1 players p99
 for i in 1 2 3; do
     t1[$i]=$(cpu_ticks "${spid[$i]}"); c1[$i]=$(metric "${admin[$i]}" driftfire_redis_commands_total)
     players[$i]=$(status_field "${game[$i]}" players); p99[$i]=$(status_field "${game[$i]}" tick_p99_ms)
 done
-r1=$(redis_total); s1=$(date +%s.%N)
+r1=$(redis_total); e1=$(redis_calls eval); s1=$(date +%s.%N)
 window=$(echo "$s1 - $s0" | bc -l)
 echo "fleet: 3 servers + redis-server on CPU 0, $bots bots (${per} per server URL) on CPU 1, window ${window%.*} s"
 printf '%-7s %8s %12s %22s %12s %14s\n' server players "cpu_%_core" "cpu_us_per_player_tick" tick_p99_ms redis_cmds_per_s
@@ -77,7 +80,8 @@ for i in 1 2 3; do
     rate=$(echo "(${c1[$i]:-0} - ${c0[$i]:-0}) / $window" | bc -l)
     printf '%-7s %8s %12.1f %22s %12.3f %14.2f\n' "s$i" "${players[$i]}" "$pct" "$per_tick" "${p99[$i]}" "$rate"
 done
-printf 'redis-server: %.1f commands/s in all\n' "$(echo "($r1 - $r0) / $window" | bc -l)"
+printf 'redis-server: %.1f commands/s in all, of which hall-of-fame batches (EVAL): %.1f/s from the 3 servers\n' \
+    "$(echo "($r1 - $r0) / $window" | bc -l)" "$(echo "(${e1:-0} - ${e0:-0}) / $window" | bc -l)"
 wait "${pids[@]: -3}" 2>/dev/null || true
 for i in 1 2 3; do echo "bots via s$i: $(tail -n 1 "$work/bots$i.log")"; done
 

@@ -39,13 +39,16 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
 async fn metrics(State(state): State<Arc<ServerState>>) -> Response {
     let metrics = &state.services.metrics;
     let mut players = 0;
+    let mut pilots = 0;
     let mut rooms = [0i64; 2];
     for room in state.lobby.rooms() {
         players += room.shared.players();
+        pilots += room.shared.ai_pilots.load(std::sync::atomic::Ordering::Relaxed);
         rooms[usize::from(room.shared.private)] += 1;
     }
     metrics.connections.set(i64::try_from(state.admission.open()).unwrap_or(i64::MAX));
     metrics.players.set(i64::try_from(players).unwrap_or(i64::MAX));
+    metrics.ai_pilots.set(i64::try_from(pilots).unwrap_or(i64::MAX));
     for (visibility, count) in [("public", rooms[0]), ("private", rooms[1])] {
         metrics.rooms.get_or_create(&crate::metrics::VisibilityLabel { visibility }).set(count);
     }
@@ -120,16 +123,17 @@ async fn page(State(state): State<Arc<ServerState>>) -> Html<String> {
     if status.room_list.is_empty() {
         html.push_str("<p>No rooms are open.</p>");
     } else {
-        html.push_str("<table><tr><th>#</th><th>Name</th><th>Visibility</th><th>Players</th><th>Tick p99</th><th>Overruns</th></tr>");
+        html.push_str("<table><tr><th>#</th><th>Name</th><th>Visibility</th><th>Players</th><th>AI pilots</th><th>Tick p99</th><th>Overruns</th></tr>");
         for room in &status.room_list {
             let _ = write!(
                 html,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{:.2} ms</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}</td><td>{:.2} ms</td><td>{}</td></tr>",
                 room.id,
                 escape(&room.name),
                 if room.private { "private" } else { "public" },
                 room.players,
                 room.max_players,
+                room.ai_pilots,
                 room.tick_p99_ms,
                 room.tick_overruns
             );

@@ -20,6 +20,10 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 /// exporter port range.
 pub const DEFAULT_ADMIN_BIND: &str = "127.0.0.1:9100";
 
+/// Ships a public room keeps in play with AI pilots unless told otherwise: eight is a fight
+/// within seconds of spawning in the 4,000-unit arena without crowding it.
+pub const DEFAULT_MIN_SHIPS: usize = 8;
+
 /// The hall of fame's folder unless told otherwise, relative to the working directory.
 pub const DEFAULT_DATA_DIR: &str = "data";
 
@@ -88,6 +92,10 @@ pub struct ServerConfig {
     pub data_dir: Option<PathBuf>,
     /// One server of a fleet (`--redis`); `None` for a single server.
     pub fleet: Option<FleetConfig>,
+    /// Ships a public room keeps in play with AI pilots while at least one human is in it (0:
+    /// none). The library's default is 0 (tests count ships); the binary's `--min-ships`
+    /// defaults to [`DEFAULT_MIN_SHIPS`].
+    pub min_ships: usize,
     /// On Ctrl-C / SIGTERM, take no new players, tell the ones here, and wait up to this long
     /// (or until the last one leaves) before shutting down; zero shuts down at once.
     pub drain: Duration,
@@ -119,6 +127,7 @@ impl Default for ServerConfig {
             data_dir: None,
             fleet: None,
             drain: Duration::ZERO,
+            min_ships: 0,
         }
     }
 }
@@ -202,6 +211,9 @@ pub struct ServerFlags {
     /// With `--redis`: this server's id in the fleet (default: derived from the public URL).
     #[arg(long, env = "DRIFTFIRE_SERVER_ID")]
     pub server_id: Option<String>,
+    /// Ships each public room keeps in play with AI pilots while a human is in it (0 = none).
+    #[arg(long, env = "DRIFTFIRE_MIN_SHIPS", default_value_t = DEFAULT_MIN_SHIPS)]
+    min_ships: usize,
     /// Seconds to drain on Ctrl-C / SIGTERM before shutting down: no new players (a fleet sends
     /// them elsewhere), the players here are told, and the server stops when the last one
     /// leaves or the time is up (0 = stop at once).
@@ -288,6 +300,7 @@ impl ServerFlags {
             arena_side,
             data_dir: Some(self.data_dir),
             drain: Duration::from_secs(self.drain_s),
+            min_ships: self.min_ships,
             ..defaults
         }
     }
@@ -314,7 +327,7 @@ mod tests {
         let flags = parse(&[]);
         assert_eq!(flags.bind, DEFAULT_BIND.parse().unwrap());
         assert_eq!(flags.admin_bind, AdminBind::At(DEFAULT_ADMIN_BIND.parse().unwrap()));
-        let expected = ServerConfig { data_dir: Some(DEFAULT_DATA_DIR.into()), ..ServerConfig::default() };
+        let expected = ServerConfig { data_dir: Some(DEFAULT_DATA_DIR.into()), min_ships: DEFAULT_MIN_SHIPS, ..ServerConfig::default() };
         assert_eq!(format!("{:?}", flags.into_config()), format!("{expected:?}"));
         assert_eq!(parse(&["--admin-bind", "off"]).admin_bind, AdminBind::Off);
         assert!(Cli::try_parse_from(["driftfire-server", "--admin-bind", "nowhere"]).is_err());

@@ -131,7 +131,9 @@ pub async fn run(
         }
         (None, None) => HallOfFame::disabled("no data dir configured"),
     };
-    let services = Services { metrics: Arc::new(Metrics::new()), hall_of_fame: hall_of_fame.clone() };
+    // Player ids start at 1 (0 is never anyone).
+    let player_ids = Arc::new(std::sync::atomic::AtomicU32::new(1));
+    let services = Services { metrics: Arc::new(Metrics::new()), hall_of_fame: hall_of_fame.clone(), player_ids };
     let state = Arc::new(ServerState {
         lobby: Arc::new(Lobby::new(config.clone(), token.clone(), tasks.clone(), services.clone())),
         admission: Arc::new(Admission::new(config.max_connections, config.max_conns_per_ip)),

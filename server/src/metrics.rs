@@ -54,6 +54,8 @@ pub struct Metrics {
     pub connections: Gauge,
     /// Players seated in rooms (dropped players waiting to resume included); set at scrape time.
     pub players: Gauge,
+    /// AI pilots flying in rooms (not players); set at scrape time.
+    pub ai_pilots: Gauge,
     /// Open rooms by visibility; set at scrape time.
     pub rooms: Family<VisibilityLabel, Gauge>,
     /// TCP connections accepted.
@@ -115,6 +117,7 @@ impl Metrics {
             connections: Gauge::default(),
             players: Gauge::default(),
             rooms: Family::default(),
+            ai_pilots: Gauge::default(),
             connections_opened: Counter::default(),
             sockets_opened: Counter::default(),
             disconnects: Family::default(),
@@ -144,6 +147,7 @@ impl Metrics {
         let r = &mut self.registry;
         r.register("connections", "Open TCP connections (HTTP and game sockets)", self.connections.clone());
         r.register("players", "Players seated in rooms, dropped players waiting to resume included", self.players.clone());
+        r.register("ai_pilots", "AI pilots flying in rooms (they are not players)", self.ai_pilots.clone());
         r.register("rooms", "Open rooms by visibility", self.rooms.clone());
         r.register("connections_opened", "TCP connections accepted", self.connections_opened.clone());
         r.register("sockets_opened", "Game WebSockets opened", self.sockets_opened.clone());

@@ -1,6 +1,7 @@
 //! What every HTTP handler and connection task shares.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
@@ -20,6 +21,9 @@ pub struct Services {
     pub metrics: Arc<Metrics>,
     /// Where ended lives are recorded and boards read.
     pub hall_of_fame: HallOfFame,
+    /// The next player id: players and AI pilots of every room draw from it, so ids are
+    /// unique on the server.
+    pub player_ids: Arc<AtomicU32>,
 }
 
 /// Shared server state, behind an `Arc`.

@@ -32,6 +32,8 @@ pub struct Status {
     pub(crate) connections: usize,
     /// Players in all rooms.
     pub(crate) players: usize,
+    /// AI pilots flying in all rooms (not players).
+    pub(crate) ai_pilots: usize,
     /// Open rooms.
     pub(crate) rooms: usize,
     /// 99th percentile of recent tick durations over all rooms, milliseconds.
@@ -77,6 +79,8 @@ pub struct RoomStatus {
     pub(crate) private: bool,
     /// Players in it.
     pub(crate) players: usize,
+    /// AI pilots flying in it.
+    pub(crate) ai_pilots: usize,
     /// Seats.
     pub(crate) max_players: usize,
     /// Ticks that overran their deadline.
@@ -112,6 +116,7 @@ pub(crate) fn summarize(state: &ServerState) -> Status {
             name: room.shared.name.clone(),
             private: room.shared.private,
             players: room.shared.players(),
+            ai_pilots: room.shared.ai_pilots.load(std::sync::atomic::Ordering::Relaxed),
             max_players: state.config.max_players_per_room,
             tick_overruns: stats.overruns,
             tick_p99_ms: percentile(&mut room_samples, 99.0).as_secs_f64() * 1e3,
@@ -125,6 +130,7 @@ pub(crate) fn summarize(state: &ServerState) -> Status {
         tick_hz: state.config.tick_hz,
         connections: state.admission.open(),
         players: room_list.iter().map(|s| s.players).sum(),
+        ai_pilots: room_list.iter().map(|s| s.ai_pilots).sum(),
         rooms: room_list.len(),
         tick_p99_ms: percentile(&mut samples, 99.0).as_secs_f64() * 1e3,
         tick_mean_ms: mean * 1e3,

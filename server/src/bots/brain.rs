@@ -1,15 +1,23 @@
 //! A bot's pilot: lifelike inputs from the latest snapshot — wander, chase, lead the target,
-//! shoot when lined up, keep off the walls.
+//! shoot when lined up, keep off the walls, dodge rocks on a collision course, and flee when
+//! badly hurt. Used by the load-test bots and by the server's AI pilots.
 
 use bevy_math::Vec2;
 use driftfire_shared::protocol::{InputFrame, PlayerId};
 use driftfire_shared::sim::{SimConfig, SimRng};
-use driftfire_shared::snapshot::Snapshot;
+use driftfire_shared::snapshot::{AsteroidState, Snapshot};
 
 /// How far a bot looks for someone to fight (about one screen).
 const ENGAGE_RANGE: f32 = 900.0;
 /// Aim error (radians) under which a bot pulls the trigger.
 const FIRE_CONE: f32 = 0.25;
+/// Health under which a pilot flees instead of fighting (a third of full health: two or three
+/// more hits).
+const FLEE_HEALTH: u8 = 35;
+/// How far ahead (seconds) a pilot checks whether a rock will hit it.
+const ROCK_LOOKAHEAD: f32 = 1.2;
+/// Clearance kept from a rock's edge, world units.
+const ROCK_MARGIN: f32 = 40.0;
 
 /// One bot's decision state.
 pub struct Brain {
@@ -52,8 +60,16 @@ impl Brain {
             .filter(|(_, d)| *d < ENGAGE_RANGE)
             .min_by(|a, b| a.1.total_cmp(&b.1));
         let near_wall = me.pos.abs().cmpgt(half - Vec2::splat(250.0)).any();
+        let rock = incoming_rock(cfg, me.pos, me.vel, &snapshot.body.asteroids);
         let (target, engaging) = match enemy {
             _ if near_wall => (Vec2::ZERO, false),
+            // A rock on a collision course: steer across its path, away from it.
+            _ if rock.is_some() => {
+                let away = me.pos - rock.unwrap_or(me.pos);
+                (me.pos + Vec2::new(-away.y, away.x).normalize_or_zero() * 300.0 + away.normalize_or_zero() * 200.0, false)
+            }
+            // Hurt: break off and run from the nearest enemy.
+            Some((ship, _)) if me.health < FLEE_HEALTH => (me.pos + (me.pos - ship.pos).normalize_or_zero() * 600.0, false),
             Some((ship, dist)) => {
                 // Lead the target by the bullet's flight time.
                 let flight = dist / cfg.bullet_speed;
@@ -72,5 +88,73 @@ impl Brain {
             frame.fire = snapshot.body.asteroids.iter().any(|a| a.pos.distance(me.pos) < 500.0) && self.rng.unit() < 0.5;
         }
         frame
+    }
+}
+
+/// The centre of the asteroid that will come within its radius (plus a margin) of the ship
+/// in the next [`ROCK_LOOKAHEAD`] seconds, if any: the closest approach of two straight paths.
+fn incoming_rock(cfg: &SimConfig, pos: Vec2, vel: Vec2, rocks: &[AsteroidState]) -> Option<Vec2> {
+    rocks
+        .iter()
+        .filter_map(|rock| {
+            let rel_pos = rock.pos - pos;
+            let rel_vel = rock.vel - vel;
+            let speed2 = rel_vel.length_squared();
+            let t = if speed2 > 1e-3 { (-rel_pos.dot(rel_vel) / speed2).clamp(0.0, ROCK_LOOKAHEAD) } else { 0.0 };
+            let closest = (rel_pos + rel_vel * t).length();
+            let reach = cfg.asteroid_radius[usize::from(rock.size.clamp(1, 3))] + cfg.ship_radius + ROCK_MARGIN;
+            (closest < reach).then_some((t, rock.pos))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, pos)| pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use driftfire_shared::protocol::NetId;
+    use driftfire_shared::snapshot::{ShipState, SnapshotBody};
+
+    use super::*;
+
+    fn ship(owner: u32, pos: Vec2, health: u8) -> ShipState {
+        ShipState {
+            id: NetId(owner),
+            owner: PlayerId(owner),
+            pos,
+            vel: Vec2::ZERO,
+            angle: 0.0,
+            health,
+            thrusting: false,
+            shielded: false,
+            respawn_in: None,
+        }
+    }
+
+    fn decide(me: ShipState, others: Vec<ShipState>, rocks: Vec<AsteroidState>) -> InputFrame {
+        let cfg = SimConfig::new(30);
+        let mut ships = vec![me];
+        ships.extend(others);
+        let snapshot = Snapshot { tick: 10, last_input_seq: 0, body: SnapshotBody { ships, bullets: vec![], asteroids: rocks } };
+        Brain::new(me.owner, 7).decide(&cfg, Some(&snapshot))
+    }
+
+    #[test]
+    fn a_healthy_pilot_turns_toward_an_enemy_and_a_hurt_one_away() {
+        let enemy = ship(2, Vec2::new(400.0, 0.0), 100);
+        let fight = decide(ship(1, Vec2::ZERO, 100), vec![enemy], vec![]);
+        assert!(fight.aim.abs() < 0.3, "aims at the enemy on +x: {}", fight.aim);
+        let flee = decide(ship(1, Vec2::ZERO, 20), vec![enemy], vec![]);
+        assert!(flee.aim.abs() > 2.8, "aims away, toward -x: {}", flee.aim);
+        assert!(!flee.fire);
+    }
+
+    #[test]
+    fn a_rock_on_a_collision_course_is_avoided() {
+        let rock = AsteroidState { id: NetId(50), size: 3, pos: Vec2::new(300.0, 0.0), vel: Vec2::new(-300.0, 0.0) };
+        assert!(incoming_rock(&SimConfig::new(30), Vec2::ZERO, Vec2::ZERO, &[rock]).is_some());
+        let passing = AsteroidState { vel: Vec2::new(0.0, 300.0), pos: Vec2::new(300.0, -900.0), ..rock };
+        assert!(incoming_rock(&SimConfig::new(30), Vec2::ZERO, Vec2::ZERO, &[passing]).is_none());
+        let dodge = decide(ship(1, Vec2::ZERO, 100), vec![], vec![rock]);
+        assert!(dodge.aim.abs() > 0.5, "does not fly at the rock: {}", dodge.aim);
     }
 }

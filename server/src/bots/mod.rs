@@ -252,7 +252,9 @@ async fn join(url: &str, name: &str, room: RoomTarget) -> Result<Joined, BotErro
     // A small read buffer: tungstenite zero-fills it before every read, and with its 128 KiB
     // default a swarm of hundreds of bots spent most of its core on that (see `http.rs`).
     let config = WebSocketConfig::default().read_buffer_size(BOT_READ_BUFFER_BYTES);
-    let (mut ws, _) = connect_async_with_config(url, Some(config), false).await.map_err(BotError::Connect)?;
+    // TCP_NODELAY, as browsers set on WebSockets: without it a ping right after an input waits
+    // for the server's ACK (piggybacked on the next snapshot) and the round trip reads a tick.
+    let (mut ws, _) = connect_async_with_config(url, Some(config), true).await.map_err(BotError::Connect)?;
     let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.to_string(), room, resume: None };
     let hello = encode_client(&hello).expect("hello encodes");
     ws.send(Message::Binary(hello.into())).await.map_err(BotError::Connect)?;

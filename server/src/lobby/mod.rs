@@ -34,7 +34,6 @@ const ROOM_NAMES: [&str; 12] =
 pub struct Lobby {
     rooms: Mutex<Vec<Entry>>,
     next_room_id: AtomicU32,
-    next_player_id: AtomicU32,
     next_attach: AtomicU64,
     /// Resume tickets of every room's players.
     pub tickets: Tickets,
@@ -79,7 +78,6 @@ impl Lobby {
         Self {
             rooms: Mutex::new(Vec::new()),
             next_room_id: AtomicU32::new(1),
-            next_player_id: AtomicU32::new(1),
             next_attach: AtomicU64::new(1),
             tickets: Tickets::new(config.resume_window),
             config,
@@ -93,7 +91,7 @@ impl Lobby {
 
     /// A fresh player id, never reused while the server runs.
     pub fn new_player_id(&self) -> PlayerId {
-        PlayerId(self.next_player_id.fetch_add(1, Ordering::Relaxed))
+        PlayerId(self.services.player_ids.fetch_add(1, Ordering::Relaxed))
     }
 
     /// A fresh number for one connection's time in a room, so a room can ignore the goodbye

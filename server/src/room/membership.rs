@@ -59,7 +59,7 @@ impl Room {
             tick_hz: self.tick_hz,
             tick: self.world.resource::<SimTick>().0,
             arena: self.world.resource::<SimConfig>().arena,
-            players: self.members.iter().map(|(id, m)| PlayerInfo { id: *id, name: m.name.clone(), ai: false }).collect(),
+            players: self.everyone(),
             room: RoomWelcome {
                 name: self.shared.name.clone(),
                 code: self.shared.code.clone(),
@@ -108,7 +108,8 @@ impl Room {
     /// `name`, or `name` with the lowest free `#2`, `#3`… suffix if someone has it already or
     /// one that looks the same (the same TR39 confusable skeleton).
     pub(super) fn unique_name(&self, name: String) -> String {
-        let skeletons: Vec<String> = self.members.values().map(|m| name_skeleton(&m.name)).collect();
+        let names = self.members.values().map(|m| &m.name).chain(self.pilots.values().map(|p| &p.name));
+        let skeletons: Vec<String> = names.map(|name| name_skeleton(name)).collect();
         let taken = |candidate: &str| skeletons.contains(&name_skeleton(candidate));
         if !taken(&name) {
             return name;

@@ -9,6 +9,7 @@
 //!   snapshots, drop players who cannot keep up.
 //! - `membership`: joining, leaving, dropping out and resuming.
 //! - `inputs`: each player's jitter buffer of inputs.
+//! - `pilots`: AI pilots that keep a public room lively.
 //! - `results`: each ended life goes to the hall of fame; placements come back to the player.
 //! - `snapshots`: interest management and per-client delta encoding of each tick.
 
@@ -35,6 +36,7 @@ use snapshots::{FrameBuffers, TickView};
 
 mod inputs;
 mod membership;
+mod pilots;
 mod results;
 mod snapshots;
 mod tick;
@@ -161,6 +163,8 @@ pub struct RoomShared {
     seats: AtomicUsize,
     /// Recent tick timings.
     pub stats: Mutex<TickStats>,
+    /// AI pilots flying in the room now (not players: they hold no seat).
+    pub ai_pilots: AtomicUsize,
 }
 
 impl RoomShared {
@@ -234,6 +238,12 @@ struct Room {
     scratch: FrameBuffers,
     /// Metrics and the hall of fame.
     services: Services,
+    /// AI pilots flying here, by their player id.
+    pilots: BTreeMap<PlayerId, pilots::AiPilot>,
+    /// Pilots added so far (their names take turns).
+    pilots_added: usize,
+    /// Ships the room keeps in play with AI pilots while a human is here (0: none).
+    min_ships: usize,
     /// The room's own inbox, held weakly (it must not keep the room open), so hall-of-fame
     /// placements can come back to it as [`RoomCommand::MadeBoard`].
     inbox: mpsc::WeakSender<RoomCommand>,
@@ -263,7 +273,15 @@ pub fn spawn_room(
     services: Services,
 ) -> RoomHandle {
     let RoomSpec { id, code, name, private, seed } = spec;
-    let shared = Arc::new(RoomShared { id, code, name, private, seats: AtomicUsize::new(0), stats: Mutex::new(TickStats::default()) });
+    let shared = Arc::new(RoomShared {
+        id,
+        code,
+        name,
+        private,
+        seats: AtomicUsize::new(0),
+        stats: Mutex::new(TickStats::default()),
+        ai_pilots: AtomicUsize::new(0),
+    });
     let (inbox, commands) = mpsc::channel(ROOM_INBOX);
     let tick_hz = config.tick_hz;
     let mut world = sim::new_world(SimConfig::with_arena_side(tick_hz, config.arena_side), seed);
@@ -281,6 +299,10 @@ pub fn spawn_room(
         view: TickView::default(),
         scratch: FrameBuffers::default(),
         services,
+        pilots: BTreeMap::new(),
+        pilots_added: 0,
+        // Private rooms are for the people invited.
+        min_ships: if private { 0 } else { config.min_ships },
         inbox: inbox.downgrade(),
     };
     tracker.spawn(room.run(commands, shutdown));

@@ -86,6 +86,7 @@ impl Room {
             self.handle(command);
         }
         self.tend_detached();
+        self.fly_pilots();
         self.apply_queued_inputs();
         self.schedule.run(&mut self.world);
         let tick = self.world.resource::<SimTick>().0;
