@@ -187,6 +187,7 @@ pub fn describe_rooms(rooms: &[RoomInfo], asked: &str) -> Vec<String> {
 pub fn describe_target(target: &RoomTarget) -> String {
     match target {
         RoomTarget::QuickPlay => "quick play".into(),
+        RoomTarget::QuickPlayHere => "quick play on that server".into(),
         RoomTarget::Code(code) => format!("room {code}"),
         RoomTarget::Create { private: true } => "a new private room".into(),
         RoomTarget::Create { private: false } => "a new public room".into(),

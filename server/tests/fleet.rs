@@ -101,7 +101,10 @@ async fn three_servers_share_rooms_codes_quick_play_and_announcements() {
     })
     .await;
     let redirect = expect_redirect(&s3.ws_url(), RoomTarget::QuickPlay).await;
-    assert_eq!(redirect, Redirect { url: s2.ws_url(), room: RoomTarget::Code(public_code.clone()) });
+    assert_eq!(redirect, Redirect { url: s2.ws_url(), room: RoomTarget::QuickPlayHere });
+    let follow = ClientMsg::Hello { version: PROTOCOL_VERSION, name: "quick".into(), room: redirect.room, resume: None };
+    let quick = Client::hello(&redirect.url, follow).await.unwrap();
+    assert_eq!(quick.welcome.room.code, public_code, "seated in the fleet's fullest room");
 
     // An announcement posted to server 3 reaches players on servers 1 and 2.
     let head = format!("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer {token}");

@@ -36,7 +36,7 @@ fn prefill_name(mut commands: Commands, launch: Res<Launch>) {
 
 fn spawn_title(mut commands: Commands, target: Res<PlayTarget>) {
     let target = match &target.0 {
-        RoomTarget::QuickPlay => "Play joins the fullest open room".to_string(),
+        RoomTarget::QuickPlay | RoomTarget::QuickPlayHere => "Play joins the fullest open room".to_string(),
         RoomTarget::Code(code) => format!("Play joins room {code}"),
         RoomTarget::Create { .. } => "Play opens a new private room".to_string(),
     };

@@ -132,9 +132,9 @@ impl Lobby {
     /// Whether `target`'s seat is on this server or another one of the fleet (by the directory
     /// cached at the last heartbeat). Without a fleet, always here.
     ///
-    /// - Quick play: the fullest public room with a free seat on any server that is not
-    ///   draining (this one wins ties); with every room full, a new room on the least-loaded
-    ///   server that may open one.
+    /// - Quick play: the server with the fullest public room with a free seat, of those not
+    ///   draining (this one wins ties); with every room full, the least-loaded server that may
+    ///   open one. The chosen server gets `QuickPlayHere` and seats the player itself.
     /// - A code: here if the room is here, else on the server whose directory entry lists it.
     /// - A new room: here, unless this server is draining.
     pub fn placement(&self, target: &RoomTarget) -> Seating {
@@ -160,15 +160,18 @@ impl Lobby {
                     .flat_map(|s| s.rooms.iter().map(move |r| (s, r)))
                     .filter(|(_, r)| !r.private && r.players < r.max_players)
                     .max_by_key(|(_, r)| r.players);
+                // The chosen server seats the player by its own quick play (`QuickPlayHere`): the
+                // room seen in its last heartbeat may have filled since.
                 match (local_best, remote_best) {
                     (Some(here), Some((server, room))) if usize::from(room.players) > here => {
-                        elsewhere(&server.url, RoomTarget::Code(room.code.clone()))
+                        elsewhere(&server.url, RoomTarget::QuickPlayHere)
                     }
                     (Some(_), _) => Seating::Here,
-                    (None, Some((server, room))) => elsewhere(&server.url, RoomTarget::Code(room.code.clone())),
-                    (None, None) => self.least_loaded(draining, &others, RoomTarget::Create { private: false }),
+                    (None, Some((server, _))) => elsewhere(&server.url, RoomTarget::QuickPlayHere),
+                    (None, None) => self.least_loaded(draining, &others, RoomTarget::QuickPlayHere),
                 }
             }
+            RoomTarget::QuickPlayHere => Seating::Here,
             RoomTarget::Code(code) => {
                 let Some(code) = normalize_room_code(code) else { return Seating::Here };
                 if self.open_rooms().iter().any(|e| e.room.shared.code == code) {
@@ -237,7 +240,7 @@ impl Lobby {
             return Err(RejectReason::ServerFull);
         }
         match target {
-            RoomTarget::QuickPlay => self.quick_play(),
+            RoomTarget::QuickPlay | RoomTarget::QuickPlayHere => self.quick_play(),
             RoomTarget::Code(code) => self.by_code(code),
             RoomTarget::Create { private } => {
                 let mut rooms = self.open_rooms();

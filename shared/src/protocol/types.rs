@@ -38,6 +38,10 @@ pub enum RoomTarget {
     /// The fullest public room with a free seat, or a new public room.
     #[default]
     QuickPlay,
+    /// Quick play that the fleet has already routed to this server (a [`Redirect`] says it):
+    /// the fullest public room here with a free seat, or a new one here; never redirected
+    /// again, so a directory a heartbeat out of date cannot bounce a player around.
+    QuickPlayHere,
     /// The room with this code (public or private), e.g. from a `/?room=CODE` link.
     Code(String),
     /// A new room; a private one is left out of quick play and joined by its code.
