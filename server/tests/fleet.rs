@@ -253,3 +253,47 @@ async fn results_from_two_servers_merge_in_one_board() {
         }
     }
 }
+
+#[tokio::test]
+async fn servers_started_before_redis_play_alone_then_join_up_and_hear_announcements_after_a_restart() {
+    let mut redis = Redis::reserve();
+    let token = "t0ken";
+    let start = |id: &'static str| {
+        let redis_url = redis.url();
+        TestServer::start_at(move |addr: SocketAddr| ServerConfig {
+            fleet: Some(FleetConfig { redis_url, public_url: format!("ws://{addr}/ws"), server_id: id.into() }),
+            admin_token: Some(token.into()),
+            ..ServerConfig::default()
+        })
+    };
+    let s1 = start("s1").await;
+    let s2 = start("s2").await;
+    // No Redis yet: each server plays on its own.
+    let mut alone = Client::join(&s1.ws_url(), "alone").await;
+    alone.input(0.0, true, false).await;
+    alone.until_snapshot(|_| true).await;
+    assert!(rooms_of(s2.addr).await.iter().all(|r| r.server.is_none()));
+
+    // Redis arrives: the directory forms by itself.
+    redis.restart();
+    let code = alone.welcome.room.code.clone();
+    until_listed(s2.addr, "s1's room on s2 once Redis is up", |rooms| rooms.iter().any(|r| r.code.as_deref() == Some(code.as_str()))).await;
+    // Redis restarts: the subscribers come back too, and an announcement on s2 reaches s1.
+    redis.stop();
+    redis.restart();
+    until_listed(s2.addr, "s1's room on s2 after the restart", |rooms| rooms.iter().any(|r| r.code.as_deref() == Some(code.as_str())))
+        .await;
+    let head = format!("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer {token}");
+    let deadline = Instant::now() + CONVERGE;
+    loop {
+        // Until s1's subscriber is back, an announcement reaches only s2's rooms; post again.
+        let response = s2.http(&head, "after the restart").await;
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        let heard =
+            tokio::time::timeout(Duration::from_secs(2), alone.until_message(|m| matches!(m, ServerMsg::Announcement { .. }))).await;
+        if heard.is_ok() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "s1 never heard s2's announcement after Redis restarted");
+    }
+}

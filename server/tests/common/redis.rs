@@ -12,11 +12,16 @@ pub struct Redis {
 
 impl Redis {
     pub fn start() -> Self {
-        // Ask the kernel for a free port, then hand it to redis-server.
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut redis = Self { port, child: None };
+        let mut redis = Self::reserve();
         redis.restart();
         redis
+    }
+
+    /// A free port for a Redis that is not running yet (`restart` starts it there).
+    pub fn reserve() -> Self {
+        // Ask the kernel for a free port, then hand it to redis-server.
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        Self { port, child: None }
     }
 
     pub fn url(&self) -> String {
