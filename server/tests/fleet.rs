@@ -243,7 +243,10 @@ async fn results_from_two_servers_merge_in_one_board() {
     let s1 = fleet_server(&redis, "s1").await;
     let s2 = fleet_server(&redis, "s2").await;
     for (server, name) in [(&s1, "north"), (&s2, "south")] {
-        let mut pilot = Client::join(&server.ws_url(), name).await;
+        // A room of its own on each server (quick play could send the second pilot to the first room).
+        let hello =
+            ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.into(), room: RoomTarget::Create { private: false }, resume: None };
+        let mut pilot = Client::hello(&server.ws_url(), hello).await.unwrap();
         send(&mut pilot.ws, &ClientMsg::Leave).await;
         common::expect_close(&mut pilot.ws).await;
     }
