@@ -16,8 +16,9 @@ done
 
 log() { printf '\033[1;34m[deps]\033[0m %s\n' "$*" >&2; }
 
-# redis-server: the fleet tests (several servers as one game) start a real one.
-apt_pkgs=(pkg-config libx11-dev libudev-dev libwayland-dev libxkbcommon-dev redis-server)
+# libasound2-dev: the native client's sound (Bevy audio through ALSA). redis-server: the fleet
+# tests (several servers as one game) start a real one.
+apt_pkgs=(pkg-config libx11-dev libudev-dev libwayland-dev libxkbcommon-dev libasound2-dev redis-server)
 [ "$want_browser" = 1 ] && apt_pkgs+=(chromium)
 # gzip/brotli: the web build writes precompressed copies of the bundle.
 [ "$want_web" = 1 ] && apt_pkgs+=(brotli gzip)

@@ -28,6 +28,7 @@ bash scripts/build-web.sh
 
 echo "== browser end-to-end (headless Chromium)"
 node tests/e2e/browser.mjs
+node tests/e2e/touch.mjs
 
 echo "== native desktop smoke test (Xvfb)"
 bash tests/native-smoke.sh

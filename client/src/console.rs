@@ -39,6 +39,30 @@ pub enum Report<'a> {
     },
     /// `--exit-after-secs` ran out.
     Exiting,
+    /// The window changed the UI's arrangement or scale: `layout portrait 390x844 scale 0.85`
+    /// (`desktop`, `portrait`, `landscape`; the window in logical pixels, CSS pixels in the
+    /// browser).
+    Layout {
+        /// The arrangement's name.
+        fit: &'a str,
+        /// The window's size.
+        window: Vec2,
+        /// The UI's scale.
+        scale: f32,
+    },
+    /// A touch was seen while playing: the virtual stick and fire button are on screen.
+    TouchShown,
+    /// The touch controls changed (at most five lines a second): the stick's last aim in whole
+    /// degrees, counter-clockwise from the screen's right (`-` before the stick first aimed),
+    /// whether it is pushed past its dead zone (thrust), and whether a finger is on the fire side.
+    TouchStick {
+        /// The stick's last aim, degrees in (-180, 180].
+        aim_deg: Option<i32>,
+        /// Stick pushed past the dead zone.
+        thrust: bool,
+        /// A finger on the fire side.
+        fire: bool,
+    },
     /// The title screen's room list changed (not printed while it is empty), as asked of the
     /// server `asked`: each room as [`describe_rooms`] shows it.
     RoomList {
@@ -80,6 +104,35 @@ pub enum Report<'a> {
     },
     /// The connection ended for good (the Disconnected screen's sentence).
     Disconnected(&'a str),
+    /// What the HUD shows changed (at most once a second): `hud health=<0..100> score=<n>
+    /// rank=<r>/<n>`, rank `-` before the scoreboard lists you.
+    Hud {
+        /// Your ship's health (0 while destroyed).
+        health: u8,
+        /// Your score.
+        score: u32,
+        /// Your place on the scoreboard, if it lists you.
+        rank: Option<usize>,
+        /// Players on the scoreboard.
+        of: usize,
+    },
+    /// The number of leaders the minimap marks changed: `minimap leaders=<n>`.
+    Minimap {
+        /// Leader markers shown.
+        leaders: usize,
+    },
+    /// Your ship was destroyed: `death killer=<name> alive=<s> kills=<n> best=<n>`, the name as
+    /// the room knows it (it may hold spaces) or `(asteroid)`; `alive` in whole seconds.
+    Death {
+        /// Who shot you; `None` for an asteroid.
+        killer: Option<&'a str>,
+        /// Seconds that life lasted.
+        alive_secs: u32,
+        /// Ships you destroyed in that life.
+        kills: u32,
+        /// Your best score this session.
+        best: u32,
+    },
     /// The snapshot stream stopped decoding.
     SnapshotLost {
         /// The frame's tick.
@@ -87,6 +140,23 @@ pub enum Report<'a> {
         /// What failed.
         error: &'a DeltaError,
     },
+    /// The sound's mute choice (M): at start-up as remembered, and whenever it changes:
+    /// `muted=<bool>`.
+    Muted(bool),
+    /// The first key, click or touch let sound play (browsers hold it until one):
+    /// `sound unlocked`.
+    SoundUnlocked,
+    /// A sound started (at most one line per sound a second, see [`Throttle`]):
+    /// `sound <fire|hit|explosion|thrust|kill>`.
+    Sound(&'a str),
+    /// There is no audio device: no sound this run: `no audio output; sound off`.
+    NoAudioOutput,
+    /// An effect was shown (at most one line per kind a second, see [`Throttle`]):
+    /// `effect <muzzle|hit|explosion>`.
+    Effect(&'a str),
+    /// While you wait to respawn, the camera follows the pilot who destroyed you:
+    /// `camera follows id=<n>`; back on your own ship: `camera follows you`.
+    CameraFollows(Option<PlayerId>),
 }
 
 /// Where a line is printed.
@@ -102,17 +172,28 @@ enum Sink {
 impl Report<'_> {
     fn sink(&self) -> Sink {
         match self {
-            Self::FirstFrame | Self::Ships(_) | Self::Me { .. } | Self::Exiting | Self::RoomList { .. } | Self::HallOfFame(_) => {
-                Sink::Console
-            }
+            Self::FirstFrame
+            | Self::Ships(_)
+            | Self::Me { .. }
+            | Self::Exiting
+            | Self::Layout { .. }
+            | Self::TouchShown
+            | Self::TouchStick { .. }
+            | Self::RoomList { .. }
+            | Self::HallOfFame(_)
+            | Self::Hud { .. }
+            | Self::Minimap { .. } => Sink::Console,
             Self::Redirected { .. }
             | Self::Joined(_)
             | Self::Note(_)
             | Self::Chat { .. }
             | Self::MadeBoard(_)
+            | Self::Death { .. }
             | Self::Reconnecting { .. }
             | Self::Disconnected(_) => Sink::Info,
             Self::SnapshotLost { .. } => Sink::Warn,
+            Self::Muted(_) | Self::SoundUnlocked | Self::CameraFollows(_) => Sink::Console,
+            Self::Sound(_) | Self::Effect(_) | Self::NoAudioOutput => Sink::Info,
         }
     }
 }
@@ -128,6 +209,14 @@ impl std::fmt::Display for Report<'_> {
                 id.0, pos.x, pos.y
             ),
             Self::Exiting => write!(f, "driftfire: exiting (--exit-after-secs)"),
+            Self::Layout { fit, window, scale } => {
+                write!(f, "driftfire: layout {fit} {:.0}x{:.0} scale {scale:.2}", window.x, window.y)
+            }
+            Self::TouchShown => write!(f, "driftfire: touch controls shown"),
+            Self::TouchStick { aim_deg, thrust, fire } => {
+                let aim = aim_deg.map_or_else(|| "-".to_string(), |deg| deg.to_string());
+                write!(f, "driftfire: touch stick aim={aim} thrust={thrust} fire={fire}")
+            }
             Self::RoomList { rooms, asked } => write!(f, "driftfire: room list: {}", describe_rooms(rooms, asked).join("; ")),
             Self::HallOfFame(board) if !board.available => write!(f, "driftfire: hall of fame {} unavailable", board.period.as_str()),
             Self::HallOfFame(board) => write!(f, "driftfire: hall of fame {} {} entries", board.period.as_str(), board.entries.len()),
@@ -147,7 +236,22 @@ impl std::fmt::Display for Report<'_> {
             Self::Chat { speaker, text } => write!(f, "driftfire: chat {}: {text}", speaker.unwrap_or("(server)")),
             Self::Reconnecting { why, attempt } => write!(f, "driftfire: connection lost ({why}); reconnecting, attempt {attempt}"),
             Self::Disconnected(why) => write!(f, "driftfire: disconnected: {why}"),
+            Self::Hud { health, score, rank, of } => match rank {
+                Some(rank) => write!(f, "driftfire: hud health={health} score={score} rank={rank}/{of}"),
+                None => write!(f, "driftfire: hud health={health} score={score} rank=-/{of}"),
+            },
+            Self::Minimap { leaders } => write!(f, "driftfire: minimap leaders={leaders}"),
+            Self::Death { killer, alive_secs, kills, best } => {
+                write!(f, "driftfire: death killer={} alive={alive_secs} kills={kills} best={best}", killer.unwrap_or("(asteroid)"))
+            }
             Self::SnapshotLost { tick, error } => write!(f, "driftfire: undecodable snapshot at tick {tick}: {error}"),
+            Self::Muted(muted) => write!(f, "driftfire: muted={muted}"),
+            Self::SoundUnlocked => write!(f, "driftfire: sound unlocked"),
+            Self::Sound(name) => write!(f, "driftfire: sound {name}"),
+            Self::NoAudioOutput => write!(f, "driftfire: no audio output; sound off"),
+            Self::Effect(name) => write!(f, "driftfire: effect {name}"),
+            Self::CameraFollows(Some(id)) => write!(f, "driftfire: camera follows id={}", id.0),
+            Self::CameraFollows(None) => write!(f, "driftfire: camera follows you"),
         }
     }
 }
@@ -164,6 +268,31 @@ pub fn report(event: Report) {
         }
         Sink::Info => info!("{line}"),
         Sink::Warn => warn!("{line}"),
+    }
+}
+
+/// Keeps frequent lines (sounds, effects) to one per key every [`Throttle::EVERY_SECS`], so a
+/// fight cannot flood the console. Each reporter keeps its own.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Throttle(Vec<(&'static str, f64)>);
+
+impl Throttle {
+    /// Seconds between two lines of one key.
+    pub const EVERY_SECS: f64 = 1.0;
+
+    /// Whether a line for `key` may be printed at `now` (seconds); if so, it counts as printed.
+    pub fn allow(&mut self, key: &'static str, now: f64) -> bool {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, last)) if now - *last < Self::EVERY_SECS => false,
+            Some((_, last)) => {
+                *last = now;
+                true
+            }
+            None => {
+                self.0.push((key, now));
+                true
+            }
+        }
     }
 }
 
@@ -266,10 +395,59 @@ mod tests {
             "driftfire: redirected to wss://b.example/ws for a new public room"
         );
         assert_eq!(Report::Exiting.to_string(), "driftfire: exiting (--exit-after-secs)");
+        assert_eq!(
+            Report::Layout { fit: "portrait", window: Vec2::new(390.0, 844.0), scale: 0.8466 }.to_string(),
+            "driftfire: layout portrait 390x844 scale 0.85"
+        );
+        assert_eq!(Report::TouchShown.to_string(), "driftfire: touch controls shown");
+        assert_eq!(
+            Report::TouchStick { aim_deg: Some(-45), thrust: true, fire: false }.to_string(),
+            "driftfire: touch stick aim=-45 thrust=true fire=false"
+        );
+        assert_eq!(
+            Report::TouchStick { aim_deg: None, thrust: false, fire: true }.to_string(),
+            "driftfire: touch stick aim=- thrust=false fire=true"
+        );
         let board = Board { period: Period::Week, entries: Vec::new(), available: true };
         assert_eq!(Report::HallOfFame(&board).to_string(), "driftfire: hall of fame week 0 entries");
         let off = Board { period: Period::AllTime, entries: Vec::new(), available: false };
         assert_eq!(Report::HallOfFame(&off).to_string(), "driftfire: hall of fame all unavailable");
         assert_eq!(Report::MadeBoard(Placement { period: Period::Day, rank: 3 }).to_string(), "driftfire: made board day #3");
+        assert_eq!(
+            Report::Hud { health: 75, score: 120, rank: Some(3), of: 12 }.to_string(),
+            "driftfire: hud health=75 score=120 rank=3/12"
+        );
+        assert_eq!(Report::Hud { health: 100, score: 0, rank: None, of: 0 }.to_string(), "driftfire: hud health=100 score=0 rank=-/0");
+        assert_eq!(Report::Minimap { leaders: 5 }.to_string(), "driftfire: minimap leaders=5");
+        assert_eq!(
+            Report::Death { killer: Some("e2e-a"), alive_secs: 42, kills: 2, best: 300 }.to_string(),
+            "driftfire: death killer=e2e-a alive=42 kills=2 best=300"
+        );
+        assert_eq!(
+            Report::Death { killer: None, alive_secs: 0, kills: 0, best: 0 }.to_string(),
+            "driftfire: death killer=(asteroid) alive=0 kills=0 best=0"
+        );
+    }
+
+    /// The sound, effect and camera lines, as the headless and browser tests match them.
+    #[test]
+    fn feel_lines_keep_their_wording() {
+        assert_eq!(Report::Muted(true).to_string(), "driftfire: muted=true");
+        assert_eq!(Report::Muted(false).to_string(), "driftfire: muted=false");
+        assert_eq!(Report::SoundUnlocked.to_string(), "driftfire: sound unlocked");
+        assert_eq!(Report::Sound("fire").to_string(), "driftfire: sound fire");
+        assert_eq!(Report::NoAudioOutput.to_string(), "driftfire: no audio output; sound off");
+        assert_eq!(Report::Effect("explosion").to_string(), "driftfire: effect explosion");
+        assert_eq!(Report::CameraFollows(Some(PlayerId(8))).to_string(), "driftfire: camera follows id=8");
+        assert_eq!(Report::CameraFollows(None).to_string(), "driftfire: camera follows you");
+    }
+
+    #[test]
+    fn throttled_lines_come_once_a_second_per_key() {
+        let mut throttle = Throttle::default();
+        assert!(throttle.allow("fire", 10.0));
+        assert!(!throttle.allow("fire", 10.5));
+        assert!(throttle.allow("hit", 10.5), "keys are separate");
+        assert!(throttle.allow("fire", 11.0));
     }
 }

@@ -36,7 +36,8 @@ use bevy::prelude::*;
 pub use launch::Launch;
 pub use state::Screen;
 
-/// Everything that works without a window: networking, session, world sync, input sampling.
+/// Everything that works without a window: networking, session, world sync, input sampling,
+/// and the feedback modules (effects, camera rig, sound) so tests can reach them.
 /// Headless tests add just this on top of `MinimalPlugins` and `StatesPlugin`.
 pub fn logic_plugin(app: &mut App) {
     app.add_plugins((state::plugin, net::plugin, session::plugin, game::logic_plugin));
@@ -44,7 +45,7 @@ pub fn logic_plugin(app: &mut App) {
 
 /// The menus and the HUD: text and buttons, nothing drawn, so they also run without a window.
 /// Headless tests add it after [`logic_plugin`] to read what the screens say (with a
-/// `DiagnosticsStore` for the HUD's FPS).
+/// `DiagnosticsStore`, which the F3 net graph's FPS line reads when it is open).
 pub fn interface_plugin(app: &mut App) {
     app.add_plugins((ui::plugin, screens::plugin, game::interface_plugin));
 }

@@ -303,6 +303,7 @@ async function endToEnd(browser, url) {
   const board = await waitFor("the title screen's hall of fame", () => lastMatch(c.lines, /driftfire: hall of fame all (\d+ entries|unavailable)/), 60000);
   if (board[1] === "unavailable") fail("the hall of fame is unavailable in the browser test");
   console.log(`title screen hall of fame: ${board[1]}`);
+  await shoot(c, "title", []);
   await c.page.context().close();
 
   const stats = await flood.stop();
@@ -312,7 +313,49 @@ async function endToEnd(browser, url) {
   const final = await status(url);
   if (final.players !== 2) fail(`players=${final.players} after the flood, expected 2`);
   proxy.close();
+
+  // A lone player in a public room: AI pilots fill it, the HUD and minimap are drawn, and
+  // sooner or later a pilot destroys the idle ship: the death screen.
+  const lone = await openPage(browser, url, "e2e-hud");
+  await waitFor("the HUD", () => lastMatch(lone.lines, /driftfire: hud health=\d+ score=\d+ rank=/), 180000);
+  const leaders = await waitFor("leaders on the minimap", () => lastMatch(lone.lines, /driftfire: minimap leaders=([1-9])/), 60000);
+  const withPilots = await waitFor("AI pilots", async () => { const s = await status(url); return s.ai_pilots > 0 ? s : null; }, 30000);
+  console.log(`lone player: ${withPilots.ai_pilots} AI pilots, minimap shows ${leaders[1]} leaders`);
+  await new Promise((r) => setTimeout(r, 1500));
+  await shoot(lone, "play", [["minimap", 1280 - 190, 720 - 190, 190, 190], ["score", 540, 0, 200, 90], ["hull", 440, 620, 400, 100], ["leaderboard", 1000, 0, 280, 260]]);
+  copyFileSync(path.join(artifacts, "play.png"), path.join(artifacts, "screenshot.png"));
+  const death = await waitFor("the lone player's death screen", () => lastMatch(lone.lines, /driftfire: death killer=(.*) alive=(\d+) kills=(\d+)/), 180000);
+  console.log(`death screen: destroyed by ${death[1]} after ${death[2]} s`);
+  await new Promise((r) => setTimeout(r, 300));
+  await shoot(lone, "death", [["overlay", 440, 100, 400, 170]]);
+  await lone.page.context().close();
   console.log("browser e2e: 1 passed, 0 failed");
+}
+
+/// Screenshots a page into e2e-artifacts/NAME.png and checks it is not blank, and that each
+/// named region [label, x, y, w, h] has something drawn in it (a HUD element over the dark
+/// arena has a luminance spread a flat background has not).
+async function shoot(p, name, regions) {
+  const file = path.join(artifacts, `${name}.png`);
+  await p.page.screenshot({ path: file });
+  const whole = luminanceStddev(file);
+  if (whole < 4) fail(`${name} screenshot looks blank (stddev ${whole})`);
+  const png = PNG.sync.read(readFileSync(file));
+  const spreads = regions.map(([label, x, y, w, h]) => {
+    let sum = 0, sumSq = 0, n = 0;
+    for (let row = y; row < Math.min(y + h, png.height); row++) {
+      for (let col = x; col < Math.min(x + w, png.width); col++) {
+        const i = (row * png.width + col) * 4;
+        const l = 0.2126 * png.data[i] + 0.7152 * png.data[i + 1] + 0.0722 * png.data[i + 2];
+        sum += l; sumSq += l * l; n++;
+      }
+    }
+    const mean = sum / n;
+    const spread = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+    if (spread < 6) fail(`${name}.png: nothing drawn in the ${label} region (luminance stddev ${spread.toFixed(1)})`);
+    return `${label} ${spread.toFixed(1)}`;
+  });
+  console.log(`${name}.png: stddev ${whole.toFixed(1)}${spreads.length ? `; ${spreads.join(", ")}` : ""}`);
 }
 
 async function benchFirstFrame(browser, url) {

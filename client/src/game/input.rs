@@ -1,5 +1,7 @@
 //! Controls → `Input` messages at the server's tick rate, with sequence numbers.
-//! Mouse aims, W / Up / right mouse thrusts, left mouse / Space fires.
+//! Mouse aims, W / Up / right mouse thrusts, left mouse / Space fires; on a touch screen the
+//! virtual stick aims and thrusts and the fire button fires ([`TouchControls`]), into the same
+//! fields.
 
 use bevy::prelude::*;
 use driftfire_shared::protocol::{ClientMsg, InputFrame};
@@ -7,6 +9,7 @@ use driftfire_shared::protocol::{ClientMsg, InputFrame};
 use super::chat::ChatLine;
 use super::predict::{InputSent, Prediction};
 use super::sync::{MyShip, RenderClock, Smoothed};
+use super::touch::TouchControls;
 use crate::session::Session;
 use crate::session::events::Outgoing;
 use crate::session::reconnect::Reconnecting;
@@ -77,6 +80,7 @@ fn sample_and_send(
     prediction: Res<Prediction>,
     render_clock: Res<RenderClock>,
     chat: Res<ChatLine>,
+    touch: Res<TouchControls>,
     session: Option<Res<Session>>,
     mut clock: ResMut<InputClock>,
     mut outbox: MessageWriter<Outgoing>,
@@ -88,8 +92,10 @@ fn sample_and_send(
     // Aim from where your ship is drawn: the prediction, not the delayed interpolated copy.
     let ship = prediction.shown.or_else(|| me.iter().next().map(|s| s.pos));
     let mut controls = read_controls(&keys, &mouse, cursor.0, ship, clock.aim);
+    touch.apply(&mut controls);
     if chat.open {
-        // Typing a chat line: W and Space are letters now, not thrust and fire.
+        // Typing a chat line: W and Space are letters now, not thrust and fire (and the thumbs
+        // are on the phone's keyboard).
         controls.thrust = false;
         controls.fire = false;
     }

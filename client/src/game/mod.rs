@@ -4,36 +4,44 @@
 //! Logic (runs headless): [`snapshots`] (the snapshot receiver: frames → [`snapshots::WorldUpdate`]),
 //! [`sync`] (updates → entities, interpolation), [`clock`] (server time and interpolation delay),
 //! [`predict`] (your ship, predicted and reconciled), [`input`] (controls → inputs at the tick
-//! rate), [`chat`] (the chat line being typed).
-//! Interface (text only, runs headless too): `hud`.
-//! Presentation: `camera`, `render` (the vector-line look), `effects` (explosions), `netgraph`
-//! (F3).
+//! rate), [`touch`] (the virtual stick and fire button on touch screens, and their UI),
+//! [`chat`] (the chat line being typed).
+//! Interface (UI nodes only, runs headless too): [`hud`], [`minimap`].
+//! Feel (runs headless too): [`effects`] (hits, shots, explosions derived from snapshots:
+//! cues and particles), [`camera`] (follow, look-ahead, shake, your killer while you wait),
+//! [`audio`] (synthesized sounds, mute).
+//! Presentation: `render` (the vector-line look, effects included), `netgraph` (F3).
 
-mod camera;
+pub mod audio;
+pub mod camera;
 pub mod chat;
 pub mod clock;
-mod effects;
-mod hud;
+pub mod effects;
+pub mod hud;
 pub mod input;
+pub mod minimap;
 mod netgraph;
 pub mod predict;
 mod render;
 pub mod snapshots;
 pub mod sync;
+pub mod touch;
 
 use bevy::prelude::*;
 
 /// What runs without a window (tests use it on `MinimalPlugins`).
 pub(super) fn logic_plugin(app: &mut App) {
-    app.add_plugins((snapshots::plugin, sync::plugin, predict::plugin, input::plugin, chat::plugin));
+    app.add_plugins((snapshots::plugin, sync::plugin, predict::plugin, input::plugin, chat::plugin, touch::plugin));
+    app.add_plugins((effects::plugin, camera::plugin, audio::plugin));
 }
 
-/// The HUD: text over the arena, nothing drawn (tests read it on `MinimalPlugins`).
+/// The HUD and the minimap: UI over the arena, nothing drawn in the world (tests read it on
+/// `MinimalPlugins`).
 pub(super) fn interface_plugin(app: &mut App) {
-    app.add_plugins(hud::plugin);
+    app.add_plugins((hud::plugin, minimap::plugin));
 }
 
 /// Drawing.
 pub(super) fn presentation_plugin(app: &mut App) {
-    app.add_plugins((camera::plugin, render::plugin, effects::plugin, netgraph::plugin));
+    app.add_plugins((render::plugin, netgraph::plugin));
 }

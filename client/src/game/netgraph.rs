@@ -1,7 +1,9 @@
-//! The net graph (F3): round trip, jitter, snapshot rate, bytes per second each way,
-//! interpolation delay, prediction corrections, and a bar per recent snapshot showing how late
-//! it came, for players who wonder why the game feels off and developers who tune the netcode.
+//! The net graph (F3): frame rate, round trip, jitter, snapshot rate, bytes per second each
+//! way, interpolation delay, prediction corrections, and a bar per recent snapshot showing how
+//! late it came, for players who wonder why the game feels off and developers who tune the
+//! netcode. The only place ping and FPS are shown: the HUD keeps to the game.
 
+use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
 
 use super::clock::MAX_DELAY_TICKS;
@@ -50,7 +52,8 @@ fn spawn_graph(mut commands: Commands, graph: Res<NetGraph>) {
             Node {
                 position_type: PositionType::Absolute,
                 left: px(12),
-                top: px(150),
+                // Under the room line.
+                top: px(52),
                 padding: UiRect::all(px(8)),
                 flex_direction: FlexDirection::Column,
                 row_gap: px(6),
@@ -109,6 +112,7 @@ fn measure(time: Res<Time<Real>>, connection: Option<Res<Connection>>, predictio
 
 fn draw(
     time: Res<Time<Real>>,
+    diagnostics: Option<Res<DiagnosticsStore>>,
     graph: Res<NetGraph>,
     round_trip: Res<RoundTrip>,
     clock: Res<ServerClock>,
@@ -122,8 +126,13 @@ fn draw(
     let Some(clock) = clock.0.as_ref() else { return };
     let now = time.elapsed_secs_f64();
     let rtt = round_trip.rtt_ms.map_or("-".into(), |ms| format!("{ms:.0} ms"));
+    let fps = diagnostics
+        .as_ref()
+        .and_then(|store| store.get(&FrameTimeDiagnosticsPlugin::FPS))
+        .and_then(|fps| fps.smoothed())
+        .map_or("-".into(), |fps| format!("{fps:.0}"));
     let shown = format!(
-        "NET (F3)\nrtt {rtt}   jitter {:.1} ms\nsnapshots {}/s   interp delay {:.0} ms\ndown {:.1} KB/s   up {:.2} KB/s\ncorrections {:.1}/s   last {:.1} u   pending {}",
+        "NET (F3)   fps {fps}\nping {rtt}   jitter {:.1} ms\nsnapshots {}/s   interp delay {:.0} ms\ndown {:.1} KB/s   up {:.2} KB/s\ncorrections {:.1}/s   last {:.1} u   pending {}",
         clock.jitter_ms(),
         clock.rate_at(now),
         clock.delay_ms(),

@@ -1,5 +1,7 @@
 //! Drawing the arena as glowing vector lines: a parallax starfield, the arena wall, asteroids,
-//! ships with flames, shields, health bars and name labels, and bullets.
+//! ships with flames, shields, hit flashes, health bars and name labels, bullets, and the
+//! particles and flashes of [`super::effects`]. Everything is gizmo lines (one batched draw,
+//! nothing to spawn) and nothing here allocates per frame.
 
 use std::f32::consts::TAU;
 
@@ -8,6 +10,9 @@ use bevy::sprite::Anchor;
 use driftfire_shared::protocol::PlayerId;
 use driftfire_shared::sim::heading_dir;
 
+use super::camera::place_camera;
+use super::effects::{BLAST_SECS, Effects, MUZZLE_SECS, NOSE, Shape, ShipFeel, Tint, engine_on};
+use super::input::InputClock;
 use super::sync::{AsteroidView, BulletView, MyShip, NetObject, ShipView, Smoothed};
 use crate::session::Session;
 use crate::session::roster::Roster;
@@ -23,8 +28,9 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, configure_gizmos);
     app.add_systems(
         Update,
-        (draw_starfield, draw_arena, draw_asteroids, draw_ships, draw_bullets, attach_labels, update_labels)
+        (draw_starfield, draw_arena, draw_asteroids, draw_ships, draw_bullets, draw_effects, attach_labels, update_labels)
             .in_set(GameSet::Present)
+            .after(place_camera)
             .run_if(in_state(Screen::Playing)),
     );
     // The title screens get a slowly drifting starfield too.
@@ -94,15 +100,13 @@ fn draw_asteroids(mut gizmos: Gizmos, time: Res<Time>, asteroids: Query<(&NetObj
         let radius = radii[usize::from(asteroid.size.clamp(1, 3))];
         let corners = 9 + (id % 4) as usize;
         let spin = (hash01(id, 99) - 0.5) * 1.2 * time.elapsed_secs();
-        let points: Vec<Vec2> = (0..=corners)
-            .map(|i| {
-                let k = i % corners;
-                let angle = k as f32 / corners as f32 * TAU + spin;
-                let r = radius * (0.78 + 0.3 * hash01(id, k as u32));
-                smoothed.pos + Vec2::from_angle(angle) * r
-            })
-            .collect();
-        gizmos.linestrip_2d(points, Color::srgb(0.72, 0.66, 0.58));
+        let points = (0..=corners).map(|i| {
+            let k = i % corners;
+            let angle = k as f32 / corners as f32 * TAU + spin;
+            let r = radius * (0.78 + 0.3 * hash01(id, k as u32));
+            smoothed.pos + Vec2::from_angle(angle) * r
+        });
+        gizmos.linestrip_2d(points, ROCK);
     }
 }
 
@@ -113,25 +117,35 @@ fn hull(pos: Vec2, angle: f32) -> [Vec2; 5] {
     [p(22.0, 0.0), p(-14.0, 14.0), p(-8.0, 0.0), p(-14.0, -14.0), p(22.0, 0.0)]
 }
 
-fn draw_ships(mut gizmos: Gizmos, time: Res<Time>, ships: Query<(&Smoothed, &ShipView, Has<MyShip>)>) {
-    for (smoothed, view, mine) in &ships {
+/// Sparks, fire and the hot core of flames.
+const HOT: Color = Color::srgb(1.0, 0.9, 0.55);
+/// The outer flame.
+const FLAME: Color = Color::srgb(1.0, 0.55, 0.15);
+/// Asteroids and their dust.
+const ROCK: Color = Color::srgb(0.72, 0.66, 0.58);
+
+fn draw_ships(
+    mut gizmos: Gizmos,
+    time: Res<Time>,
+    input: Res<InputClock>,
+    ships: Query<(&Smoothed, &ShipView, Option<&ShipFeel>, Has<MyShip>)>,
+) {
+    for (smoothed, view, feel, mine) in &ships {
         let ship = view.0;
         if ship.respawn_in.is_some() {
             continue;
         }
+        let flash = feel.map_or(0.0, |f| f.flash);
         let color = player_color(ship.owner);
-        gizmos.linestrip_2d(hull(smoothed.pos, smoothed.angle), color);
+        gizmos.linestrip_2d(hull(smoothed.pos, smoothed.angle), whiten(color, flash));
+        if flash > 0.0 {
+            gizmos.circle_2d(smoothed.pos, 24.0 + 6.0 * (1.0 - flash), Color::srgba(1.0, 1.0, 1.0, 0.8 * flash));
+        }
         if mine {
             gizmos.circle_2d(smoothed.pos, 30.0, color.with_alpha(0.25));
         }
-        if ship.thrusting {
-            let back = smoothed.pos - heading_dir(smoothed.angle) * 10.0;
-            let flicker = 14.0 + 8.0 * (time.elapsed_secs() * 40.0).sin().abs();
-            let rot = Rot2::radians(smoothed.angle);
-            let tip = back - heading_dir(smoothed.angle) * flicker;
-            let flame = Color::srgb(1.0, 0.65, 0.2);
-            gizmos.line_2d(back + rot * Vec2::new(0.0, 6.0), tip, flame);
-            gizmos.line_2d(back + rot * Vec2::new(0.0, -6.0), tip, flame);
+        if engine_on(&ship, mine, &input) {
+            draw_flame(&mut gizmos, smoothed, time.elapsed_secs() * 40.0 + ship.id.0 as f32);
         }
         if ship.shielded {
             let pulse = 0.35 + 0.25 * (time.elapsed_secs() * 6.0).sin();
@@ -147,10 +161,70 @@ fn draw_ships(mut gizmos: Gizmos, time: Res<Time>, ships: Query<(&Smoothed, &Shi
     }
 }
 
+/// A flickering two-layer flame behind the hull: an orange cone and a hot core.
+fn draw_flame(gizmos: &mut Gizmos, ship: &Smoothed, phase: f32) {
+    let dir = heading_dir(ship.angle);
+    let rot = Rot2::radians(ship.angle);
+    let back = ship.pos - dir * 9.0;
+    let flicker = 0.5 + 0.5 * phase.sin() * (phase * 0.37).cos();
+    let tip = back - dir * (15.0 + 10.0 * flicker);
+    gizmos.line_2d(back + rot * Vec2::new(0.0, 6.0), tip, FLAME);
+    gizmos.line_2d(back + rot * Vec2::new(0.0, -6.0), tip, FLAME);
+    gizmos.line_2d(back, back - dir * (8.0 + 6.0 * flicker), HOT);
+}
+
 fn draw_bullets(mut gizmos: Gizmos, bullets: Query<(&Smoothed, &BulletView)>) {
     for (smoothed, bullet) in &bullets {
         let tail = smoothed.pos - smoothed.vel.normalize_or_zero() * 10.0;
         gizmos.line_2d(tail, smoothed.pos, player_color(bullet.owner).lighter(0.2));
+    }
+}
+
+/// `color` a `fraction` of the way to white (in sRGB: mixing in HSL would drift the hue).
+fn whiten(color: Color, fraction: f32) -> Color {
+    Color::Srgba(color.to_srgba().mix(&Srgba::WHITE, fraction))
+}
+
+/// What an effects tint looks like, at `alpha`.
+fn tint_color(tint: Tint, alpha: f32, age: f32) -> Color {
+    match tint {
+        Tint::Player(id) => whiten(player_color(id), 0.4 * (1.0 - age)).with_alpha(alpha),
+        Tint::Hot => HOT.with_alpha(alpha),
+        Tint::Rock => ROCK.with_alpha(alpha),
+        Tint::Exhaust => FLAME.mix(&Color::srgb(0.8, 0.15, 0.05), age).with_alpha(alpha * 0.8),
+    }
+}
+
+/// Particles, explosion rings and muzzle flashes.
+fn draw_effects(mut gizmos: Gizmos, effects: Res<Effects>, ships: Query<&Smoothed>) {
+    for p in effects.particles() {
+        let left = p.life / p.max_life;
+        let color = tint_color(p.tint, left, 1.0 - left);
+        match p.shape {
+            Shape::Spark => gizmos.line_2d(p.pos, p.pos - p.vel * 0.03, color),
+            Shape::Puff => gizmos.line_2d(p.pos, p.pos - p.vel * 0.025, color),
+            Shape::Debris { len } => {
+                let half = Vec2::from_angle(p.angle) * len / 2.0;
+                gizmos.line_2d(p.pos - half, p.pos + half, color);
+            }
+        }
+    }
+    for blast in effects.blasts() {
+        let t = blast.age / BLAST_SECS;
+        let grown = 1.0 - (1.0 - t) * (1.0 - t);
+        gizmos.circle_2d(blast.pos, 12.0 + 80.0 * grown, tint_color(blast.tint, 1.0 - t, t));
+        gizmos.circle_2d(blast.pos, 6.0 + 40.0 * grown, HOT.with_alpha((1.0 - t) * 0.8));
+    }
+    for muzzle in effects.muzzles() {
+        let Ok(ship) = ships.get(muzzle.ship) else { continue };
+        let strength = muzzle.left / MUZZLE_SECS;
+        let dir = heading_dir(ship.angle);
+        let nose = ship.pos + dir * NOSE;
+        let color = HOT.with_alpha(strength);
+        for spread in [-0.5f32, 0.0, 0.5] {
+            let reach = if spread == 0.0 { 14.0 } else { 8.0 };
+            gizmos.line_2d(nose, nose + Rot2::radians(spread) * dir * reach * (0.5 + 0.5 * strength), color);
+        }
     }
 }
 

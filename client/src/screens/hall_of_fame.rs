@@ -1,17 +1,25 @@
 //! The title screen's hall of fame, as UI: the top of the session's [`HallOfFame`] board (asked
 //! for while the title screen is shown), one row per pilot with rank, name, score, kills and
 //! time alive, and a tab per period; clicking a tab or pressing Tab (Shift+Tab backwards)
-//! switches the board.
+//! switches the board. On a phone the pilot column is narrower and the Tab hint is left out.
 
 use bevy::prelude::*;
 use driftfire_shared::protocol::{BOARD_SIZE, Board, BoardEntry, Period};
 
 use crate::session::hall_of_fame::HallOfFame;
 use crate::state::{GameSet, Screen};
+use crate::ui::layout::Fit;
 use crate::ui::widgets::{ACCENT, DIM, label, tab, tab_border};
 
 /// Widths of the table's columns, px: rank, pilot, score, kills, time alive.
 const COLUMNS: [f32; 5] = [36.0, 168.0, 72.0, 56.0, 72.0];
+/// The same on a phone: a narrower pilot column.
+const COMPACT_COLUMNS: [f32; 5] = [32.0, 132.0, 64.0, 50.0, 64.0];
+
+/// The columns for `fit`.
+fn columns(fit: Fit) -> [f32; 5] {
+    if fit.compact() { COMPACT_COLUMNS } else { COLUMNS }
+}
 /// Space between columns, px.
 const COLUMN_GAP: f32 = 10.0;
 /// Height of a full table (heading and [`BOARD_SIZE`] rows), px: a short message in its place
@@ -24,18 +32,23 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, (switch_period, show_tabs, show_board).chain().in_set(GameSet::Present).run_if(in_state(Screen::Title)));
 }
 
-/// The table's node, with what it shows (board, problem), so it is rebuilt only on change.
-#[derive(Component, Default)]
+/// The table's node, with what it shows (board, problem), so it is rebuilt only on change, and
+/// the arrangement it is in.
+#[derive(Component)]
 struct BoardNode {
     shown: Option<(Option<Board>, Option<String>)>,
+    fit: Fit,
 }
 
 /// The tab that shows a period's board.
 #[derive(Component)]
 struct PeriodTab(Period);
 
-/// The hall of fame's place on the title screen: a panel beside the name field and rooms.
-pub(super) fn hall_of_fame_section() -> impl Bundle {
+/// The hall of fame's place on the title screen: a panel beside the name field and rooms (or
+/// below them), arranged for `fit`; `touch` leaves out the Tab hint.
+pub(super) fn hall_of_fame_section(fit: Fit, touch: bool) -> impl Bundle {
+    let columns = columns(fit);
+    let hint = if touch { Visibility::Hidden } else { Visibility::Inherited };
     (
         Node {
             flex_direction: FlexDirection::Column,
@@ -64,13 +77,13 @@ pub(super) fn hall_of_fame_section() -> impl Bundle {
                     align_items: AlignItems::Center,
                     justify_content: JustifyContent::Center,
                     row_gap: px(2),
-                    min_width: px(COLUMNS.iter().sum::<f32>() + COLUMN_GAP * (COLUMNS.len() - 1) as f32),
+                    min_width: px(columns.iter().sum::<f32>() + COLUMN_GAP * (columns.len() - 1) as f32),
                     min_height: px(TABLE_HEIGHT),
                     ..default()
                 },
-                BoardNode::default()
+                BoardNode { shown: None, fit }
             ),
-            label("Tab switches the board", 14.0, DIM),
+            (label("Tab switches the board", 14.0, DIM), hint),
         ],
     )
 }
@@ -124,9 +137,10 @@ fn show_board(mut commands: Commands, fame: Option<Res<HallOfFame>>, mut node: Q
             commands.entity(node).with_child(label("No results yet \u{2014} be the first", 16.0, DIM));
         }
         Some(board) => {
-            commands.entity(node).with_child(row(["#", "Pilot", "Score", "Kills", "Alive"].map(String::from), DIM));
+            let columns = columns(shown.fit);
+            commands.entity(node).with_child(row(["#", "Pilot", "Score", "Kills", "Alive"].map(String::from), columns, DIM));
             for (rank, entry) in board.entries.iter().take(BOARD_SIZE).enumerate() {
-                commands.entity(node).with_child(row(cells(rank + 1, entry), Color::WHITE));
+                commands.entity(node).with_child(row(cells(rank + 1, entry), columns, Color::WHITE));
             }
         }
     }
@@ -144,14 +158,14 @@ fn alive(secs: u32) -> String {
     if hours > 0 { format!("{hours}:{minutes:02}:{seconds:02}") } else { format!("{minutes}:{seconds:02}") }
 }
 
-/// A table row: the name left-aligned, the numbers right-aligned, in [`COLUMNS`]; a cell never
+/// A table row: the name left-aligned, the numbers right-aligned, in `columns`; a cell never
 /// wraps (a name wider than its column is cut).
-fn row(cells: [String; 5], color: Color) -> impl Bundle {
+fn row(cells: [String; 5], columns: [f32; 5], color: Color) -> impl Bundle {
     let [rank, name, score, kills, alive] = cells;
     // The column's box places the text (start or end); the text itself keeps its own width.
     let cell = |text: String, column: usize, align: JustifyContent| {
         (
-            Node { width: px(COLUMNS[column]), justify_content: align, overflow: Overflow::clip_x(), ..default() },
+            Node { width: px(columns[column]), justify_content: align, overflow: Overflow::clip_x(), ..default() },
             children![(Text::new(text), TextFont::from_font_size(16.0), TextColor(color), TextLayout::no_wrap())],
         )
     };

@@ -1,11 +1,12 @@
 //! The reconnect overlay: "Reconnecting... (attempt n, in s)" over the frozen game while the
-//! session retries a dropped connection, and Esc to give up (back to the title).
+//! session retries a dropped connection, and Esc or its Give up button (for phones) to give up
+//! (back to the title).
 
 use bevy::prelude::*;
 
 use crate::session::reconnect::Reconnecting;
 use crate::state::{GameSet, Screen};
-use crate::ui::widgets::{ACCENT, DIM, label};
+use crate::ui::widgets::{ACCENT, DIM, button, label};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, (show_overlay, give_up).in_set(GameSet::Present).run_if(in_state(Screen::Playing)));
@@ -16,6 +17,9 @@ struct Overlay;
 
 #[derive(Component)]
 struct AttemptText;
+
+#[derive(Component)]
+struct GiveUpButton;
 
 fn show_overlay(
     mut commands: Commands,
@@ -55,12 +59,22 @@ fn show_overlay(
         },
         BackgroundColor(Color::srgba(0.0, 0.0, 0.05, 0.6)),
         GlobalZIndex(50),
-        children![(label(line, 36.0, ACCENT), AttemptText), label("Connection lost. Esc: give up", 18.0, DIM)],
+        children![
+            (label(line, 36.0, ACCENT), AttemptText),
+            label("Connection lost. Esc: give up", 18.0, DIM),
+            button("Give up", GiveUpButton)
+        ],
     ));
 }
 
-fn give_up(keys: Res<ButtonInput<KeyCode>>, reconnecting: Option<Res<Reconnecting>>, mut next: ResMut<NextState<Screen>>) {
-    if reconnecting.is_some() && keys.just_pressed(KeyCode::Escape) {
+fn give_up(
+    keys: Res<ButtonInput<KeyCode>>,
+    buttons: Query<&Interaction, (Changed<Interaction>, With<GiveUpButton>)>,
+    reconnecting: Option<Res<Reconnecting>>,
+    mut next: ResMut<NextState<Screen>>,
+) {
+    let pressed = buttons.iter().any(|i| *i == Interaction::Pressed);
+    if reconnecting.is_some() && (pressed || keys.just_pressed(KeyCode::Escape)) {
         next.set(Screen::Title);
     }
 }

@@ -1,7 +1,7 @@
 //! The title screen's room list, as UI: the rows of the session's [`RoomList`] (asked for while
 //! the title screen is shown); a public room's row joins it (on its own server, when it lives on
 //! another server of the fleet: then every row says which server it is on), and a button opens
-//! a new private room.
+//! a new private room. On a phone the list is narrower and shorter.
 
 use bevy::prelude::*;
 use driftfire_shared::protocol::{RoomInfo, RoomTarget};
@@ -10,11 +10,23 @@ use crate::console::{Report, describe_rooms, report};
 use crate::launch::Launch;
 use crate::session::room_list::RoomList;
 use crate::state::{GameServer, GameSet, PilotName, PlayTarget, Screen};
+use crate::ui::layout::Fit;
 use crate::ui::widgets::{ACCENT, DIM, button, label};
 
 /// Rows shown at most (the list is sorted fullest first): as many as fit on the title screen
-/// above the controls line at 720 px.
-const MAX_ROWS: usize = 5;
+/// above the controls line at 720 px, or on a phone's.
+fn max_rows(fit: Fit) -> usize {
+    match fit {
+        Fit::Desktop => 5,
+        Fit::Portrait => 3,
+        Fit::Landscape => 3,
+    }
+}
+
+/// The narrowest a row is, px: the rows line up as one list.
+fn row_width(fit: Fit) -> f32 {
+    if fit.compact() { 360.0 } else { 420.0 }
+}
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::Title), |mut commands: Commands| commands.insert_resource(RoomList::default()));
@@ -22,10 +34,12 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, (show_rooms, choose_room).chain().in_set(GameSet::Present).run_if(in_state(Screen::Title)));
 }
 
-/// The list's node, with what it shows (rooms, problem), so it is rebuilt only on change.
-#[derive(Component, Default)]
+/// The list's node, with what it shows (rooms, problem), so it is rebuilt only on change, and
+/// the arrangement it is in.
+#[derive(Component)]
 struct RoomListNode {
     shown: Option<(Option<Vec<RoomInfo>>, Option<String>)>,
+    fit: Fit,
 }
 
 /// A joinable room's row: its code, and its server when that is not the launch's.
@@ -57,9 +71,12 @@ fn show_rooms(mut commands: Commands, list: Option<Res<RoomList>>, launch: Res<L
         Some(rooms) => {
             // The list is asked of the launch's server: its rooms come without a server.
             report(Report::RoomList { rooms, asked: &launch.server_url });
-            for (room, text) in rooms.iter().zip(describe_rooms(rooms, &launch.server_url)).take(MAX_ROWS) {
+            let width = row_width(shown.fit);
+            for (room, text) in rooms.iter().zip(describe_rooms(rooms, &launch.server_url)).take(max_rows(shown.fit)) {
                 match &room.code {
-                    Some(code) => commands.entity(node).with_child(row(text, JoinRow { code: code.clone(), server: room.server.clone() })),
+                    Some(code) => {
+                        commands.entity(node).with_child(row(text, width, JoinRow { code: code.clone(), server: room.server.clone() }))
+                    }
                     None => commands.entity(node).with_child(label(text, 16.0, DIM)),
                 };
             }
@@ -68,12 +85,12 @@ fn show_rooms(mut commands: Commands, list: Option<Res<RoomList>>, launch: Res<L
     shown.shown = Some(current);
 }
 
-fn row(text: String, marker: JoinRow) -> impl Bundle {
+fn row(text: String, width: f32, marker: JoinRow) -> impl Bundle {
     (
         Button,
         marker,
         Node {
-            min_width: px(420),
+            min_width: px(width),
             padding: UiRect::axes(px(14), px(6)),
             border: UiRect::all(px(1)),
             border_radius: BorderRadius::all(px(6)),
@@ -85,15 +102,16 @@ fn row(text: String, marker: JoinRow) -> impl Bundle {
     )
 }
 
-/// The list's place on the title screen.
-pub(super) fn room_list_section() -> impl Bundle {
+/// The list's place on the title screen, arranged for `fit`.
+pub(super) fn room_list_section(fit: Fit) -> impl Bundle {
     (
         Node { flex_direction: FlexDirection::Column, align_items: AlignItems::Center, row_gap: px(6), ..default() },
         children![
-            label("Rooms", 18.0, DIM),
+            // A phone on its side has no height to spare for the heading.
+            (label("Rooms", 18.0, DIM), Node { display: if fit == Fit::Landscape { Display::None } else { Display::Flex }, ..default() }),
             (
                 Node { flex_direction: FlexDirection::Column, align_items: AlignItems::Center, row_gap: px(4), ..default() },
-                RoomListNode::default()
+                RoomListNode { shown: None, fit }
             ),
             button("Create private room", CreatePrivateButton),
         ],

@@ -1,14 +1,14 @@
 //! What the room tells you while you play, each in its own resource: who is in it
-//! ([`Roster`]: names and scores), the chat with join/leave notices ([`ChatLog`]), the kill
-//! feed ([`KillFeed`]), the operator's [`Announcement`], and the measured round trip
-//! ([`RoundTrip`]). The session applies each in-game message in arrival order through
-//! [`RoomFeeds`]; the HUD only reads these.
+//! ([`Roster`]: names, AI pilots, scores, the minimap's leaders), the chat with join/leave
+//! notices ([`ChatLog`]), the kill feed ([`KillFeed`]), the operator's [`Announcement`], and
+//! the measured round trip ([`RoundTrip`]). The session applies each in-game message in
+//! arrival order through [`RoomFeeds`]; the HUD only reads these.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
-use driftfire_shared::protocol::{PlayerId, ScoreEntry, ServerMsg, Welcome};
+use driftfire_shared::protocol::{Leader, PlayerId, PlayerInfo, ScoreEntry, ServerMsg, Welcome};
 
 use super::events::Killed;
 use crate::console::{Report, report};
@@ -32,19 +32,52 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<RoundTrip>();
 }
 
-/// Everyone in the room and the scoreboard.
+/// The tag before an AI pilot's name wherever players read it (the default font has no
+/// emoji, so a robot face would draw as a box).
+pub const AI_TAG: &str = "[AI]";
+
+/// Everyone in the room, the scoreboard, and where the leaders are.
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
 pub struct Roster {
     /// Everyone in the room, you included.
     pub players: BTreeMap<PlayerId, String>,
+    /// The server's AI pilots among them.
+    pub ai: BTreeSet<PlayerId>,
     /// Latest scoreboard, highest first.
     pub scores: Vec<ScoreEntry>,
+    /// Latest `Leaders`: the room's best living ships and where they are, best first (twice a
+    /// second, for the minimap).
+    pub leaders: Vec<Leader>,
 }
 
 impl Roster {
     /// A player's name, or a placeholder for someone who already left.
     pub fn name_of(&self, id: PlayerId) -> String {
         self.players.get(&id).cloned().unwrap_or_else(|| format!("pilot {}", id.0))
+    }
+
+    /// Whether a player is one of the server's AI pilots.
+    pub fn is_ai(&self, id: PlayerId) -> bool {
+        self.ai.contains(&id)
+    }
+
+    /// A player's name as lists show it: AI pilots carry [`AI_TAG`].
+    pub fn label_of(&self, id: PlayerId) -> String {
+        label(&self.name_of(id), self.is_ai(id))
+    }
+
+    /// Your place on the scoreboard (1 for the best), if it lists you.
+    pub fn rank_of(&self, id: PlayerId) -> Option<usize> {
+        self.scores.iter().position(|s| s.id == id).map(|i| i + 1)
+    }
+
+    fn insert(&mut self, info: &PlayerInfo) {
+        self.players.insert(info.id, info.name.clone());
+        if info.ai {
+            self.ai.insert(info.id);
+        } else {
+            self.ai.remove(&info.id);
+        }
     }
 
     /// A player's score entry, if the scoreboard has arrived.
@@ -69,13 +102,22 @@ pub struct ChatEntry {
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
 pub struct ChatLog(pub Vec<ChatEntry>);
 
+/// A name as lists show it: an AI pilot's carries [`AI_TAG`].
+pub fn label(name: &str, ai: bool) -> String {
+    if ai { format!("{AI_TAG} {name}") } else { name.to_string() }
+}
+
 /// One destroyed ship.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KillEntry {
     /// The shooter's name; `None` for an asteroid.
     pub killer: Option<String>,
+    /// Whether the shooter is an AI pilot.
+    pub killer_ai: bool,
     /// The pilot whose ship it was.
     pub victim: String,
+    /// Whether that pilot is an AI.
+    pub victim_ai: bool,
     /// When it was announced (`Time<Real>` seconds).
     pub at: f64,
 }
@@ -158,7 +200,9 @@ impl RoomFeeds<'_> {
     /// survives a reconnect or a room change).
     pub fn start(&mut self, welcome: &Welcome) {
         self.reset_all_but_chat();
-        self.roster.players = welcome.players.iter().map(|p| (p.id, p.name.clone())).collect();
+        for info in &welcome.players {
+            self.roster.insert(info);
+        }
     }
 
     fn reset_all_but_chat(&mut self) {
@@ -178,7 +222,7 @@ impl RoomFeeds<'_> {
     pub fn apply(&mut self, me: PlayerId, msg: &ServerMsg, now: f64) -> Option<Killed> {
         match msg {
             ServerMsg::PlayerJoined(info) => {
-                self.roster.players.insert(info.id, info.name.clone());
+                self.roster.insert(info);
                 if info.id != me {
                     self.push_chat(None, format!("{} joined", info.name), now);
                 }
@@ -186,7 +230,9 @@ impl RoomFeeds<'_> {
             ServerMsg::PlayerLeft { id } => {
                 let name = self.roster.name_of(*id);
                 self.roster.players.remove(id);
+                self.roster.ai.remove(id);
                 self.roster.scores.retain(|s| s.id != *id);
+                self.roster.leaders.retain(|l| l.id != *id);
                 self.push_chat(None, format!("{name} left"), now);
             }
             ServerMsg::Chat { from, text } => {
@@ -196,6 +242,7 @@ impl RoomFeeds<'_> {
             }
             ServerMsg::Announcement { text } => self.announcement.0 = Some(Announced { text: text.clone(), at: now }),
             ServerMsg::Scoreboard { entries } => self.roster.scores = entries.clone(),
+            ServerMsg::Leaders { leaders } => self.roster.leaders = leaders.clone(),
             ServerMsg::Kill { killer, victim } => {
                 let killed = Killed {
                     killer: *killer,
@@ -203,7 +250,13 @@ impl RoomFeeds<'_> {
                     victim: *victim,
                     victim_name: self.roster.name_of(*victim),
                 };
-                self.kills.0.push(KillEntry { killer: killed.killer_name.clone(), victim: killed.victim_name.clone(), at: now });
+                self.kills.0.push(KillEntry {
+                    killer: killed.killer_name.clone(),
+                    killer_ai: killer.is_some_and(|k| self.roster.is_ai(k)),
+                    victim: killed.victim_name.clone(),
+                    victim_ai: self.roster.is_ai(*victim),
+                    at: now,
+                });
                 let excess = self.kills.0.len().saturating_sub(KILLS_KEPT);
                 self.kills.0.drain(..excess);
                 return Some(killed);

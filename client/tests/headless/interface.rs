@@ -10,7 +10,7 @@ use super::*;
 /// The logic with the menus and the HUD on top (text only), talking to `server_url`.
 pub(super) fn interface_app(server_url: &str) -> App {
     let mut app = bare_app(server_url);
-    // The HUD's FPS reads it; the game's diagnostics plugins fill it.
+    // The F3 net graph's FPS line reads it; the game's diagnostics plugins fill it.
     app.init_resource::<DiagnosticsStore>();
     app.add_plugins((logic_plugin, interface_plugin));
     app.update();

@@ -5,8 +5,11 @@
 //! record. [`fleet`]: several servers as one game: redirects followed (and capped), a listed
 //! room joined on its own server.
 
+mod feel;
 mod fleet;
+mod hud;
 mod interface;
+mod touch;
 
 use std::f32::consts::FRAC_PI_2;
 use std::time::Duration;
