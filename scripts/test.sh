@@ -28,9 +28,10 @@ bash scripts/build-web.sh
 
 echo "== browser end-to-end (headless Chromium)"
 node tests/e2e/browser.mjs
+echo "== phone end-to-end (headless Chromium, 390x844 touch emulation)"
 node tests/e2e/touch.mjs
 
 echo "== native desktop smoke test (Xvfb)"
 bash tests/native-smoke.sh
 
-echo "end-to-end: 2 passed, 0 failed"
+echo "end-to-end: 3 passed, 0 failed"
