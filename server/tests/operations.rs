@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::{Client, Incoming, TestServer, WAIT, connect, recv, send};
 use driftfire_server::ServerConfig;
 use driftfire_server::bots::Brain;
-use driftfire_shared::protocol::{ClientMsg, Period, Reply, RequestId, ServerMsg};
+use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, Period, Reply, RequestId, ServerMsg};
 use driftfire_shared::sim::SimConfig;
 
 /// A scrape, as `(name, labels) → value`, parsed by `prometheus-parse`.
@@ -52,7 +52,8 @@ impl Scrape {
 async fn metrics_parse_and_move_as_play_happens() {
     let server = TestServer::start_with(ServerConfig { admin_token: Some("s3cret".into()), ..ServerConfig::default() }).await;
     let before = Scrape::take(&server).await;
-    assert_eq!(before.get("driftfire_build_info", &[("version", env!("CARGO_PKG_VERSION")), ("protocol", "6")]), 1.0);
+    let protocol = PROTOCOL_VERSION.to_string();
+    assert_eq!(before.get("driftfire_build_info", &[("version", env!("CARGO_PKG_VERSION")), ("protocol", protocol.as_str())]), 1.0);
     assert_eq!(before.get("driftfire_players", &[]), 0.0);
 
     let mut alice = Client::join(&server.ws_url(), "alice").await;

@@ -159,6 +159,7 @@ mod tests {
             (Ending::Server(R::WriteTimeout), Some(1008), Some(true)),
             (Ending::Server(R::NotReading), Some(1008), Some(true)),
             (Ending::Server(R::SessionInUse), Some(1008), None),
+            (Ending::Server(R::Redirected), Some(1000), None),
             (Ending::Server(R::Rejected(RejectReason::TooManyRooms)), Some(1008), None),
             (Ending::Server(R::Rejected(RejectReason::ServerFull)), Some(1013), None),
             (Ending::Server(R::Rejected(RejectReason::InvalidName)), Some(1008), None),
