@@ -43,9 +43,14 @@ struct AnnouncementBanner;
 #[derive(Component)]
 struct AnnouncementText;
 
+/// The room line's box (top left; hidden on an upright phone, where the score needs the room).
+#[derive(Component, Debug)]
+pub struct RoomLine;
+
 fn spawn(mut commands: Commands) {
     commands.spawn((
         Node { position_type: PositionType::Absolute, left: px(12), top: px(10), max_width: px(420), ..default() },
+        RoomLine,
         DespawnOnExit(Screen::Playing),
         children![(text(13.0, DIM), RoomText)],
     ));

@@ -12,7 +12,21 @@ use crate::ui::widgets::{ACCENT, DIM};
 /// Rows shown: enough to see who to chase, few enough to leave the arena visible.
 pub const ROWS: usize = 10;
 
+/// Rows shown on an upright phone, where the board shares the top with the score and hull.
+pub const PORTRAIT_ROWS: usize = 3;
+
+/// How many rows the board shows now ([`ROWS`], or [`PORTRAIT_ROWS`] on an upright phone).
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowsShown(pub usize);
+
+impl Default for RowsShown {
+    fn default() -> Self {
+        Self(ROWS)
+    }
+}
+
 pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<RowsShown>();
     app.add_systems(OnEnter(Screen::Playing), spawn);
     app.add_systems(Update, update.in_set(GameSet::Present).run_if(in_state(Screen::Playing)));
 }
@@ -48,14 +62,19 @@ fn spawn(mut commands: Commands) {
 fn update(
     session: Option<Res<Session>>,
     roster: Res<Roster>,
+    shown: Res<RowsShown>,
     mut rows: Query<(&LeaderRow, &mut Text, &mut TextColor, &mut Node, &mut Visibility), Without<RankLine>>,
     mut rank_line: Single<(&mut Text, &mut Node, &mut Visibility), With<RankLine>>,
 ) {
     let Some(session) = session else { return };
-    if !roster.is_changed() && !session.is_changed() {
+    if !roster.is_changed() && !session.is_changed() && !shown.is_changed() {
         return;
     }
     for (row, mut text, mut color, mut node, mut visibility) in &mut rows {
+        if row.0 >= shown.0 {
+            reveal_row(&mut node, &mut visibility, false);
+            continue;
+        }
         let Some(entry) = roster.scores.get(row.0) else {
             // Before the first scoreboard, the first row says it is coming.
             reveal_row(&mut node, &mut visibility, row.0 == 0);
@@ -70,7 +89,7 @@ fn update(
         reveal_row(&mut node, &mut visibility, true);
     }
     let (text, node, visibility) = &mut *rank_line;
-    let below = roster.rank_of(session.me).filter(|rank| *rank > ROWS);
+    let below = roster.rank_of(session.me).filter(|rank| *rank > shown.0);
     reveal_row(node, visibility, below.is_some());
     if let (Some(rank), Some(entry)) = (below, roster.score_of(session.me)) {
         show(text, format!("#{rank} {}  {}", session.name, entry.score));

@@ -10,6 +10,7 @@
 //! - `leaderboard`: the top ten and your place.
 //! - `feed`: kill feed, chat, announcement, room line.
 //! - `death`: the death overlay and the record toast.
+//! - `portrait`: the arrangement on an upright phone.
 //!
 //! Each part spawns its UI when the arena is entered (`DespawnOnExit(Screen::Playing)`) and
 //! updates it in place; the public markers let tests find what is shown.
@@ -18,6 +19,7 @@ mod death;
 mod feed;
 mod leaderboard;
 mod life;
+mod portrait;
 mod style;
 mod vitals;
 
@@ -25,9 +27,9 @@ use bevy::prelude::*;
 
 pub use self::death::{DeathOverlay, DeathText, clock};
 pub use self::feed::{KillFeedText, RoomText};
-pub use self::leaderboard::{LeaderRow, ROWS, RankLine};
+pub use self::leaderboard::{LeaderRow, PORTRAIT_ROWS, ROWS, RankLine, RowsShown};
 pub use self::vitals::{HealthBar, HealthText, ScorePopup, ScoreText, ShieldBar, ShieldRow, ShieldText, StreakText, streak_label};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((life::plugin, vitals::plugin, leaderboard::plugin, feed::plugin, death::plugin));
+    app.add_plugins((life::plugin, vitals::plugin, leaderboard::plugin, feed::plugin, death::plugin, portrait::plugin));
 }

@@ -98,6 +98,10 @@ pub fn streak_label(kills: u32) -> String {
     }
 }
 
+/// The hull and shield panel's row (bottom centre; under the leaderboard on an upright phone).
+#[derive(Component, Debug)]
+pub struct VitalsRoot;
+
 fn spawn(mut commands: Commands) {
     let bar_line = || Node { align_items: AlignItems::Center, column_gap: px(8), ..default() };
     let label = |name: &str| (Text::new(name), TextFont::from_font_size(13.0), TextColor(DIM), Node { width: px(52), ..default() });
@@ -111,6 +115,7 @@ fn spawn(mut commands: Commands) {
                 justify_content: JustifyContent::Center,
                 ..default()
             },
+            VitalsRoot,
             DespawnOnExit(Screen::Playing),
         ))
         .with_children(|row| {
