@@ -9,29 +9,20 @@
 //
 // `node tests/e2e/browser.mjs --bench-first-frame` instead measures page load → first rendered
 // frame, five times, and prints the median (BENCHMARKS.md).
-import { spawn } from "node:child_process";
 import net from "node:net";
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync, copyFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+import { CHROMIUM_FLAGS, artifacts, root, startServer } from "./server.mjs";
+
 const require = createRequire(path.join(root, "tools/package.json"));
 const { chromium } = require("playwright-core");
 const { PNG } = require("pngjs");
 
-const targetDir = process.env.CARGO_TARGET_DIR || path.join(process.env.HOME, ".cache/driftfire/target");
-const serverBin = path.join(targetDir, "debug/driftfire-server");
-const artifacts = path.join(root, "e2e-artifacts");
 mkdirSync(artifacts, { recursive: true });
 
-const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-  "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--ignore-gpu-blocklist",
-  "--window-size=1280,720",
-];
+const BROWSER_FLAGS = [...CHROMIUM_FLAGS, "--window-size=1280,720"];
 
 const openPages = [];
 
@@ -43,28 +34,6 @@ function fail(message) {
   }
   process.exitCode = 1;
   throw new Error(message);
-}
-
-async function startServer() {
-  // A 700-unit arena fits inside one view, so the two pages always see each other.
-  // A fresh hall of fame for every run; no admin listener (another server may hold its port).
-  const dataDir = path.join(artifacts, "e2e-data");
-  rmSync(dataDir, { recursive: true, force: true });
-  const server = spawn(serverBin, ["--bind", "127.0.0.1:0", "--web-dir", path.join(root, "dist"), "--arena-side", "700",
-    "--admin-bind", "off", "--data-dir", dataDir], {
-    env: { ...process.env, RUST_LOG: "info" }, stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (chunk) => {
-      out += chunk;
-      const match = out.match(/on (http:\/\/[0-9.:]+\/)/);
-      if (match) resolve(match[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`server exited early (${code})`)));
-    setTimeout(() => reject(new Error("server did not print its URL")), 15000);
-  });
-  return { server, url };
 }
 
 async function status(url) {
@@ -371,8 +340,11 @@ async function benchFirstFrame(browser, url) {
   console.log(`first frame ms: ${times.join(", ")}; median ${times[2]}`);
 }
 
-const { server, url } = await startServer();
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS, ignoreDefaultArgs: ["--headless=new"] }).catch((e) => { server.kill(); throw e; });
+// A fresh hall of fame for every run.
+const dataDir = path.join(artifacts, "e2e-data");
+rmSync(dataDir, { recursive: true, force: true });
+const { server, url } = await startServer(dataDir);
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: BROWSER_FLAGS, ignoreDefaultArgs: ["--headless=new"] }).catch((e) => { server.kill(); throw e; });
 try {
   if (process.argv.includes("--bench-first-frame")) await benchFirstFrame(browser, url);
   else await endToEnd(browser, url);

@@ -5,28 +5,19 @@
 // CDP touch events) aims and thrusts while a second finger fires, the chat button opens a text
 // box that sends a line, and neither pinching nor swiping scrolls or zooms the page.
 // Screenshots go to e2e-artifacts/touch-*.png.
-import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+import { CHROMIUM_FLAGS, artifacts, root, startServer } from "./server.mjs";
+
 const require = createRequire(path.join(root, "tools/package.json"));
 const { chromium } = require("playwright-core");
 const { PNG } = require("pngjs");
 
-const targetDir = process.env.CARGO_TARGET_DIR || path.join(process.env.HOME, ".cache/driftfire/target");
-const serverBin = path.join(targetDir, "debug/driftfire-server");
-const artifacts = path.join(root, "e2e-artifacts");
 mkdirSync(artifacts, { recursive: true });
 
-const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-  "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--ignore-gpu-blocklist",
-];
 const PORTRAIT = { width: 390, height: 844 };
 const LANDSCAPE = { width: 844, height: 390 };
 const NAME = "thumb-pilot";
@@ -46,24 +37,6 @@ function check(what, ok, detail = "") {
   if (!ok) fail(`${what}${detail ? `: ${detail}` : ""}`);
   passed++;
   console.log(`ok ${passed} - ${what}${detail ? ` (${detail})` : ""}`);
-}
-
-async function startServer(dataDir) {
-  const server = spawn(serverBin, ["--bind", "127.0.0.1:0", "--web-dir", path.join(root, "dist"), "--arena-side", "700",
-    "--admin-bind", "off", "--data-dir", dataDir], {
-    env: { ...process.env, RUST_LOG: "info" }, stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (chunk) => {
-      out += chunk;
-      const match = out.match(/on (http:\/\/[0-9.:]+\/)/);
-      if (match) resolve(match[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`server exited early (${code})`)));
-    setTimeout(() => reject(new Error("server did not print its URL")), 15000);
-  });
-  return { server, url };
 }
 
 async function waitFor(what, predicate, timeoutMs) {

@@ -1,0 +1,38 @@
+// What the end-to-end tests share: the repository's paths, the flags headless Chromium runs
+// with here, and a real debug `driftfire-server` serving the built bundle on a free port.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const targetDir = process.env.CARGO_TARGET_DIR || path.join(process.env.HOME, ".cache/driftfire/target");
+const serverBin = path.join(targetDir, "debug/driftfire-server");
+export const artifacts = path.join(root, "e2e-artifacts");
+
+/// Software WebGL2 (SwiftShader) and no background traffic (this machine's network is closed).
+export const CHROMIUM_FLAGS = [
+  "--headless", "--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+  "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--ignore-gpu-blocklist",
+];
+
+/// Starts the server with the bundle in dist/, a 700-unit arena (inside one view, so pages
+/// always see each other), the hall of fame in `dataDir` and no admin listener (another server
+/// may hold its port); resolves to { server, url } once it prints its URL.
+export async function startServer(dataDir) {
+  const server = spawn(serverBin, ["--bind", "127.0.0.1:0", "--web-dir", path.join(root, "dist"), "--arena-side", "700",
+    "--admin-bind", "off", "--data-dir", dataDir], {
+    env: { ...process.env, RUST_LOG: "info" }, stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (chunk) => {
+      out += chunk;
+      const match = out.match(/on (http:\/\/[0-9.:]+\/)/);
+      if (match) resolve(match[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`server exited early (${code})`)));
+    setTimeout(() => reject(new Error("server did not print its URL")), 15000);
+  });
+  return { server, url };
+}
