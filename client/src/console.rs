@@ -318,8 +318,9 @@ pub fn describe_target(target: &RoomTarget) -> String {
         RoomTarget::QuickPlay => "quick play".into(),
         RoomTarget::QuickPlayHere => "quick play on that server".into(),
         RoomTarget::Code(code) => format!("room {code}"),
-        RoomTarget::Create { private: true } => "a new private room".into(),
-        RoomTarget::Create { private: false } => "a new public room".into(),
+        RoomTarget::Create { private: false, .. } => "a new public room".into(),
+        RoomTarget::Create { private: true, ai_pilots: false } => "a new private room".into(),
+        RoomTarget::Create { private: true, ai_pilots: true } => "a new private room with AI pilots".into(),
     }
 }
 
@@ -391,7 +392,7 @@ mod tests {
             "driftfire: redirected to ws://127.0.0.1:8081/ws for room AB2CD"
         );
         assert_eq!(
-            Report::Redirected { url: "wss://b.example/ws", room: &RoomTarget::Create { private: false } }.to_string(),
+            Report::Redirected { url: "wss://b.example/ws", room: &RoomTarget::Create { private: false, ai_pilots: false } }.to_string(),
             "driftfire: redirected to wss://b.example/ws for a new public room"
         );
         assert_eq!(Report::Exiting.to_string(), "driftfire: exiting (--exit-after-secs)");

@@ -38,12 +38,14 @@ const NOUNS: [&str; 16] = [
     "Hawk", "Moth",
 ];
 
-/// The room a `room` parameter or flag asks for: "new" opens a private room, anything else is
-/// a code (checked by the server, which answers "not a room code" if it is not one).
+/// The room a `room` parameter or flag asks for: "new" opens a private room, "new-ai" one with
+/// AI pilots, anything else is a code (checked by the server, which answers "not a room code"
+/// if it is not one).
 pub fn room_target(param: Option<&str>) -> RoomTarget {
     match param.map(str::trim).filter(|p| !p.is_empty()) {
         None => RoomTarget::QuickPlay,
-        Some(p) if p.eq_ignore_ascii_case("new") => RoomTarget::Create { private: true },
+        Some(p) if p.eq_ignore_ascii_case("new") => RoomTarget::Create { private: true, ai_pilots: false },
+        Some(p) if p.eq_ignore_ascii_case("new-ai") => RoomTarget::Create { private: true, ai_pilots: true },
         Some(code) => RoomTarget::Code(code.to_string()),
     }
 }
@@ -289,7 +291,8 @@ mod tests {
     fn room_parameter_picks_the_target() {
         assert_eq!(room_target(None), RoomTarget::QuickPlay);
         assert_eq!(room_target(Some(" ")), RoomTarget::QuickPlay);
-        assert_eq!(room_target(Some("NEW")), RoomTarget::Create { private: true });
+        assert_eq!(room_target(Some("NEW")), RoomTarget::Create { private: true, ai_pilots: false });
+        assert_eq!(room_target(Some("new-AI")), RoomTarget::Create { private: true, ai_pilots: true });
         assert_eq!(room_target(Some("ab2cd")), RoomTarget::Code("ab2cd".into()));
     }
 

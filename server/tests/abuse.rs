@@ -260,14 +260,15 @@ async fn one_address_cannot_fill_the_room_slots_and_empty_private_rooms_close_so
     };
     let server = TestServer::start_with(config).await;
     let url = server.ws_url();
-    let mut first = Client::hello(&url, hello("host1", RoomTarget::Create { private: true }, None)).await.unwrap();
-    let _second = Client::hello(&url, hello("host2", RoomTarget::Create { private: false }, None)).await.unwrap();
+    let mut first = Client::hello(&url, hello("host1", RoomTarget::Create { private: true, ai_pilots: false }, None)).await.unwrap();
+    let _second = Client::hello(&url, hello("host2", RoomTarget::Create { private: false, ai_pilots: false }, None)).await.unwrap();
     assert_eq!(
-        Client::hello(&url, hello("host3", RoomTarget::Create { private: true }, None)).await.err(),
+        Client::hello(&url, hello("host3", RoomTarget::Create { private: true, ai_pilots: false }, None)).await.err(),
         Some(RejectReason::TooManyRooms)
     );
     // Nor by moving: one connection cannot open room after room.
-    send(&mut first.ws, &ClientMsg::JoinRoom { request: RequestId(7), target: RoomTarget::Create { private: true } }).await;
+    send(&mut first.ws, &ClientMsg::JoinRoom { request: RequestId(7), target: RoomTarget::Create { private: true, ai_pilots: false } })
+        .await;
     let reply = first.until_message(|m| matches!(m, ServerMsg::Reply { request: RequestId(7), .. })).await;
     assert!(matches!(reply, ServerMsg::Reply { reply: Reply::Full, .. }), "{reply:?}");
     // Quick play and codes still work.
@@ -288,7 +289,7 @@ async fn one_address_cannot_fill_the_room_slots_and_empty_private_rooms_close_so
         assert!(Instant::now() < deadline, "the empty private room never closed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Client::hello(&url, hello("host3", RoomTarget::Create { private: true }, None)).await.unwrap();
+    Client::hello(&url, hello("host3", RoomTarget::Create { private: true, ai_pilots: false }, None)).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -81,8 +81,12 @@ async fn three_server_processes_share_rooms_codes_quick_play_and_announcements()
     let (s3, _) = fleet_process(&redis, "s3", token);
 
     // A private room on server 1...
-    let create =
-        ClientMsg::Hello { version: PROTOCOL_VERSION, name: "host".into(), room: RoomTarget::Create { private: true }, resume: None };
+    let create = ClientMsg::Hello {
+        version: PROTOCOL_VERSION,
+        name: "host".into(),
+        room: RoomTarget::Create { private: true, ai_pilots: false },
+        resume: None,
+    };
     let mut host = Client::hello(&s1.ws_url(), create).await.unwrap();
     let code = host.welcome.room.code.clone();
     // ...is listed on server 2 (without its code), as living on server 1.
@@ -244,8 +248,12 @@ async fn results_from_two_servers_merge_in_one_board() {
     let s2 = fleet_server(&redis, "s2").await;
     for (server, name) in [(&s1, "north"), (&s2, "south")] {
         // A room of its own on each server (quick play could send the second pilot to the first room).
-        let hello =
-            ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.into(), room: RoomTarget::Create { private: false }, resume: None };
+        let hello = ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            name: name.into(),
+            room: RoomTarget::Create { private: false, ai_pilots: false },
+            resume: None,
+        };
         let mut pilot = Client::hello(&server.ws_url(), hello).await.unwrap();
         send(&mut pilot.ws, &ClientMsg::Leave).await;
         common::expect_close(&mut pilot.ws).await;

@@ -33,7 +33,7 @@ fn room_target() -> impl Strategy<Value = RoomTarget> {
     prop_oneof![
         Just(RoomTarget::QuickPlay),
         ".{0,12}".prop_map(RoomTarget::Code),
-        any::<bool>().prop_map(|private| RoomTarget::Create { private }),
+        (any::<bool>(), any::<bool>()).prop_map(|(private, ai_pilots)| RoomTarget::Create { private, ai_pilots }),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! AI pilots: a public room with a human fills up to `min_ships` with AI pilots that fly and
 //! fight; they leave as humans join, hold no seat, are marked as AI, are counted apart in
-//! `/api/status`, stay out of private rooms and never enter the hall of fame.
+//! `/api/status`, stay out of private rooms unless the creator asks for them, and never enter
+//! the hall of fame.
 
 mod common;
 
@@ -83,8 +84,12 @@ async fn pilots_fill_a_public_room_and_leave_as_humans_join() {
 #[tokio::test]
 async fn private_rooms_have_no_pilots() {
     let server = TestServer::start_with(ServerConfig { min_ships: 6, ..ServerConfig::default() }).await;
-    let hello =
-        ClientMsg::Hello { version: PROTOCOL_VERSION, name: "host".into(), room: RoomTarget::Create { private: true }, resume: None };
+    let hello = ClientMsg::Hello {
+        version: PROTOCOL_VERSION,
+        name: "host".into(),
+        room: RoomTarget::Create { private: true, ai_pilots: false },
+        resume: None,
+    };
     let mut host = Client::hello(&server.ws_url(), hello).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(2);
     while Instant::now() < deadline {
@@ -93,4 +98,24 @@ async fn private_rooms_have_no_pilots() {
         }
     }
     assert_eq!(server.status().await["ai_pilots"].as_u64(), Some(0));
+}
+
+#[tokio::test]
+async fn a_private_room_has_pilots_when_its_creator_asks() {
+    let server = TestServer::start_with(ServerConfig { min_ships: 4, ..ServerConfig::default() }).await;
+    let hello = ClientMsg::Hello {
+        version: PROTOCOL_VERSION,
+        name: "host".into(),
+        room: RoomTarget::Create { private: true, ai_pilots: true },
+        resume: None,
+    };
+    let mut host = Client::hello(&server.ws_url(), hello).await.unwrap();
+    let mut pilots = BTreeSet::new();
+    until_pilots(&mut host, &mut pilots, |p| p.len() == 3).await;
+    let status = server.status().await;
+    assert_eq!((status["players"].as_u64(), status["ai_pilots"].as_u64()), (Some(1), Some(3)), "{status}");
+    // Still private: quick play opens a public room of its own.
+    let mut quick = Client::join(&server.ws_url(), "quick").await;
+    assert_ne!(quick.welcome.room.code, host.welcome.room.code);
+    quick.until_snapshot(|_| true).await;
 }

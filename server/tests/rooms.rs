@@ -27,7 +27,7 @@ async fn http_rooms(server: &TestServer) -> Vec<RoomInfo> {
 async fn quick_play_fills_the_fullest_public_room_and_skips_private_ones() {
     let server = TestServer::start_with(ServerConfig { max_players_per_room: 2, ..ServerConfig::default() }).await;
     let url = server.ws_url();
-    let private = Client::hello(&url, hello("host", RoomTarget::Create { private: true }, None)).await.unwrap();
+    let private = Client::hello(&url, hello("host", RoomTarget::Create { private: true, ai_pilots: false }, None)).await.unwrap();
     assert!(private.welcome.room.private);
     let a = Client::join(&url, "a").await;
     let b = Client::join(&url, "b").await;
@@ -54,7 +54,7 @@ async fn quick_play_fills_the_fullest_public_room_and_skips_private_ones() {
 async fn private_rooms_are_joined_by_code_and_bad_codes_get_their_reasons() {
     let server = TestServer::start_with(ServerConfig { max_players_per_room: 2, arena_side: SMALL_ARENA, ..ServerConfig::default() }).await;
     let url = server.ws_url();
-    let mut host = Client::hello(&url, hello("host", RoomTarget::Create { private: true }, None)).await.unwrap();
+    let mut host = Client::hello(&url, hello("host", RoomTarget::Create { private: true, ai_pilots: false }, None)).await.unwrap();
     let code = host.welcome.room.code.clone();
     assert_eq!(code.len(), 5);
     // Codes are case-insensitive, as people type them.
@@ -103,7 +103,7 @@ async fn requests_get_exactly_one_reply_with_their_id() {
     let me = a.welcome.player_id;
     a.until_snapshot(|s| s.body.ships.iter().any(|x| x.owner == me)).await;
 
-    send(&mut a.ws, &ClientMsg::JoinRoom { request: RequestId(10), target: RoomTarget::Create { private: false } }).await;
+    send(&mut a.ws, &ClientMsg::JoinRoom { request: RequestId(10), target: RoomTarget::Create { private: false, ai_pilots: false } }).await;
     assert_eq!(
         a.until_message(|m| matches!(m, ServerMsg::Reply { .. })).await,
         ServerMsg::Reply { request: RequestId(10), reply: Reply::Joined }
@@ -209,7 +209,7 @@ async fn empty_rooms_close_after_their_idle_period_and_the_room_cap_holds() {
     let url = server.ws_url();
     let mut a = Client::join(&url, "first").await;
     assert_eq!(
-        Client::hello(&url, hello("second", RoomTarget::Create { private: true }, None)).await.err(),
+        Client::hello(&url, hello("second", RoomTarget::Create { private: true, ai_pilots: false }, None)).await.err(),
         Some(RejectReason::ServerFull),
         "one room at most"
     );
@@ -221,7 +221,7 @@ async fn empty_rooms_close_after_their_idle_period_and_the_room_cap_holds() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Its slot is free again.
-    Client::hello(&url, hello("second", RoomTarget::Create { private: true }, None)).await.unwrap();
+    Client::hello(&url, hello("second", RoomTarget::Create { private: true, ai_pilots: false }, None)).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! The title screen's room list, as UI: the rows of the session's [`RoomList`] (asked for while
 //! the title screen is shown); a public room's row joins it (on its own server, when it lives on
-//! another server of the fleet: then every row says which server it is on), and a button opens
-//! a new private room. On a phone the list is narrower and shorter.
+//! another server of the fleet: then every row says which server it is on), and two buttons open
+//! a new private room, without or with AI pilots. On a phone the list is narrower and shorter.
 
 use bevy::prelude::*;
 use driftfire_shared::protocol::{RoomInfo, RoomTarget};
@@ -11,7 +11,7 @@ use crate::launch::Launch;
 use crate::session::room_list::RoomList;
 use crate::state::{GameServer, GameSet, PilotName, PlayTarget, Screen};
 use crate::ui::layout::Fit;
-use crate::ui::widgets::{ACCENT, DIM, button, label};
+use crate::ui::widgets::{ACCENT, DIM, label, side_button};
 
 /// Rows shown at most (the list is sorted fullest first): as many as fit on the title screen
 /// above the controls line at 720 px, or on a phone's.
@@ -49,8 +49,11 @@ struct JoinRow {
     server: Option<String>,
 }
 
+/// Opens a private room; with AI pilots when set.
 #[derive(Component)]
-struct CreatePrivateButton;
+struct CreatePrivateButton {
+    ai_pilots: bool,
+}
 
 fn show_rooms(mut commands: Commands, list: Option<Res<RoomList>>, launch: Res<Launch>, mut node: Query<(Entity, &mut RoomListNode)>) {
     let Some(list) = list else { return };
@@ -113,14 +116,20 @@ pub(super) fn room_list_section(fit: Fit) -> impl Bundle {
                 Node { flex_direction: FlexDirection::Column, align_items: AlignItems::Center, row_gap: px(4), ..default() },
                 RoomListNode { shown: None, fit }
             ),
-            button("Create private room", CreatePrivateButton),
+            (
+                Node { column_gap: px(8), ..default() },
+                children![
+                    side_button("Private room", CreatePrivateButton { ai_pilots: false }),
+                    side_button("Private + AI pilots", CreatePrivateButton { ai_pilots: true }),
+                ],
+            ),
         ],
     )
 }
 
 fn choose_room(
     rows: Query<(&Interaction, &JoinRow), Changed<Interaction>>,
-    create: Query<&Interaction, (Changed<Interaction>, With<CreatePrivateButton>)>,
+    create: Query<(&Interaction, &CreatePrivateButton), Changed<Interaction>>,
     mut target: ResMut<PlayTarget>,
     mut server: ResMut<GameServer>,
     mut name: ResMut<PilotName>,
@@ -129,8 +138,8 @@ fn choose_room(
     // A room on another server is joined there directly, by its code.
     let (chosen, picked) = if let Some((_, row)) = rows.iter().find(|(i, _)| **i == Interaction::Pressed) {
         (RoomTarget::Code(row.code.clone()), row.server.clone())
-    } else if create.iter().any(|i| *i == Interaction::Pressed) {
-        (RoomTarget::Create { private: true }, None)
+    } else if let Some((_, button)) = create.iter().find(|(i, _)| **i == Interaction::Pressed) {
+        (RoomTarget::Create { private: true, ai_pilots: button.ai_pilots }, None)
     } else {
         return;
     };

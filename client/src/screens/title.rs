@@ -75,7 +75,8 @@ fn build(commands: &mut Commands, target: &PlayTarget, layout: &Layout, name: &P
     let target = match &target.0 {
         RoomTarget::QuickPlay | RoomTarget::QuickPlayHere => "Play joins the fullest open room".to_string(),
         RoomTarget::Code(code) => format!("Play joins room {code}"),
-        RoomTarget::Create { .. } => "Play opens a new private room".to_string(),
+        RoomTarget::Create { ai_pilots: false, .. } => "Play opens a new private room".to_string(),
+        RoomTarget::Create { ai_pilots: true, .. } => "Play opens a new private room with AI pilots".to_string(),
     };
     let hint = if layout.touch {
         "Tap Play  |  left thumb steers, pushed further thrusts  |  right thumb fires"

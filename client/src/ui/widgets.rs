@@ -52,6 +52,26 @@ pub fn button(text: impl Into<String>, marker: impl Component) -> impl Bundle {
     )
 }
 
+/// A secondary button, two of which fit side by side on a 390 px phone.
+pub fn side_button(text: impl Into<String>, marker: impl Component) -> impl Bundle {
+    (
+        Button,
+        marker,
+        Node {
+            min_width: px(150),
+            padding: UiRect::axes(px(14), px(8)),
+            justify_content: JustifyContent::Center,
+            align_items: AlignItems::Center,
+            border: UiRect::all(px(2)),
+            border_radius: BorderRadius::all(px(8)),
+            ..default()
+        },
+        BorderColor::all(ACCENT),
+        BackgroundColor(BUTTON_IDLE),
+        children![label(text, 18.0, Color::WHITE)],
+    )
+}
+
 /// A small button choosing one of a few views of the same panel (a board's period, say), with
 /// a marker component to find it by. [`tab_border`] marks the chosen one.
 pub fn tab(text: impl Into<String>, marker: impl Component) -> impl Bundle {

@@ -263,3 +263,44 @@ fn kills_pop_points_and_streaks_and_the_death_overlay_tells_that_life() {
     assert!(overlay.ends_with("Respawning in 1..."), "{overlay}");
     assert_eq!(shown_text::<StreakText>(&mut app), None);
 }
+
+/// On an upright phone the HUD is rearranged: a three-row leaderboard, the hull panel moved up
+/// under it (the bottom is the thumbs'), the room line hidden, and the kill feed cut to its two
+/// newest lines; back on a desktop-sized window everything returns.
+#[test]
+fn an_upright_phone_gets_the_portrait_hud() {
+    use bevy::window::{PrimaryWindow, WindowResolution};
+    use driftfire_client::game::hud::{RoomLine, VitalsRoot};
+
+    let mut app = crowded_arena(Vec2::ZERO);
+    let scores: Vec<ScoreEntry> = (21..31).map(|id| entry(PlayerId(id), 1000 - id)).chain([entry(ME, 0)]).collect();
+    send(&mut app, ServerMsg::Scoreboard { entries: scores });
+    for victim in [OTHER, ROBO, PlayerId(21), PlayerId(22)] {
+        send(&mut app, ServerMsg::Kill { killer: Some(ME), victim });
+    }
+    frames(&mut app, 2);
+    assert_eq!(board(&mut app).len(), 10, "{:?}", board(&mut app));
+    assert_eq!(shown_text::<KillFeedText>(&mut app).unwrap().lines().count(), 4);
+    let room_line = the::<RoomLine>(&mut app);
+    assert!(is_shown(&mut app, room_line));
+
+    let phone = Window { resolution: WindowResolution::new(390, 844), ..default() };
+    let window = app.world_mut().spawn((phone, PrimaryWindow)).id();
+    frames(&mut app, 2);
+    assert_eq!(app.world().resource::<driftfire_client::ui::layout::Layout>().fit, driftfire_client::ui::layout::Fit::Portrait);
+    assert_eq!(board(&mut app).len(), driftfire_client::game::hud::PORTRAIT_ROWS, "{:?}", board(&mut app));
+    let vitals = the::<VitalsRoot>(&mut app);
+    let node = app.world().get::<Node>(vitals).unwrap();
+    assert!(matches!(node.top, Val::Px(top) if top > 100.0) && node.bottom == Val::Auto, "hull panel at the top: {node:?}");
+    assert!(!is_shown(&mut app, room_line), "the room line gives way to the score");
+    let feed = shown_text::<KillFeedText>(&mut app).unwrap();
+    assert_eq!(feed, "me destroyed p21\nme destroyed p22", "only the newest kills");
+
+    app.world_mut().entity_mut(window).get_mut::<Window>().unwrap().resolution = WindowResolution::new(1280, 720);
+    frames(&mut app, 2);
+    assert_eq!(board(&mut app).len(), 10);
+    assert!(is_shown(&mut app, room_line));
+    assert_eq!(shown_text::<KillFeedText>(&mut app).unwrap().lines().count(), 4);
+    let node = app.world().get::<Node>(vitals).unwrap();
+    assert_eq!(node.top, Val::Auto, "hull panel back at the bottom");
+}

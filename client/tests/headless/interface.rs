@@ -1,5 +1,6 @@
 //! The interface on top of the logic (menus and HUD, text only, no window): the title screen's
-//! hall of fame against a small test server, and a new record in the death overlay.
+//! hall of fame against a small test server, its private-room buttons, and a new record in the
+//! death overlay.
 
 use bevy::diagnostic::DiagnosticsStore;
 use driftfire_client::interface_plugin;
@@ -182,4 +183,22 @@ fn a_made_board_shows_in_the_death_overlay_then_as_a_toast() {
         app.update();
     }
     assert!(!shown_texts(&mut app).iter().any(|text| text.contains("New record")));
+}
+
+/// The title screen's two private-room buttons open a private room, the second with AI pilots
+/// (the server keeps the room lively for a creator playing alone).
+#[test]
+fn the_title_screen_opens_a_private_room_with_or_without_ai_pilots() {
+    for (label, ai_pilots) in [("Private room", false), ("Private + AI pilots", true)] {
+        let mut app = interface_app(NOWHERE);
+        update_until_shown(&mut app, label);
+        let world = app.world_mut();
+        let button = world.query::<(&Text, &ChildOf)>().iter(world).find(|(text, _)| text.0 == label).map(|(_, parent)| parent.parent());
+        app.world_mut().entity_mut(button.expect("the button")).insert(Interaction::Pressed);
+        app.update();
+        app.update();
+        let target = &app.world().resource::<driftfire_client::state::PlayTarget>().0;
+        assert_eq!(*target, RoomTarget::Create { private: true, ai_pilots }, "{label}");
+        assert_ne!(*app.world().resource::<State<Screen>>().get(), Screen::Title, "{label} leaves the title screen");
+    }
 }

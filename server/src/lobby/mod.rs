@@ -182,9 +182,9 @@ impl Lobby {
                     None => Seating::Here,
                 }
             }
-            RoomTarget::Create { private } => {
+            RoomTarget::Create { private, ai_pilots } => {
                 if draining {
-                    self.least_loaded(draining, &others, RoomTarget::Create { private: *private })
+                    self.least_loaded(draining, &others, RoomTarget::Create { private: *private, ai_pilots: *ai_pilots })
                 } else {
                     Seating::Here
                 }
@@ -242,13 +242,13 @@ impl Lobby {
         match target {
             RoomTarget::QuickPlay | RoomTarget::QuickPlayHere => self.quick_play(),
             RoomTarget::Code(code) => self.by_code(code),
-            RoomTarget::Create { private } => {
+            RoomTarget::Create { private, ai_pilots } => {
                 let mut rooms = self.open_rooms();
                 let max = self.config.max_rooms_per_ip;
                 if max > 0 && rooms.iter().filter(|e| e.creator == Some(from)).count() >= max {
                     return Err(RejectReason::TooManyRooms);
                 }
-                self.open_room(&mut rooms, *private, Some(from))
+                self.open_room(&mut rooms, *private, *ai_pilots, Some(from))
             }
         }
     }
@@ -268,7 +268,7 @@ impl Lobby {
         if let Some(room) = candidates.into_iter().find(|r| r.shared.try_reserve(max)) {
             return Ok(room.clone());
         }
-        self.open_room(&mut rooms, false, None)
+        self.open_room(&mut rooms, false, true, None)
     }
 
     fn by_code(&self, code: &str) -> Result<RoomHandle, RejectReason> {
@@ -279,8 +279,15 @@ impl Lobby {
     }
 
     /// Opens a room (if the cap allows) with one seat reserved; `creator` is the address that
-    /// asked for it, if one did.
-    fn open_room(&self, rooms: &mut Vec<Entry>, private: bool, creator: Option<IpAddr>) -> Result<RoomHandle, RejectReason> {
+    /// asked for it, if one did. A public room always gets AI pilots (if the server runs any);
+    /// a private one only when its creator asked (`ai_pilots`).
+    fn open_room(
+        &self,
+        rooms: &mut Vec<Entry>,
+        private: bool,
+        ai_pilots: bool,
+        creator: Option<IpAddr>,
+    ) -> Result<RoomHandle, RejectReason> {
         if rooms.len() >= self.config.max_rooms || self.shutdown.is_cancelled() {
             return Err(RejectReason::ServerFull);
         }
@@ -301,7 +308,7 @@ impl Lobby {
             if round == 0 { ROOM_NAMES[index].to_string() } else { format!("{} {}", ROOM_NAMES[index], round + 1) }
         };
         let seed = self.config.seed ^ u64::from(id.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let spec = RoomSpec { id, code, name, private, seed };
+        let spec = RoomSpec { id, code, name, private, ai_pilots: ai_pilots || !private, seed };
         let room = if private {
             // Empty, a private room has no way to fill up again but its code: close it sooner.
             let config = ServerConfig { room_idle_close: self.config.private_room_idle_close, ..self.config.clone() };
@@ -311,7 +318,7 @@ impl Lobby {
         };
         let reserved = room.shared.try_reserve(self.config.max_players_per_room);
         debug_assert!(reserved, "a new room has space");
-        tracing::info!(room = %id, private, "room opened");
+        tracing::info!(room = %id, private, ai_pilots, "room opened");
         rooms.push(Entry { room: room.clone(), creator });
         Ok(room)
     }

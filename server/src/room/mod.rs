@@ -260,6 +260,9 @@ pub struct RoomSpec {
     pub name: String,
     /// Left out of quick play.
     pub private: bool,
+    /// Keeps `min_ships` ships in play with AI pilots (always for public rooms; for a private
+    /// one when its creator asked).
+    pub ai_pilots: bool,
     /// Simulation seed.
     pub seed: u64,
 }
@@ -272,7 +275,7 @@ pub fn spawn_room(
     tracker: &tokio_util::task::TaskTracker,
     services: Services,
 ) -> RoomHandle {
-    let RoomSpec { id, code, name, private, seed } = spec;
+    let RoomSpec { id, code, name, private, ai_pilots, seed } = spec;
     let shared = Arc::new(RoomShared {
         id,
         code,
@@ -301,8 +304,8 @@ pub fn spawn_room(
         services,
         pilots: BTreeMap::new(),
         pilots_added: 0,
-        // Private rooms are for the people invited.
-        min_ships: if private { 0 } else { config.min_ships },
+        // Private rooms are for the people invited, and the AI pilots their creator asked for.
+        min_ships: if ai_pilots { config.min_ships } else { 0 },
         inbox: inbox.downgrade(),
     };
     tracker.spawn(room.run(commands, shutdown));

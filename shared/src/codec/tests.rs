@@ -21,7 +21,7 @@ fn all_client_msgs() -> Vec<ClientMsg> {
         ClientMsg::Chat { text: "gg ✈".into() },
         ClientMsg::ListRooms { request: RequestId(3) },
         ClientMsg::HallOfFame { request: RequestId(9), period: Period::Week },
-        ClientMsg::JoinRoom { request: RequestId(4), target: RoomTarget::Create { private: true } },
+        ClientMsg::JoinRoom { request: RequestId(4), target: RoomTarget::Create { private: true, ai_pilots: false } },
         ClientMsg::hello("plain"),
     ]
 }
@@ -56,7 +56,10 @@ fn all_server_msgs() -> Vec<ServerMsg> {
             request: RequestId(8),
             reply: Reply::Redirect(Redirect { url: "ws://10.0.0.2:8080/ws".into(), room: RoomTarget::Code("AB2CD".into()) }),
         },
-        ServerMsg::Redirect(Redirect { url: "ws://10.0.0.3:8080/ws".into(), room: RoomTarget::Create { private: false } }),
+        ServerMsg::Redirect(Redirect {
+            url: "ws://10.0.0.3:8080/ws".into(),
+            room: RoomTarget::Create { private: false, ai_pilots: false },
+        }),
         ServerMsg::Reply { request: RequestId(5), reply: Reply::BadCode },
         ServerMsg::Reply {
             request: RequestId(6),

@@ -48,6 +48,9 @@ pub enum RoomTarget {
     Create {
         /// Left out of quick play (the room list shows it, without its code).
         private: bool,
+        /// The creator asks for AI pilots (a public room always has them, if the server runs
+        /// any; a private room only when this is set).
+        ai_pilots: bool,
     },
 }
 

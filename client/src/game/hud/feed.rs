@@ -1,5 +1,5 @@
 //! What the room says, kept out of the way: the kill feed (AI pilots tagged) and the chat
-//! (bottom left), the operator's announcement (a banner under the score), and the room's name,
+//! (bottom left; on a phone only the newest few lines), the operator's announcement (a banner under the score), and the room's name,
 //! code and player count, with the invite link of a private room (small, top left).
 
 use bevy::prelude::*;
@@ -10,6 +10,7 @@ use crate::launch::{Launch, share_link};
 use crate::session::Session;
 use crate::session::roster::{Announcement, ChatLog, KillEntry, KillFeed, Roster, label};
 use crate::state::{GameSet, Screen};
+use crate::ui::layout::Layout;
 use crate::ui::text_field::caret;
 use crate::ui::widgets::DIM;
 
@@ -21,6 +22,22 @@ const CHAT_SECONDS: f64 = 12.0;
 const ANNOUNCEMENT_SECONDS: f64 = 10.0;
 /// Pixels from the top to the announcement banner: under the score, its "+N" and streak.
 const BANNER_TOP: f32 = 120.0;
+/// Kills a phone shows at once (the newest): its lower left is the thumb stick's, and the feed
+/// sits just above it.
+const PHONE_KILL_LINES: usize = 2;
+/// Chat lines a phone shows at once when not typing (the newest), for the same reason.
+const PHONE_CHAT_LINES: usize = 3;
+
+/// At most the `max` newest of `lines`.
+fn newest(mut lines: Vec<String>, max: usize) -> Vec<String> {
+    lines.drain(..lines.len().saturating_sub(max));
+    lines
+}
+
+/// Lines of a feed shown at once: all it keeps on a desktop, `phone` on a phone.
+fn lines_for(layout: Option<&Layout>, phone: usize) -> usize {
+    if layout.is_some_and(|l| l.fit.compact()) { phone } else { usize::MAX }
+}
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::Playing), spawn);
@@ -108,6 +125,7 @@ fn update_kill_feed(
     session: Option<Res<Session>>,
     kills: Res<KillFeed>,
     time: Res<Time<Real>>,
+    layout: Option<Res<Layout>>,
     mut text: Single<&mut Text, With<KillFeedText>>,
 ) {
     if session.is_none() {
@@ -115,7 +133,7 @@ fn update_kill_feed(
     }
     let now = time.elapsed_secs_f64();
     let lines: Vec<String> = kills.0.iter().filter(|kill| now - kill.at < KILL_FEED_SECONDS).map(describe_kill).collect();
-    show(&mut text, lines.join("\n"));
+    show(&mut text, newest(lines, lines_for(layout.as_deref(), PHONE_KILL_LINES)).join("\n"));
 }
 
 fn update_chat(
@@ -123,6 +141,7 @@ fn update_chat(
     chat: Res<ChatLog>,
     line: Res<ChatLine>,
     time: Res<Time<Real>>,
+    layout: Option<Res<Layout>>,
     mut text: Single<&mut Text, With<ChatText>>,
 ) {
     if session.is_none() {
@@ -138,6 +157,9 @@ fn update_chat(
             None => format!("- {}", entry.text),
         })
         .collect();
+    if !line.open {
+        lines = newest(lines, lines_for(layout.as_deref(), PHONE_CHAT_LINES));
+    }
     if line.open {
         lines.push(format!("say> {}{}   (Enter sends, Esc cancels)", line.text, caret(now)));
     }
@@ -155,5 +177,18 @@ fn update_announcement(
     reveal(&mut banner, current.is_some());
     if let Some(said) = current {
         show(&mut text, said.text.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phone_keeps_the_newest_lines() {
+        let lines = || (1..=5).map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(newest(lines(), 2), ["4", "5"]);
+        assert_eq!(newest(lines(), usize::MAX), lines());
+        assert_eq!(newest(Vec::new(), 2), Vec::<String>::new());
     }
 }

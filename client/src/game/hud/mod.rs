@@ -26,9 +26,11 @@ mod vitals;
 use bevy::prelude::*;
 
 pub use self::death::{DeathOverlay, DeathText, clock};
-pub use self::feed::{KillFeedText, RoomText};
+pub use self::feed::{KillFeedText, RoomLine, RoomText};
 pub use self::leaderboard::{LeaderRow, PORTRAIT_ROWS, ROWS, RankLine, RowsShown};
-pub use self::vitals::{HealthBar, HealthText, ScorePopup, ScoreText, ShieldBar, ShieldRow, ShieldText, StreakText, streak_label};
+pub use self::vitals::{
+    HealthBar, HealthText, ScorePopup, ScoreText, ShieldBar, ShieldRow, ShieldText, StreakText, VitalsRoot, streak_label,
+};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_plugins((life::plugin, vitals::plugin, leaderboard::plugin, feed::plugin, death::plugin, portrait::plugin));
