@@ -6,7 +6,9 @@ import { fileURLToPath } from "node:url";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const targetDir = process.env.CARGO_TARGET_DIR || path.join(process.env.HOME, ".cache/driftfire/target");
-const serverBin = path.join(targetDir, "debug/driftfire-server");
+// Overridable so a benchmark can compare two builds (an older server and its bundle).
+const serverBin = process.env.DRIFTFIRE_E2E_SERVER || path.join(targetDir, "debug/driftfire-server");
+const webDir = process.env.DRIFTFIRE_E2E_DIST || path.join(root, "dist");
 export const artifacts = path.join(root, "e2e-artifacts");
 
 /// Software WebGL2 (SwiftShader) and no background traffic (this machine's network is closed).
@@ -18,10 +20,10 @@ export const CHROMIUM_FLAGS = [
 
 /// Starts the server with the bundle in dist/, a 700-unit arena (inside one view, so pages
 /// always see each other), the hall of fame in `dataDir` and no admin listener (another server
-/// may hold its port); resolves to { server, url } once it prints its URL.
-export async function startServer(dataDir) {
-  const server = spawn(serverBin, ["--bind", "127.0.0.1:0", "--web-dir", path.join(root, "dist"), "--arena-side", "700",
-    "--admin-bind", "off", "--data-dir", dataDir], {
+/// may hold its port), plus `extraArgs`; resolves to { server, url } once it prints its URL.
+export async function startServer(dataDir, extraArgs = []) {
+  const server = spawn(serverBin, ["--bind", "127.0.0.1:0", "--web-dir", webDir, "--arena-side", "700",
+    "--admin-bind", "off", "--data-dir", dataDir, ...extraArgs], {
     env: { ...process.env, RUST_LOG: "info" }, stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise((resolve, reject) => {
