@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 #! Native desktop smoke test: a real server on a free port, the desktop game under Xvfb with
 #! Mesa's software Vulkan (lavapipe), joining by itself (--autoplay) and quitting by itself
-#! (--exit-after-secs). Passes when the game exits 0 and the server counted the player.
+#! (--exit-after-secs) in a small arena the server keeps at 20 ships (AI pilots). Passes when
+#! the game exits 0 and the server counted the player; prints the game's frame times.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 out="$root/e2e-artifacts"; mkdir -p "$out"
 server_log="$out/native-smoke-server.log"; game_log="$out/native-smoke-game.log"
 rm -rf "$out/native-smoke-data"
-"$CARGO_TARGET_DIR/debug/driftfire-server" --bind 127.0.0.1:0 --admin-bind off --data-dir "$out/native-smoke-data" >"$server_log" 2>&1 &
+"$CARGO_TARGET_DIR/debug/driftfire-server" --bind 127.0.0.1:0 --admin-bind off --data-dir "$out/native-smoke-data" \
+  --arena-side 700 --min-ships 20 >"$server_log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 url=""
@@ -30,7 +32,8 @@ done
 set +e; wait $game; code=$?; set -e
 echo "game exited with $code; the server saw at most $max_players player(s)"
 grep -E '^driftfire:' "$game_log" | head -n 20 || true
-if [ "$code" -ne 0 ] || [ "$max_players" -lt 1 ] || ! grep -q 'driftfire: ships=1' "$game_log"; then
+grep -E '^driftfire: frames=' "$game_log" || true
+if [ "$code" -ne 0 ] || [ "$max_players" -lt 1 ] || ! grep -Eq 'driftfire: ships=[1-9]' "$game_log"; then
   echo "native smoke FAILED; game log:"; tail -n 60 "$game_log"; exit 1
 fi
 echo "native smoke: 1 passed, 0 failed"

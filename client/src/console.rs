@@ -39,6 +39,16 @@ pub enum Report<'a> {
     },
     /// `--exit-after-secs` ran out.
     Exiting,
+    /// On exit: frames drawn, their mean wall time, and the mean CPU time of the game's own
+    /// update (from the `First` schedule to `Last`, without waiting for the GPU or vsync).
+    FrameTimes {
+        /// Frames since start.
+        frames: u64,
+        /// Mean time between frames, ms.
+        mean_frame_ms: f64,
+        /// Mean CPU time of one update of the game's world, ms.
+        mean_update_ms: f64,
+    },
     /// The window changed the UI's arrangement or scale: `layout portrait 390x844 scale 0.85`
     /// (`desktop`, `portrait`, `landscape`; the window in logical pixels, CSS pixels in the
     /// browser).
@@ -176,6 +186,7 @@ impl Report<'_> {
             | Self::Ships(_)
             | Self::Me { .. }
             | Self::Exiting
+            | Self::FrameTimes { .. }
             | Self::Layout { .. }
             | Self::TouchShown
             | Self::TouchStick { .. }
@@ -209,6 +220,9 @@ impl std::fmt::Display for Report<'_> {
                 id.0, pos.x, pos.y
             ),
             Self::Exiting => write!(f, "driftfire: exiting (--exit-after-secs)"),
+            Self::FrameTimes { frames, mean_frame_ms, mean_update_ms } => {
+                write!(f, "driftfire: frames={frames} mean_frame_ms={mean_frame_ms:.2} mean_update_cpu_ms={mean_update_ms:.2}")
+            }
             Self::Layout { fit, window, scale } => {
                 write!(f, "driftfire: layout {fit} {:.0}x{:.0} scale {scale:.2}", window.x, window.y)
             }

@@ -1,7 +1,8 @@
 //! Status reports while the game runs (first frame, ships in view, your ship once a second:
-//! lines of the [`console`](crate::console) contract), the web page's loading overlay, and
-//! `--exit-after-secs`.
+//! lines of the [`console`](crate::console) contract), the web page's loading overlay, the
+//! frame times reported on exit, and `--exit-after-secs`.
 
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
 
 use crate::console::{Report, report};
@@ -13,6 +14,9 @@ use crate::state::{GameSet, Screen};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Seen>();
+    app.init_resource::<FrameClock>();
+    app.add_systems(First, start_update);
+    app.add_systems(Last, end_update);
     app.add_systems(Update, (first_frame, exit_when_due));
     app.add_systems(Update, report_world.in_set(GameSet::Present).run_if(in_state(Screen::Playing)));
 }
@@ -26,6 +30,42 @@ struct Seen {
     /// Distance your ship has flown (a teleport such as a respawn does not count).
     travelled: f32,
     last_pos: Option<Vec2>,
+}
+
+/// What the frames cost: counted from the second frame (the first waits for start-up).
+#[derive(Resource, Default)]
+struct FrameClock {
+    frames: u64,
+    first: Option<Instant>,
+    update_started: Option<Instant>,
+    update_time: std::time::Duration,
+}
+
+impl FrameClock {
+    fn report(&self) -> Report<'static> {
+        let measured = self.frames.saturating_sub(1).max(1) as f64;
+        let wall = self.first.map_or(0.0, |first| first.elapsed().as_secs_f64());
+        Report::FrameTimes {
+            frames: self.frames,
+            mean_frame_ms: wall * 1e3 / measured,
+            mean_update_ms: self.update_time.as_secs_f64() * 1e3 / measured,
+        }
+    }
+}
+
+fn start_update(mut clock: ResMut<FrameClock>) {
+    let now = Instant::now();
+    clock.update_started = Some(now);
+}
+
+fn end_update(mut clock: ResMut<FrameClock>) {
+    let Some(started) = clock.update_started.take() else { return };
+    clock.frames += 1;
+    if clock.frames == 1 {
+        clock.first = Some(Instant::now());
+    } else {
+        clock.update_time += started.elapsed();
+    }
 }
 
 /// A jump longer than this between two frames is a respawn, not flight.
@@ -89,12 +129,19 @@ fn report_world(
     }
 }
 
-fn exit_when_due(launch: Res<Launch>, time: Res<Time<Real>>, mut exit: MessageWriter<AppExit>, mut done: Local<bool>) {
+fn exit_when_due(
+    launch: Res<Launch>,
+    time: Res<Time<Real>>,
+    clock: Res<FrameClock>,
+    mut exit: MessageWriter<AppExit>,
+    mut done: Local<bool>,
+) {
     if let Some(limit) = launch.exit_after_secs
         && !*done
         && time.elapsed_secs() >= limit
     {
         *done = true;
+        report(clock.report());
         report(Report::Exiting);
         exit.write(AppExit::Success);
     }

@@ -86,11 +86,20 @@ try {
       }
     });
   }
+  // The loading screen's progress texts, as the page shows them (a reader of the wasm's stream).
+  await page.addInitScript(() => {
+    window.__loadingTexts = [];
+    document.addEventListener("DOMContentLoaded", () => {
+      const text = document.getElementById("loading-text");
+      new MutationObserver(() => window.__loadingTexts.push(text.textContent)).observe(text, { childList: true, characterData: true, subtree: true });
+    });
+  });
   const started = Date.now();
   // `--title`: stay on the title screen (what the frame costs without the arena).
   const onTitle = process.argv.includes("--title");
   await page.goto(`${url}?name=frames${onTitle ? "" : "&autoplay=1"}`);
   const first = await waitForLine(lines, /driftfire: first frame/, "the first frame", 180000);
+  checkProgress(await page.evaluate(() => window.__loadingTexts));
   if (onTitle) {
     await new Promise((r) => setTimeout(r, 3000));
     const measured = await countFrames(page, SECONDS);
@@ -106,6 +115,18 @@ try {
   server.kill("SIGTERM");
 }
 process.exitCode = failed ? 1 : 0;
+
+/// The loading bar showed the wasm's download as it came: several steps of "n / total MB",
+/// rising, never past the total, reaching it.
+function checkProgress(texts) {
+  const steps = texts.map((t) => t.match(/([0-9.]+) \/ ([0-9.]+) MB/)).filter(Boolean).map((m) => [Number(m[1]), Number(m[2])]);
+  const rising = steps.every(([current, total], i) => current <= total && (i === 0 || current >= steps[i - 1][0]));
+  // The last step streamed (before the loader's own "done" step) is near the total: the total
+  // is the size of the file that comes.
+  const done = steps.length > 1 && steps[steps.length - 2][0] >= 0.9 * steps[steps.length - 2][1];
+  if (steps.length < 3 || !rising || !done) throw new Error(`the loading bar did not show the download: ${JSON.stringify(texts.slice(0, 8))}…`);
+  console.log(`loading bar: ${steps.length} steps up to ${steps[steps.length - 1][1]} MB`);
+}
 
 /// Frames the browser presents over `seconds` (each a requestAnimationFrame callback: the game
 /// draws in those), with the gaps between them.
