@@ -50,7 +50,7 @@ if [ "$want_web" = 1 ]; then
   # wasm-bindgen and wasm-opt, so it is overridden; no TLS and no update check (it downloads
   # nothing here: wasm-bindgen and wasm-opt are found on PATH).
   if ! trunk --version 2>/dev/null | grep -q '0.21.14'; then
-    log "cargo install trunk 0.21.14 (about 5 min on 2 cores)"
+    log "cargo install trunk 0.21.14 (about 4 min on 2 cores)"
     CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
       cargo install trunk --version 0.21.14 --locked --no-default-features
   fi
@@ -58,7 +58,7 @@ if [ "$want_web" = 1 ]; then
   # webpki-roots version the registry lacks). Only the `wasm-bindgen` binary, without TLS (no
   # C build of ring).
   if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
-    log "cargo install wasm-bindgen-cli 0.2.130 (about 3 min on 2 cores)"
+    log "cargo install wasm-bindgen-cli 0.2.130 (about 2 min on 2 cores)"
     cargo install wasm-bindgen-cli --version 0.2.130 --no-default-features --bin wasm-bindgen
   fi
 fi

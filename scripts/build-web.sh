@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #! Builds the browser bundle into dist/ (release, wasm-opt, precompressed). A finished bundle is
 #! also kept in ~/.cache/driftfire/web/<hash of its sources>/, so a second run — or a fresh
-#! clone of the same commit, as in CI — copies it instead of spending ~25 min in cargo + wasm-opt.
+#! clone of the same commit, as in CI — copies it instead of spending minutes in cargo + wasm-opt.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$root"
@@ -21,7 +21,7 @@ if [ -f "$cache/.built" ]; then
   exit 0
 fi
 
-echo "building the web bundle (first time: ~25 min on 2 cores, most of it wasm-opt)…" >&2
+echo "building the web bundle (from scratch: about 8 min on 2 cores — cargo's wasm32 build with fat LTO, then wasm-bindgen and wasm-opt -Oz; after a change to the client: about 5 min)…" >&2
 started=$(date +%s)
 trunk --config Trunkfile.toml build --release
 echo "$key" > dist/.built

@@ -15,9 +15,18 @@ while [ $# -gt 0 ]; do
     *) extra+=("$1"); shift ;;
   esac
 done
+# Each step says what it costs the first time on a 2-core machine (measured, README) so a long
+# compile is not mistaken for a hang; later runs reuse the builds and take seconds.
+step() { printf '\n\033[1;32m== %s\033[0m\n' "$*" >&2; }
+step "1/4 tools: system packages, wasm32 target, trunk, wasm-bindgen, wasm-opt (first run: about 6 min)"
 bash .ci/install-deps.sh --web
-cargo build --release -p driftfire-server
+step "2/4 the game server, optimised (first run: 2 to 4 min)"
+bins=(--bin driftfire-server)
+[ "$bots" -gt 0 ] && bins+=(--bin driftfire-bots)
+cargo build --release -p driftfire-server "${bins[@]}"
+step "3/4 the browser bundle (first run: about 8 min; cached by its sources after that)"
 bash scripts/build-web.sh
+step "4/4 starting the server"
 bin="$CARGO_TARGET_DIR/release"
 if [ "$bots" -gt 0 ]; then
   # The bots all connect from this machine: leave room for them under the per-address cap.
