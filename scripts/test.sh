@@ -36,7 +36,7 @@ echo "== phone end-to-end (headless Chromium, 390x844 touch emulation)"
 node tests/e2e/touch.mjs
 
 echo "== frame rate and start-up (headless Chromium, SwiftShader, 1280x720, 20 ships)"
-# The floor sits well under the measured ~12 fps (BENCHMARKS.md): the machine is shared; the
+# The floor sits well under the measured 12–16 fps (BENCHMARKS.md): the machine is shared; the
 # multisampled frame this replaced drew 5.
 node tests/e2e/frames.mjs --min-fps 7
 
