@@ -34,32 +34,29 @@ pub fn label(text: impl Into<String>, size: f32, color: Color) -> impl Bundle {
 
 /// A button with a text label and a marker component to find it by.
 pub fn button(text: impl Into<String>, marker: impl Component) -> impl Bundle {
-    (
-        Button,
-        marker,
-        Node {
-            min_width: px(220),
-            padding: UiRect::axes(px(24), px(12)),
-            justify_content: JustifyContent::Center,
-            align_items: AlignItems::Center,
-            border: UiRect::all(px(2)),
-            border_radius: BorderRadius::all(px(8)),
-            ..default()
-        },
-        BorderColor::all(ACCENT),
-        BackgroundColor(BUTTON_IDLE),
-        children![label(text, 24.0, Color::WHITE)],
-    )
+    sized_button(text, marker, ButtonSize { min_width: 220.0, padding: Vec2::new(24.0, 12.0), font: 24.0 })
 }
 
 /// A secondary button, two of which fit side by side on a 390 px phone.
 pub fn side_button(text: impl Into<String>, marker: impl Component) -> impl Bundle {
+    sized_button(text, marker, ButtonSize { min_width: 150.0, padding: Vec2::new(14.0, 8.0), font: 18.0 })
+}
+
+/// How big a [`sized_button`] is: its narrowest width, its padding (horizontal, vertical) and
+/// its label's font size, px.
+struct ButtonSize {
+    min_width: f32,
+    padding: Vec2,
+    font: f32,
+}
+
+fn sized_button(text: impl Into<String>, marker: impl Component, size: ButtonSize) -> impl Bundle {
     (
         Button,
         marker,
         Node {
-            min_width: px(150),
-            padding: UiRect::axes(px(14), px(8)),
+            min_width: px(size.min_width),
+            padding: UiRect::axes(px(size.padding.x), px(size.padding.y)),
             justify_content: JustifyContent::Center,
             align_items: AlignItems::Center,
             border: UiRect::all(px(2)),
@@ -68,7 +65,7 @@ pub fn side_button(text: impl Into<String>, marker: impl Component) -> impl Bund
         },
         BorderColor::all(ACCENT),
         BackgroundColor(BUTTON_IDLE),
-        children![label(text, 18.0, Color::WHITE)],
+        children![label(text, size.font, Color::WHITE)],
     )
 }
 
