@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { mkdirSync, readFileSync, copyFileSync, rmSync } from "node:fs";
 import path from "node:path";
 
-import { CHROMIUM_FLAGS, artifacts, root, startServer } from "./server.mjs";
+import { CHROMIUM_FLAGS, artifacts, root, startServer, waitFor as waitUntil } from "./server.mjs";
 
 const require = createRequire(path.join(root, "tools/package.json"));
 const { chromium } = require("playwright-core");
@@ -40,15 +40,7 @@ async function status(url) {
   return (await fetch(new URL("api/status", url))).json();
 }
 
-async function waitFor(what, predicate, timeoutMs) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const value = await predicate();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  fail(`timed out waiting for ${what}`);
-}
+const waitFor = (what, predicate, timeoutMs) => waitUntil(what, predicate, timeoutMs, fail);
 
 function openPage(browser, url, name, query = "", autoplay = true) {
   return (async () => {

@@ -18,6 +18,19 @@ export const CHROMIUM_FLAGS = [
   "--disable-component-update", "--disable-sync", "--ignore-gpu-blocklist",
 ];
 
+/// Polls `predicate` every `everyMs` until it returns something truthy, which it resolves to;
+/// after `timeoutMs` calls `fail` (the test's own, which prints what it knows) with what was
+/// awaited.
+export async function waitFor(what, predicate, timeoutMs, fail, everyMs = 250) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const value = await predicate();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return fail(`timed out waiting for ${what}`);
+}
+
 /// Starts the server with the bundle in dist/, a 700-unit arena (inside one view, so pages
 /// always see each other), the hall of fame in `dataDir` and no admin listener (another server
 /// may hold its port), plus `extraArgs`; resolves to { server, url } once it prints its URL.

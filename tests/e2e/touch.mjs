@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { CHROMIUM_FLAGS, artifacts, root, startServer } from "./server.mjs";
+import { CHROMIUM_FLAGS, artifacts, root, startServer, waitFor as waitUntil } from "./server.mjs";
 
 const require = createRequire(path.join(root, "tools/package.json"));
 const { chromium } = require("playwright-core");
@@ -39,15 +39,7 @@ function check(what, ok, detail = "") {
   console.log(`ok ${passed} - ${what}${detail ? ` (${detail})` : ""}`);
 }
 
-async function waitFor(what, predicate, timeoutMs) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const value = await predicate();
-    if (value) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  fail(`timed out waiting for ${what}`);
-}
+const waitFor = (what, predicate, timeoutMs) => waitUntil(what, predicate, timeoutMs, fail, 100);
 
 /// The first console line from index `from` on matching `re`.
 const lineAfter = (from, re) => {

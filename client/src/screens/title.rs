@@ -138,17 +138,10 @@ fn build(commands: &mut Commands, target: &PlayTarget, layout: &Layout, name: &P
     }
 }
 
-/// A phone's full-screen root (replacing [`screen_root`]'s node): centred, a little inset.
+/// A phone's full-screen root (replacing [`screen_root`]'s node): the same, a little inset,
+/// with the gaps left to each arrangement.
 fn compact_root() -> Node {
-    Node {
-        width: percent(100),
-        height: percent(100),
-        flex_direction: FlexDirection::Column,
-        justify_content: JustifyContent::Center,
-        align_items: AlignItems::Center,
-        padding: UiRect::all(px(8)),
-        ..default()
-    }
+    Node { padding: UiRect::all(px(8)), row_gap: Val::ZERO, ..screen_root() }
 }
 
 /// A centred column with `gap` pixels between its items.

@@ -15,7 +15,7 @@ pub(super) fn plugin(app: &mut App) {
 }
 
 /// A full-screen, centred column.
-pub fn screen_root() -> impl Bundle {
+pub fn screen_root() -> Node {
     Node {
         width: percent(100),
         height: percent(100),
