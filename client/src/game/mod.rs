@@ -10,7 +10,8 @@
 //! Feel (runs headless too): [`effects`] (hits, shots, explosions derived from snapshots:
 //! cues and particles), [`camera`] (follow, look-ahead, shake, your killer while you wait),
 //! [`audio`] (synthesized sounds, mute).
-//! Presentation: `render` (the vector-line look, effects included), `netgraph` (F3).
+//! Presentation: `lines` (the line mesh), `render` (the vector-line look, effects included),
+//! `netgraph` (F3).
 
 pub mod audio;
 pub mod camera;
@@ -19,6 +20,7 @@ pub mod clock;
 pub mod effects;
 pub mod hud;
 pub mod input;
+mod lines;
 pub mod minimap;
 mod netgraph;
 pub mod predict;
@@ -43,5 +45,5 @@ pub(super) fn interface_plugin(app: &mut App) {
 
 /// Drawing.
 pub(super) fn presentation_plugin(app: &mut App) {
-    app.add_plugins((render::plugin, netgraph::plugin));
+    app.add_plugins((lines::plugin, render::plugin, netgraph::plugin));
 }

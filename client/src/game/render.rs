@@ -1,6 +1,6 @@
 //! Drawing the arena as glowing vector lines: a parallax starfield, the arena wall, asteroids,
 //! ships with flames, shields, hit flashes, health bars and name labels, bullets, and the
-//! particles and flashes of [`super::effects`]. Everything is gizmo lines (one batched draw,
+//! particles and flashes of [`super::effects`]. Everything is lines in [`Lines`] (one mesh, one draw call,
 //! nothing to spawn) and nothing here allocates per frame.
 
 use std::f32::consts::TAU;
@@ -13,6 +13,7 @@ use driftfire_shared::sim::heading_dir;
 use super::camera::place_camera;
 use super::effects::{BLAST_SECS, Effects, MUZZLE_SECS, NOSE, Shape, ShipFeel, Tint, engine_on};
 use super::input::InputClock;
+use super::lines::Lines;
 use super::sync::{AsteroidView, BulletView, MyShip, NetObject, ShipView, Smoothed};
 use crate::session::Session;
 use crate::session::roster::Roster;
@@ -23,9 +24,11 @@ use crate::state::{GameSet, Screen};
 const STARS_PER_TILE: usize = 60;
 const STAR_LAYERS: [f32; 3] = [0.15, 0.35, 0.6];
 const STAR_TILE: f32 = 1200.0;
+/// World units past the view's edge a star is still drawn (more than a star's length and the
+/// line's width, so none pops at the border).
+const STAR_MARGIN: f32 = 8.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, configure_gizmos);
     app.add_systems(
         Update,
         (draw_starfield, draw_arena, draw_asteroids, draw_ships, draw_bullets, draw_effects, attach_labels, update_labels)
@@ -37,11 +40,6 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, draw_starfield.run_if(not(in_state(Screen::Playing))));
 }
 
-fn configure_gizmos(mut store: ResMut<GizmoConfigStore>) {
-    let (config, _) = store.config_mut::<DefaultGizmoConfigGroup>();
-    config.line.width = 2.0;
-}
-
 /// Deterministic hash → [0, 1) for procedural detail.
 fn hash01(a: u32, b: u32) -> f32 {
     let mut x = a.wrapping_mul(0x9E37_79B1) ^ b.wrapping_mul(0x85EB_CA77);
@@ -51,49 +49,65 @@ fn hash01(a: u32, b: u32) -> f32 {
     (x >> 8) as f32 / (1u32 << 24) as f32
 }
 
-fn draw_starfield(mut gizmos: Gizmos, time: Res<Time>, camera: Single<(&Transform, &Projection), With<Camera2d>>) {
-    let (transform, _) = *camera;
-    let cam = transform.translation.truncate() + Vec2::new(time.elapsed_secs() * 6.0, 0.0);
+fn draw_starfield(mut lines: ResMut<Lines>, time: Res<Time>, camera: Single<(&Transform, &Projection), With<Camera2d>>) {
+    let (transform, projection) = *camera;
+    let Projection::Orthographic(projection) = projection else { return };
+    let eye = transform.translation.truncate();
+    let cam = eye + Vec2::new(time.elapsed_secs() * 6.0, 0.0);
     for (layer, depth) in STAR_LAYERS.iter().enumerate() {
         let shifted = cam * *depth;
-        let tile = (shifted / STAR_TILE).floor();
+        // Only the stars in view (3×3 whole tiles were 1,620 lines a frame, of which the view
+        // holds ~120: the rest cost vertices and CPU). In layer space the view is `area` around
+        // `shifted`.
+        let view = Rect::from_corners(projection.area.min + shifted, projection.area.max + shifted).inflate(STAR_MARGIN);
         let brightness = 0.25 + 0.25 * layer as f32;
-        for tx in -1..=1 {
-            for ty in -1..=1 {
-                let tile_x = tile.x as i32 + tx;
-                let tile_y = tile.y as i32 + ty;
-                let seed = (tile_x as u32).wrapping_mul(73_856_093) ^ (tile_y as u32).wrapping_mul(19_349_663) ^ layer as u32;
-                for i in 0..STARS_PER_TILE as u32 {
-                    let local = Vec2::new(hash01(seed, i * 2), hash01(seed, i * 2 + 1)) * STAR_TILE;
-                    let world = Vec2::new(tile_x as f32, tile_y as f32) * STAR_TILE + local - shifted + transform.translation.truncate();
-                    let size = 0.8 + layer as f32 * 0.7;
-                    gizmos.line_2d(world, world + Vec2::new(size, 0.0), Color::srgba(0.8, 0.85, 1.0, brightness));
+        let size = 0.8 + layer as f32 * 0.7;
+        stars_in_view(view, layer, |in_layer| {
+            let world = in_layer - shifted + eye;
+            lines.line(world, world + Vec2::new(size, 0.0), Color::srgba(0.8, 0.85, 1.0, brightness));
+        });
+    }
+}
+
+/// Calls `star` with each star of a parallax `layer` inside `view` (in that layer's space): the
+/// layer is tiles of [`STARS_PER_TILE`] stars placed by a hash of the tile, so it is endless.
+fn stars_in_view(view: Rect, layer: usize, mut star: impl FnMut(Vec2)) {
+    let first = (view.min / STAR_TILE).floor().as_ivec2();
+    let last = (view.max / STAR_TILE).floor().as_ivec2();
+    for tile_x in first.x..=last.x {
+        for tile_y in first.y..=last.y {
+            let seed = (tile_x as u32).wrapping_mul(73_856_093) ^ (tile_y as u32).wrapping_mul(19_349_663) ^ layer as u32;
+            for i in 0..STARS_PER_TILE as u32 {
+                let local = Vec2::new(hash01(seed, i * 2), hash01(seed, i * 2 + 1)) * STAR_TILE;
+                let in_layer = Vec2::new(tile_x as f32, tile_y as f32) * STAR_TILE + local;
+                if view.contains(in_layer) {
+                    star(in_layer);
                 }
             }
         }
     }
 }
 
-fn draw_arena(mut gizmos: Gizmos, session: Option<Res<Session>>) {
+fn draw_arena(mut lines: ResMut<Lines>, session: Option<Res<Session>>) {
     let Some(session) = session else { return };
-    gizmos.rect_2d(Vec2::ZERO, session.arena, Color::srgb(0.9, 0.25, 0.35));
+    lines.rect(Vec2::ZERO, session.arena, Color::srgb(0.9, 0.25, 0.35));
     // A faint grid so your own motion reads even in empty space.
     let half = session.arena / 2.0;
     let grid = Color::srgba(0.3, 0.45, 0.7, 0.12);
     let step = 250.0;
     let mut x = -half.x + step;
     while x < half.x {
-        gizmos.line_2d(Vec2::new(x, -half.y), Vec2::new(x, half.y), grid);
+        lines.line(Vec2::new(x, -half.y), Vec2::new(x, half.y), grid);
         x += step;
     }
     let mut y = -half.y + step;
     while y < half.y {
-        gizmos.line_2d(Vec2::new(-half.x, y), Vec2::new(half.x, y), grid);
+        lines.line(Vec2::new(-half.x, y), Vec2::new(half.x, y), grid);
         y += step;
     }
 }
 
-fn draw_asteroids(mut gizmos: Gizmos, time: Res<Time>, asteroids: Query<(&NetObject, &Smoothed, &AsteroidView)>) {
+fn draw_asteroids(mut lines: ResMut<Lines>, time: Res<Time>, asteroids: Query<(&NetObject, &Smoothed, &AsteroidView)>) {
     let radii = [0.0, 16.0, 32.0, 58.0];
     for (object, smoothed, asteroid) in &asteroids {
         let id = object.id.0;
@@ -106,7 +120,7 @@ fn draw_asteroids(mut gizmos: Gizmos, time: Res<Time>, asteroids: Query<(&NetObj
             let r = radius * (0.78 + 0.3 * hash01(id, k as u32));
             smoothed.pos + Vec2::from_angle(angle) * r
         });
-        gizmos.linestrip_2d(points, ROCK);
+        lines.strip(points, ROCK);
     }
 }
 
@@ -125,7 +139,7 @@ const FLAME: Color = Color::srgb(1.0, 0.55, 0.15);
 const ROCK: Color = Color::srgb(0.72, 0.66, 0.58);
 
 fn draw_ships(
-    mut gizmos: Gizmos,
+    mut lines: ResMut<Lines>,
     time: Res<Time>,
     input: Res<InputClock>,
     ships: Query<(&Smoothed, &ShipView, Option<&ShipFeel>, Has<MyShip>)>,
@@ -137,46 +151,46 @@ fn draw_ships(
         }
         let flash = feel.map_or(0.0, |f| f.flash);
         let color = player_color(ship.owner);
-        gizmos.linestrip_2d(hull(smoothed.pos, smoothed.angle), whiten(color, flash));
+        lines.strip(hull(smoothed.pos, smoothed.angle), whiten(color, flash));
         if flash > 0.0 {
-            gizmos.circle_2d(smoothed.pos, 24.0 + 6.0 * (1.0 - flash), Color::srgba(1.0, 1.0, 1.0, 0.8 * flash));
+            lines.circle(smoothed.pos, 24.0 + 6.0 * (1.0 - flash), Color::srgba(1.0, 1.0, 1.0, 0.8 * flash));
         }
         if mine {
-            gizmos.circle_2d(smoothed.pos, 30.0, color.with_alpha(0.25));
+            lines.circle(smoothed.pos, 30.0, color.with_alpha(0.25));
         }
         if engine_on(&ship, mine, &input) {
-            draw_flame(&mut gizmos, smoothed, time.elapsed_secs() * 40.0 + ship.id.0 as f32);
+            draw_flame(&mut lines, smoothed, time.elapsed_secs() * 40.0 + ship.id.0 as f32);
         }
         if ship.shielded {
             let pulse = 0.35 + 0.25 * (time.elapsed_secs() * 6.0).sin();
-            gizmos.circle_2d(smoothed.pos, 28.0, Color::srgba(0.5, 0.9, 1.0, pulse));
+            lines.circle(smoothed.pos, 28.0, Color::srgba(0.5, 0.9, 1.0, pulse));
         }
         // Health bar under the ship.
         let width = 40.0;
         let left = smoothed.pos + Vec2::new(-width / 2.0, -34.0);
         let fraction = f32::from(ship.health) / 100.0;
-        gizmos.line_2d(left, left + Vec2::X * width, Color::srgba(1.0, 1.0, 1.0, 0.15));
+        lines.line(left, left + Vec2::X * width, Color::srgba(1.0, 1.0, 1.0, 0.15));
         let health_color = Color::hsl(120.0 * fraction, 0.9, 0.5);
-        gizmos.line_2d(left, left + Vec2::X * width * fraction, health_color);
+        lines.line(left, left + Vec2::X * width * fraction, health_color);
     }
 }
 
 /// A flickering two-layer flame behind the hull: an orange cone and a hot core.
-fn draw_flame(gizmos: &mut Gizmos, ship: &Smoothed, phase: f32) {
+fn draw_flame(lines: &mut Lines, ship: &Smoothed, phase: f32) {
     let dir = heading_dir(ship.angle);
     let rot = Rot2::radians(ship.angle);
     let back = ship.pos - dir * 9.0;
     let flicker = 0.5 + 0.5 * phase.sin() * (phase * 0.37).cos();
     let tip = back - dir * (15.0 + 10.0 * flicker);
-    gizmos.line_2d(back + rot * Vec2::new(0.0, 6.0), tip, FLAME);
-    gizmos.line_2d(back + rot * Vec2::new(0.0, -6.0), tip, FLAME);
-    gizmos.line_2d(back, back - dir * (8.0 + 6.0 * flicker), HOT);
+    lines.line(back + rot * Vec2::new(0.0, 6.0), tip, FLAME);
+    lines.line(back + rot * Vec2::new(0.0, -6.0), tip, FLAME);
+    lines.line(back, back - dir * (8.0 + 6.0 * flicker), HOT);
 }
 
-fn draw_bullets(mut gizmos: Gizmos, bullets: Query<(&Smoothed, &BulletView)>) {
+fn draw_bullets(mut lines: ResMut<Lines>, bullets: Query<(&Smoothed, &BulletView)>) {
     for (smoothed, bullet) in &bullets {
         let tail = smoothed.pos - smoothed.vel.normalize_or_zero() * 10.0;
-        gizmos.line_2d(tail, smoothed.pos, player_color(bullet.owner).lighter(0.2));
+        lines.line(tail, smoothed.pos, player_color(bullet.owner).lighter(0.2));
     }
 }
 
@@ -196,24 +210,24 @@ fn tint_color(tint: Tint, alpha: f32, age: f32) -> Color {
 }
 
 /// Particles, explosion rings and muzzle flashes.
-fn draw_effects(mut gizmos: Gizmos, effects: Res<Effects>, ships: Query<&Smoothed>) {
+fn draw_effects(mut lines: ResMut<Lines>, effects: Res<Effects>, ships: Query<&Smoothed>) {
     for p in effects.particles() {
         let left = p.life / p.max_life;
         let color = tint_color(p.tint, left, 1.0 - left);
         match p.shape {
-            Shape::Spark => gizmos.line_2d(p.pos, p.pos - p.vel * 0.03, color),
-            Shape::Puff => gizmos.line_2d(p.pos, p.pos - p.vel * 0.025, color),
+            Shape::Spark => lines.line(p.pos, p.pos - p.vel * 0.03, color),
+            Shape::Puff => lines.line(p.pos, p.pos - p.vel * 0.025, color),
             Shape::Debris { len } => {
                 let half = Vec2::from_angle(p.angle) * len / 2.0;
-                gizmos.line_2d(p.pos - half, p.pos + half, color);
+                lines.line(p.pos - half, p.pos + half, color);
             }
         }
     }
     for blast in effects.blasts() {
         let t = blast.age / BLAST_SECS;
         let grown = 1.0 - (1.0 - t) * (1.0 - t);
-        gizmos.circle_2d(blast.pos, 12.0 + 80.0 * grown, tint_color(blast.tint, 1.0 - t, t));
-        gizmos.circle_2d(blast.pos, 6.0 + 40.0 * grown, HOT.with_alpha((1.0 - t) * 0.8));
+        lines.circle(blast.pos, 12.0 + 80.0 * grown, tint_color(blast.tint, 1.0 - t, t));
+        lines.circle(blast.pos, 6.0 + 40.0 * grown, HOT.with_alpha((1.0 - t) * 0.8));
     }
     for muzzle in effects.muzzles() {
         let Ok(ship) = ships.get(muzzle.ship) else { continue };
@@ -223,7 +237,7 @@ fn draw_effects(mut gizmos: Gizmos, effects: Res<Effects>, ships: Query<&Smoothe
         let color = HOT.with_alpha(strength);
         for spread in [-0.5f32, 0.0, 0.5] {
             let reach = if spread == 0.0 { 14.0 } else { 8.0 };
-            gizmos.line_2d(nose, nose + Rot2::radians(spread) * dir * reach * (0.5 + 0.5 * strength), color);
+            lines.line(nose, nose + Rot2::radians(spread) * dir * reach * (0.5 + 0.5 * strength), color);
         }
     }
 }
@@ -269,4 +283,44 @@ fn update_labels(ships: Query<(&ShipView, &Children), Changed<ShipView>>, mut ta
 pub fn player_color(id: PlayerId) -> Color {
     let hue = (id.0 as f32 * 137.508) % 360.0;
     Color::hsl(hue, 0.85, 0.62)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every star of the nine tiles around a view that falls inside it, the way the starfield
+    /// was drawn before it was culled.
+    fn stars_by_brute_force(view: Rect, layer: usize) -> Vec<Vec2> {
+        let centre = (view.center() / STAR_TILE).floor().as_ivec2();
+        let mut stars = Vec::new();
+        for tile_x in centre.x - 2..=centre.x + 2 {
+            for tile_y in centre.y - 2..=centre.y + 2 {
+                let tile = Rect::from_corners(
+                    Vec2::new(tile_x as f32, tile_y as f32) * STAR_TILE,
+                    Vec2::new(tile_x as f32 + 1.0, tile_y as f32 + 1.0) * STAR_TILE,
+                );
+                stars_in_view(tile, layer, |star| stars.push(star));
+            }
+        }
+        stars.retain(|star| view.contains(*star));
+        stars
+    }
+
+    #[test]
+    fn the_starfield_draws_exactly_the_stars_in_view() {
+        for (centre, layer) in [(Vec2::ZERO, 0), (Vec2::new(1799.0, -600.5), 1), (Vec2::new(-5000.0, 12_345.0), 2)] {
+            let view = Rect::from_center_size(centre, Vec2::new(1600.0, 900.0));
+            let mut drawn = Vec::new();
+            stars_in_view(view, layer, |star| drawn.push(star));
+            let mut expected = stars_by_brute_force(view, layer);
+            let key = |v: &Vec2| (v.x.to_bits(), v.y.to_bits());
+            drawn.sort_by_key(key);
+            expected.sort_by_key(key);
+            assert_eq!(drawn, expected, "view around {centre}");
+            // A 1600×900 view holds about its share of the stars (60 per 1200×1200 tile), not
+            // the ~540 of the tiles it touches.
+            assert!((40..=160).contains(&drawn.len()), "{} stars in view around {centre}", drawn.len());
+        }
+    }
 }

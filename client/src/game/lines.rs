@@ -1,0 +1,231 @@
+//! The vector lines the arena is drawn with, as one mesh a frame: systems add lines, strips,
+//! circles and rectangles to [`Lines`]; at the end of the frame they become quads of one
+//! [`Mesh2d`] (vertex colours, alpha-blended), drawn in a single non-instanced draw call.
+//!
+//! Why not Bevy's gizmos: they draw one instance per line, and a software rasteriser (the
+//! stand-in for a weak GPU: SwiftShader runs each instance as a draw of its own) spent ~17 ms a
+//! frame on 2,000 of them at 1280×720 (tests/e2e/frames.mjs); the gizmo crates also weighed
+//! ~80 KB of the brotli bundle.
+
+use std::f32::consts::TAU;
+
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::visibility::NoFrustumCulling;
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+
+/// Line width in logical pixels, whatever the zoom.
+pub const LINE_WIDTH_PX: f32 = 2.0;
+/// Segments of a full circle (enough that a 90-unit blast ring looks round at 1280×720).
+const CIRCLE_SEGMENTS: usize = 32;
+/// Lines kept at most in one frame: with 20 ships, ~1,200 particles and the stars a frame has
+/// ~1,200; past this a frame drops the rest rather than grow the mesh without bound.
+pub const MAX_LINES: usize = 8192;
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Lines>();
+    app.add_systems(Startup, spawn_line_mesh);
+    app.add_systems(PostUpdate, build_line_mesh);
+}
+
+/// One straight segment, its colour in linear RGBA (what the vertex colours take).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Segment {
+    from: Vec2,
+    to: Vec2,
+    color: [f32; 4],
+}
+
+/// This frame's lines, in world units: the drawing systems add to it; it is emptied each frame
+/// when the mesh is built (its buffers kept, so a warm frame allocates nothing).
+#[derive(Resource, Default)]
+pub struct Lines {
+    segments: Vec<Segment>,
+}
+
+impl Lines {
+    /// A segment from `from` to `to`.
+    pub fn line(&mut self, from: Vec2, to: Vec2, color: impl Into<Color>) {
+        let color = LinearRgba::from(color.into()).to_f32_array();
+        self.push(Segment { from, to, color });
+    }
+
+    /// Segments through `points` in turn.
+    pub fn strip(&mut self, points: impl IntoIterator<Item = Vec2>, color: impl Into<Color>) {
+        let color = LinearRgba::from(color.into()).to_f32_array();
+        let mut points = points.into_iter();
+        let Some(mut from) = points.next() else { return };
+        for to in points {
+            self.push(Segment { from, to, color });
+            from = to;
+        }
+    }
+
+    /// A circle of `radius` around `centre`.
+    pub fn circle(&mut self, centre: Vec2, radius: f32, color: impl Into<Color>) {
+        let points = (0..=CIRCLE_SEGMENTS).map(|i| centre + Vec2::from_angle(i as f32 / CIRCLE_SEGMENTS as f32 * TAU) * radius);
+        self.strip(points, color);
+    }
+
+    /// The outline of a `size` rectangle around `centre`.
+    pub fn rect(&mut self, centre: Vec2, size: Vec2, color: impl Into<Color>) {
+        let half = size / 2.0;
+        let corners =
+            [Vec2::new(-half.x, -half.y), Vec2::new(half.x, -half.y), half, Vec2::new(-half.x, half.y), Vec2::new(-half.x, -half.y)];
+        self.strip(corners.map(|c| centre + c), color);
+    }
+
+    /// Segments added this frame.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.segments.len()
+    }
+
+    fn push(&mut self, segment: Segment) {
+        if self.segments.len() < MAX_LINES {
+            self.segments.push(segment);
+        }
+    }
+
+    /// Writes every segment as a quad `width` wide (with square caps, so a star a fraction of a
+    /// pixel long still shows and a strip's corners close) into the mesh's buffers, and empties
+    /// the list.
+    fn drain_into(&mut self, width: f32, positions: &mut Vec<[f32; 3]>, colors: &mut Vec<[f32; 4]>, indices: &mut Vec<u32>) {
+        positions.clear();
+        colors.clear();
+        indices.clear();
+        let half = width / 2.0;
+        for segment in self.segments.drain(..) {
+            let along = (segment.to - segment.from).try_normalize().unwrap_or(Vec2::X) * half;
+            let across = along.perp();
+            let first = positions.len() as u32;
+            for corner in
+                [segment.from - along - across, segment.from - along + across, segment.to + along + across, segment.to + along - across]
+            {
+                positions.push(corner.extend(0.0).to_array());
+                colors.push(segment.color);
+            }
+            indices.extend([0, 1, 2, 0, 2, 3].map(|k| first + k));
+        }
+    }
+}
+
+/// The mesh entity the lines are drawn with.
+#[derive(Component)]
+struct LineMesh;
+
+fn spawn_line_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<ColorMaterial>>) {
+    let mesh = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, Vec::<[f32; 3]>::new())
+        .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, Vec::<[f32; 4]>::new())
+        .with_inserted_indices(Indices::U32(Vec::new()));
+    let material = ColorMaterial { color: Color::WHITE, alpha_mode: bevy::sprite_render::AlphaMode2d::Blend, ..default() };
+    commands.spawn((
+        LineMesh,
+        Mesh2d(meshes.add(mesh)),
+        MeshMaterial2d(materials.add(material)),
+        Transform::default(),
+        // The mesh changes every frame and covers the whole view: nothing to cull.
+        NoFrustumCulling,
+    ));
+}
+
+/// Turns this frame's lines into the mesh, [`LINE_WIDTH_PX`] wide on screen.
+fn build_line_mesh(
+    mut lines: ResMut<Lines>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    line_mesh: Option<Single<&Mesh2d, With<LineMesh>>>,
+    camera: Option<Single<(&Camera, &Projection)>>,
+) {
+    let (Some(line_mesh), Some(camera)) = (line_mesh, camera) else {
+        lines.segments.clear();
+        return;
+    };
+    let (camera, projection) = *camera;
+    let world_per_px = match (projection, camera.logical_viewport_size()) {
+        (Projection::Orthographic(ortho), Some(size)) if size.x > 0.0 => ortho.area.width() / size.x,
+        _ => 1.0,
+    };
+    let Some(mut mesh) = meshes.get_mut(&line_mesh.0) else { return };
+    let mut positions = take_attribute(&mut mesh, Mesh::ATTRIBUTE_POSITION, |v| match v {
+        bevy::mesh::VertexAttributeValues::Float32x3(v) => Some(v),
+        _ => None,
+    });
+    let mut colors = take_attribute(&mut mesh, Mesh::ATTRIBUTE_COLOR, |v| match v {
+        bevy::mesh::VertexAttributeValues::Float32x4(v) => Some(v),
+        _ => None,
+    });
+    let mut indices = match mesh.remove_indices() {
+        Some(Indices::U32(indices)) => indices,
+        _ => Vec::new(),
+    };
+    lines.drain_into(LINE_WIDTH_PX * world_per_px, &mut positions, &mut colors, &mut indices);
+    mesh.insert_attribute(Mesh::ATTRIBUTE_POSITION, positions);
+    mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors);
+    mesh.insert_indices(Indices::U32(indices));
+}
+
+/// An attribute's buffer taken out of the mesh to be refilled (or a new one).
+fn take_attribute<T>(
+    mesh: &mut Mesh,
+    attribute: bevy::mesh::MeshVertexAttribute,
+    as_vec: impl FnOnce(bevy::mesh::VertexAttributeValues) -> Option<Vec<T>>,
+) -> Vec<T> {
+    mesh.remove_attribute(attribute).and_then(as_vec).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quads(lines: &mut Lines, width: f32) -> (Vec<[f32; 3]>, Vec<[f32; 4]>, Vec<u32>) {
+        let (mut positions, mut colors, mut indices) = (Vec::new(), Vec::new(), Vec::new());
+        lines.drain_into(width, &mut positions, &mut colors, &mut indices);
+        (positions, colors, indices)
+    }
+
+    #[test]
+    fn a_line_becomes_a_capped_quad_of_the_width() {
+        let mut lines = Lines::default();
+        lines.line(Vec2::ZERO, Vec2::new(10.0, 0.0), LinearRgba::new(1.0, 0.5, 0.25, 0.5));
+        let (positions, colors, indices) = quads(&mut lines, 2.0);
+        assert_eq!(positions, vec![[-1.0, -1.0, 0.0], [-1.0, 1.0, 0.0], [11.0, 1.0, 0.0], [11.0, -1.0, 0.0]]);
+        assert_eq!(colors, vec![[1.0, 0.5, 0.25, 0.5]; 4]);
+        assert_eq!(indices, vec![0, 1, 2, 0, 2, 3]);
+        assert_eq!(lines.len(), 0, "building the mesh empties the list");
+    }
+
+    #[test]
+    fn strips_circles_and_rects_are_segments() {
+        let mut lines = Lines::default();
+        lines.strip([Vec2::ZERO, Vec2::X, Vec2::ONE], Color::WHITE);
+        assert_eq!(lines.len(), 2);
+        lines.circle(Vec2::ZERO, 5.0, Color::WHITE);
+        assert_eq!(lines.len(), 2 + CIRCLE_SEGMENTS);
+        lines.rect(Vec2::ZERO, Vec2::new(4.0, 2.0), Color::WHITE);
+        assert_eq!(lines.len(), 2 + CIRCLE_SEGMENTS + 4);
+        lines.strip([Vec2::ZERO], Color::WHITE);
+        assert_eq!(lines.len(), 2 + CIRCLE_SEGMENTS + 4, "one point is no segment");
+        let (positions, _, indices) = quads(&mut lines, 1.0);
+        assert_eq!(positions.len(), 4 * (6 + CIRCLE_SEGMENTS));
+        assert_eq!(indices.len(), 6 * (6 + CIRCLE_SEGMENTS));
+        assert!(indices.iter().all(|&i| (i as usize) < positions.len()));
+    }
+
+    #[test]
+    fn a_point_long_line_is_still_a_square() {
+        let mut lines = Lines::default();
+        lines.line(Vec2::ONE, Vec2::ONE, Color::WHITE);
+        let (positions, _, _) = quads(&mut lines, 2.0);
+        assert_eq!(positions, vec![[0.0, 0.0, 0.0], [0.0, 2.0, 0.0], [2.0, 2.0, 0.0], [2.0, 0.0, 0.0]]);
+    }
+
+    #[test]
+    fn a_frame_holds_at_most_max_lines() {
+        let mut lines = Lines::default();
+        for i in 0..MAX_LINES + 100 {
+            lines.line(Vec2::ZERO, Vec2::splat(i as f32), Color::WHITE);
+        }
+        assert_eq!(lines.len(), MAX_LINES);
+    }
+}
