@@ -60,6 +60,13 @@ pub enum Report<'a> {
         /// The UI's scale.
         scale: f32,
     },
+    /// The browser build changed its render scale: `render scale 0.80 (median frame 48.0 ms)`.
+    RenderScale {
+        /// Fraction of the window's pixels drawn, per axis.
+        scale: f32,
+        /// The median frame time that decided it.
+        median_frame_ms: f32,
+    },
     /// A touch was seen while playing: the virtual stick and fire button are on screen.
     TouchShown,
     /// The touch controls changed (at most five lines a second): the stick's last aim in whole
@@ -188,6 +195,7 @@ impl Report<'_> {
             | Self::Exiting
             | Self::FrameTimes { .. }
             | Self::Layout { .. }
+            | Self::RenderScale { .. }
             | Self::TouchShown
             | Self::TouchStick { .. }
             | Self::RoomList { .. }
@@ -225,6 +233,9 @@ impl std::fmt::Display for Report<'_> {
             }
             Self::Layout { fit, window, scale } => {
                 write!(f, "driftfire: layout {fit} {:.0}x{:.0} scale {scale:.2}", window.x, window.y)
+            }
+            Self::RenderScale { scale, median_frame_ms } => {
+                write!(f, "driftfire: render scale {scale:.2} (median frame {median_frame_ms:.1} ms)")
             }
             Self::TouchShown => write!(f, "driftfire: touch controls shown"),
             Self::TouchStick { aim_deg, thrust, fire } => {

@@ -23,11 +23,20 @@ pub struct Launch {
     /// code, or a new private room. Where Play goes later is `state::PlayTarget`, which starts
     /// from this.
     pub room: RoomTarget,
+    /// A render scale pinned by `?render-scale=0.8` (browser only; see `render_scale`).
+    pub render_scale: Option<f32>,
 }
 
 impl Default for Launch {
     fn default() -> Self {
-        Self { server_url: DEFAULT_NATIVE_SERVER.into(), name: None, autoplay: false, exit_after_secs: None, room: RoomTarget::QuickPlay }
+        Self {
+            server_url: DEFAULT_NATIVE_SERVER.into(),
+            name: None,
+            autoplay: false,
+            exit_after_secs: None,
+            room: RoomTarget::QuickPlay,
+            render_scale: None,
+        }
     }
 }
 
@@ -161,6 +170,7 @@ mod platform {
             autoplay: args.autoplay,
             exit_after_secs: args.exit_after_secs,
             room: super::room_target(args.room.as_deref()),
+            render_scale: None,
         }
     }
 
@@ -209,7 +219,7 @@ mod platform {
 
     const NAME_KEY: &str = "driftfire.name";
 
-    /// Reads `?name=…&autoplay=1&room=CODE` and derives the socket URL from the page's own address, so
+    /// Reads `?name=…&autoplay=1&room=CODE&render-scale=S` and derives the socket URL from the page's own address, so
     /// https pages use wss and any host or port works.
     pub fn from_environment() -> Launch {
         let mut launch = Launch::default();
@@ -222,6 +232,7 @@ mod platform {
             launch.name = params.get("name").filter(|n| !n.trim().is_empty());
             launch.autoplay = matches!(params.get("autoplay").as_deref(), Some("1" | "true" | "yes"));
             launch.room = super::room_target(params.get("room").as_deref());
+            launch.render_scale = params.get("render-scale").and_then(|s| s.parse().ok());
         }
         launch
     }

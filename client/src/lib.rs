@@ -20,11 +20,13 @@
 //! - [`game`]: the arena: snapshot → entities with interpolation, prediction, input, camera,
 //!   drawing, effects, HUD, net graph.
 //! - `telemetry`: the periodic status reports, the loading overlay, `--exit-after-secs`.
+//! - `render_scale`: the browser build draws fewer pixels when frames are slow.
 
 pub mod console;
 pub mod game;
 pub mod launch;
 pub mod net;
+mod render_scale;
 pub mod screens;
 pub mod session;
 pub mod state;
@@ -53,6 +55,8 @@ pub fn interface_plugin(app: &mut App) {
 /// The interface, drawing, and everything that needs a window.
 pub fn presentation_plugin(app: &mut App) {
     app.add_plugins((interface_plugin, game::presentation_plugin, telemetry::plugin));
+    #[cfg(target_family = "wasm")]
+    app.add_plugins(render_scale::plugin);
 }
 
 /// The whole game, windowed, as `main` runs it.

@@ -4,8 +4,11 @@
 // (thrusting and firing, so flames, shots, sparks and explosions are drawn) and counts the frames
 // the browser presents over ten seconds. Also reported: page load → first frame, → in the arena.
 //
-//   node tests/e2e/frames.mjs [--seconds S] [--min-fps F] [--size WxH] [--title] [--count-gl] [--trace]
+//   node tests/e2e/frames.mjs [--seconds S] [--min-fps F] [--size WxH] [--render-scale S] [--title] [--count-gl] [--trace]
 //
+// The game lowers its render scale by itself when frames are slow (client/src/render_scale.rs):
+// the run plays a few seconds first so the measured ones are at the scale it settled on, and
+// says which; `--render-scale 1` pins full resolution (`0.8` another scale).
 // `--title` measures the title screen instead; `--count-gl` prints the WebGL calls per frame;
 // `--trace` writes a Chromium trace (e2e-artifacts/frames-trace.json) of the measured seconds.
 // With `--min-fps F` it fails below F frames per second (CI sets a floor well under the goal:
@@ -29,6 +32,10 @@ const MIN_FPS = arg("--min-fps", 0);
 // Window size (`--size 640x360` tells fill-rate cost from the rest).
 const SIZE = (process.argv[process.argv.indexOf("--size") + 1] || "").match(/^(\d+)x(\d+)$/) || [null, "1280", "720"];
 const [WIDTH, HEIGHT] = [Number(SIZE[1]), Number(SIZE[2])];
+// A pinned render scale (none: the game picks).
+const PINNED_SCALE = process.argv.includes("--render-scale") ? arg("--render-scale", 1) : null;
+// Seconds played before measuring: the automatic render scale needs ~4 s of frames to settle.
+const WARM_UP_SECONDS = PINNED_SCALE === null ? 6 : 1;
 // Ships the room keeps in play (AI pilots fill up to it).
 const SHIPS = 20;
 
@@ -97,7 +104,8 @@ try {
   const started = Date.now();
   // `--title`: stay on the title screen (what the frame costs without the arena).
   const onTitle = process.argv.includes("--title");
-  await page.goto(`${url}?name=frames${onTitle ? "" : "&autoplay=1"}`);
+  const pin = PINNED_SCALE === null ? "" : `&render-scale=${PINNED_SCALE}`;
+  await page.goto(`${url}?name=frames${onTitle ? "" : "&autoplay=1"}${pin}`);
   const first = await waitForLine(lines, /driftfire: first frame/, "the first frame", 180000);
   checkProgress(await page.evaluate(() => window.__loadingTexts));
   if (onTitle) {
@@ -158,6 +166,12 @@ async function inTheArena(page, lines, started, first) {
   await page.mouse.move(900, 300);
   await page.keyboard.down("w");
   await page.mouse.down();
+  await new Promise((r) => setTimeout(r, WARM_UP_SECONDS * 1000));
+  const scaleAt = () => {
+    const line = [...lines].reverse().find((l) => /driftfire: render scale/.test(l.text));
+    return line ? Number(line.text.match(/render scale ([0-9.]+)/)[1]) : (PINNED_SCALE ?? 1);
+  };
+  const scaleBefore = scaleAt();
   const tracing = process.argv.includes("--trace");
   if (tracing) await browser.startTracing(page, { path: path.join(artifacts, "frames-trace.json"), categories: ["toplevel", "disabled-by-default-devtools.timeline", "devtools.timeline", "gpu", "viz"] });
   const measured = await countFrames(page, SECONDS);
@@ -173,11 +187,14 @@ async function inTheArena(page, lines, started, first) {
   const shipsLine = [...lines].reverse().find((l) => /driftfire: ships=\d+/.test(l.text));
   const ships = Number(shipsLine.text.match(/ships=(\d+)/)[1]);
   const { gaps, fps } = measured;
+  const scale = scaleAt();
+  const scaleNote = scale === scaleBefore ? `render scale ${scale}` : `render scale ${scaleBefore} -> ${scale} during the run`;
+  const drawn = `${Math.round(WIDTH * scale)}x${Math.round(HEIGHT * scale)}`;
   const p95 = gaps[Math.floor(gaps.length * 0.95)];
   await page.screenshot({ path: path.join(artifacts, "frames.png") });
   console.log(
     `frames: ${fps.toFixed(1)} fps over ${(measured.ms / 1000).toFixed(1)} s (${measured.frames} frames, median frame ` +
-      `${gaps[Math.floor(gaps.length / 2)].toFixed(1)} ms, p95 ${p95.toFixed(1)} ms) with ${ships} ships in view, ${WIDTH}x${HEIGHT}, SwiftShader`,
+      `${gaps[Math.floor(gaps.length / 2)].toFixed(1)} ms, p95 ${p95.toFixed(1)} ms) with ${ships} ships in view, ${WIDTH}x${HEIGHT} (${scaleNote}${PINNED_SCALE === null ? "" : ", pinned"}: ${drawn} drawn), SwiftShader`,
   );
   if (ships < SHIPS) throw new Error(`only ${ships} ships in view at the end`);
   if (fps < MIN_FPS) throw new Error(`${fps.toFixed(1)} fps is under the floor of ${MIN_FPS}`);

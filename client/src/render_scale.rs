@@ -1,0 +1,214 @@
+//! Render scale in the browser: when frames come too slowly at the page's full resolution (a
+//! weak GPU, or none: a software rasteriser), the game draws fewer pixels — the canvas's
+//! backing store shrinks and the page scales it up to fill the window — and goes back up when
+//! there is room again. `?render-scale=0.8` (or `1`) pins it.
+//!
+//! Why it pays: most of a frame's GPU work is per pixel and not the game's own drawing — Bevy's
+//! copy of its main texture to the window, wgpu's sRGB copy to the canvas and the browser's
+//! compositing are three full-screen passes whatever is on screen (tests/e2e/frames.mjs and
+//! BENCHMARKS.md: ~55 % of a SwiftShader frame at 1280×720).
+//!
+//! How: `#stage` (the canvas's parent in web/index.html) is laid out at `--render-scale` times
+//! the window and scaled back up by a CSS transform; the canvas fits its parent, so its
+//! backing store follows. The window's scale factor is set to the device's times the render
+//! scale, so logical pixels stay CSS pixels: the UI keeps its size and the pointer its place.
+//! The desktop build does not use it (its window is the display's; natively only the tests run).
+#![cfg_attr(not(target_family = "wasm"), allow(dead_code, reason = "the browser build's; natively only its tests run"))]
+
+use bevy::prelude::*;
+
+use crate::console::{Report, report};
+
+/// The scales tried in turn, from full resolution down (pixels drawn: 100 %, 64 %, 42 %).
+pub const STEPS: [f32; 3] = [1.0, 0.8, 0.65];
+/// A median frame slower than this (under ~22 fps) steps the scale down.
+const SLOW_FRAME_MS: f32 = 45.0;
+/// A median frame faster than this (over ~50 fps) steps it back up: far enough from the slow
+/// mark that the next step up (1.5× the pixels at most) does not come back down.
+const FAST_FRAME_MS: f32 = 20.0;
+/// Frames the decision looks at (a few seconds at the frame rates that matter).
+const WINDOW_FRAMES: usize = 60;
+/// Frames not looked at after a start or a change: shaders compile and the canvas resizes.
+const SETTLE_FRAMES: u32 = 30;
+
+pub(super) fn plugin(app: &mut App) {
+    let pinned = app.world().get_resource::<crate::launch::Launch>().and_then(|launch| launch.render_scale);
+    app.insert_resource(RenderScale::new(pinned));
+    app.add_systems(Last, (measure, apply).chain());
+}
+
+/// The render scale and the frame times it is decided on.
+#[derive(Resource, Debug)]
+pub struct RenderScale {
+    /// Index into [`STEPS`] (or the pinned scale's nearest).
+    step: usize,
+    /// Pinned by the URL: never changed by frame times.
+    pinned: Option<f32>,
+    /// Recent frame times, ms.
+    frames: Vec<f32>,
+    /// Frames left to ignore.
+    settle: u32,
+    /// The scale last applied to the page (`None`: not yet).
+    applied: Option<f32>,
+}
+
+impl RenderScale {
+    /// Starts at full resolution, or at `pinned` (clamped to 0.25–1) for good.
+    pub fn new(pinned: Option<f32>) -> Self {
+        Self {
+            step: 0,
+            pinned: pinned.filter(|s| s.is_finite()).map(|s| s.clamp(0.25, 1.0)),
+            frames: Vec::with_capacity(WINDOW_FRAMES),
+            settle: SETTLE_FRAMES,
+            applied: None,
+        }
+    }
+
+    /// The fraction of the window's pixels drawn, per axis.
+    pub fn scale(&self) -> f32 {
+        self.pinned.unwrap_or(STEPS[self.step])
+    }
+
+    /// Takes one frame's duration; after a window of them, steps the scale if the median says
+    /// so and returns that median.
+    pub fn observe(&mut self, frame_ms: f32) -> Option<f32> {
+        if self.pinned.is_some() {
+            return None;
+        }
+        if self.settle > 0 {
+            self.settle -= 1;
+            return None;
+        }
+        self.frames.push(frame_ms);
+        if self.frames.len() < WINDOW_FRAMES {
+            return None;
+        }
+        // The median: a hidden tab's one long frame or a stall does not decide.
+        self.frames.sort_by(f32::total_cmp);
+        let median = self.frames[WINDOW_FRAMES / 2];
+        self.frames.clear();
+        let step = if median > SLOW_FRAME_MS && self.step + 1 < STEPS.len() {
+            self.step + 1
+        } else if median < FAST_FRAME_MS && self.step > 0 {
+            self.step - 1
+        } else {
+            return None;
+        };
+        self.step = step;
+        self.settle = SETTLE_FRAMES;
+        Some(median)
+    }
+}
+
+fn measure(time: Res<Time<Real>>, mut scale: ResMut<RenderScale>) {
+    if let Some(median) = scale.observe(time.delta_secs() * 1000.0) {
+        report(Report::RenderScale { scale: scale.scale(), median_frame_ms: median });
+    }
+}
+
+/// Puts the scale on the page and on the window when it changed.
+fn apply(mut scale: ResMut<RenderScale>, mut window: Single<&mut Window, With<bevy::window::PrimaryWindow>>) {
+    let wanted = scale.scale();
+    if scale.applied == Some(wanted) {
+        return;
+    }
+    if scale.applied.is_none() && wanted == 1.0 {
+        // The page starts at full resolution: nothing to do.
+        scale.applied = Some(wanted);
+        return;
+    }
+    scale.applied = Some(wanted);
+    set_page_scale(wanted);
+    let device = window.resolution.base_scale_factor();
+    window.resolution.set_scale_factor_override((wanted < 1.0).then_some(device * wanted));
+}
+
+/// Sets `--render-scale` on the page's root element (web/index.html's `#stage` reads it).
+#[cfg(target_family = "wasm")]
+fn set_page_scale(scale: f32) {
+    use wasm_bindgen::JsCast;
+    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
+    if let Some(root) = root.and_then(|r| r.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = root.style().set_property("--render-scale", &scale.to_string());
+    }
+}
+
+#[cfg(not(target_family = "wasm"))]
+fn set_page_scale(_scale: f32) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(scale: &mut RenderScale, frame_ms: f32, frames: u32) -> Vec<f32> {
+        (0..frames).filter_map(|_| scale.observe(frame_ms)).collect()
+    }
+
+    #[test]
+    fn slow_frames_step_the_scale_down_one_step_at_a_time() {
+        let mut scale = RenderScale::new(None);
+        assert_eq!(scale.scale(), 1.0);
+        // Settling frames are not looked at, however slow.
+        assert!(feed(&mut scale, 500.0, SETTLE_FRAMES).is_empty());
+        assert_eq!(feed(&mut scale, 60.0, WINDOW_FRAMES as u32), vec![60.0]);
+        assert_eq!(scale.scale(), 0.8);
+        feed(&mut scale, 60.0, SETTLE_FRAMES + WINDOW_FRAMES as u32);
+        assert_eq!(scale.scale(), 0.65);
+        feed(&mut scale, 60.0, 5 * (SETTLE_FRAMES + WINDOW_FRAMES as u32));
+        assert_eq!(scale.scale(), 0.65, "the last step is the floor");
+    }
+
+    #[test]
+    fn playable_frames_keep_the_scale_and_fast_ones_step_back_up() {
+        let window = WINDOW_FRAMES as u32;
+        let mut scale = RenderScale::new(None);
+        feed(&mut scale, 33.0, SETTLE_FRAMES + 10 * window);
+        assert_eq!(scale.scale(), 1.0, "30 fps is fine at full resolution");
+        assert_eq!(feed(&mut scale, 50.0, window), vec![50.0]);
+        assert_eq!(scale.scale(), 0.8);
+        feed(&mut scale, 30.0, SETTLE_FRAMES + 10 * window);
+        assert_eq!(scale.scale(), 0.8, "between the marks nothing changes");
+        assert_eq!(feed(&mut scale, 12.0, window), vec![12.0]);
+        assert_eq!(scale.scale(), 1.0);
+    }
+
+    #[test]
+    fn a_few_long_frames_do_not_decide() {
+        let mut scale = RenderScale::new(None);
+        feed(&mut scale, 16.7, SETTLE_FRAMES);
+        let mut changes = Vec::new();
+        for i in 0..WINDOW_FRAMES {
+            // A hidden tab or a stall: a quarter of the window is very long.
+            changes.extend(scale.observe(if i % 4 == 0 { 900.0 } else { 16.7 }));
+        }
+        assert!(changes.is_empty());
+        assert_eq!(scale.scale(), 1.0);
+    }
+
+    /// The window keeps its pixels and its logical size in CSS pixels: the scale factor is the
+    /// device's times the render scale (the page shrinks the canvas's backing store).
+    #[test]
+    fn the_window_scale_factor_carries_the_render_scale() {
+        let mut app = App::new();
+        app.add_plugins(MinimalPlugins);
+        app.insert_resource(crate::launch::Launch { render_scale: Some(0.8), ..default() });
+        let mut resolution = bevy::window::WindowResolution::new(1024, 576);
+        resolution.set_scale_factor(2.0);
+        let window = app.world_mut().spawn((Window { resolution, ..default() }, bevy::window::PrimaryWindow)).id();
+        app.add_plugins(plugin);
+        app.update();
+        let resolution = &app.world().get::<Window>(window).unwrap().resolution;
+        assert_eq!(resolution.scale_factor(), 1.6);
+        assert_eq!((resolution.physical_width(), resolution.width()), (1024, 640.0));
+    }
+
+    #[test]
+    fn a_pinned_scale_never_moves() {
+        let mut scale = RenderScale::new(Some(0.8));
+        assert!(feed(&mut scale, 200.0, 1000).is_empty());
+        assert_eq!(scale.scale(), 0.8);
+        assert_eq!(RenderScale::new(Some(7.0)).scale(), 1.0);
+        assert_eq!(RenderScale::new(Some(0.01)).scale(), 0.25);
+        assert_eq!(RenderScale::new(Some(f32::NAN)).scale(), 1.0);
+    }
+}
