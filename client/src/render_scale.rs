@@ -3,10 +3,10 @@
 //! backing store shrinks and the page scales it up to fill the window — and goes back up when
 //! there is room again. `?render-scale=0.8` (or `1`) pins it.
 //!
-//! Why it pays: most of a frame's GPU work is per pixel and not the game's own drawing — Bevy's
+//! Why it pays: much of a frame's GPU work is per pixel and not the game's own drawing — Bevy's
 //! copy of its main texture to the window, wgpu's sRGB copy to the canvas and the browser's
-//! compositing are three full-screen passes whatever is on screen (tests/e2e/frames.mjs and
-//! BENCHMARKS.md: ~55 % of a SwiftShader frame at 1280×720).
+//! compositing are full-screen passes whatever is on screen. In SwiftShader at 1280×720 with 20
+//! ships (tests/e2e/frames.mjs, BENCHMARKS.md): 17–19 fps at 1, 24 at 0.8, 29 at 0.65.
 //!
 //! How: `#stage` (the canvas's parent in web/index.html) is laid out at `--render-scale` times
 //! the window and scaled back up by a CSS transform; the canvas fits its parent, so its
@@ -30,11 +30,16 @@ const FAST_FRAME_MS: f32 = 20.0;
 const WINDOW_FRAMES: usize = 60;
 /// Frames not looked at after a start or a change: shaders compile and the canvas resizes.
 const SETTLE_FRAMES: u32 = 30;
+/// Frames to wait for the canvas to take its new size before the window's factor follows
+/// anyway (the page lays it out within a frame or two).
+const RESIZE_WAIT_FRAMES: u32 = 10;
 
 pub(super) fn plugin(app: &mut App) {
     let pinned = app.world().get_resource::<crate::launch::Launch>().and_then(|launch| launch.render_scale);
     app.insert_resource(RenderScale::new(pinned));
-    app.add_systems(Last, (measure, apply).chain());
+    // Before the frame's UI layout, right after the window took the canvas's new size.
+    app.add_systems(PreUpdate, apply);
+    app.add_systems(Last, measure);
 }
 
 /// The render scale and the frame times it is decided on.
@@ -48,8 +53,11 @@ pub struct RenderScale {
     frames: Vec<f32>,
     /// Frames left to ignore.
     settle: u32,
-    /// The scale last applied to the page (`None`: not yet).
-    applied: Option<f32>,
+    /// The scale last put on the page (`None`: not yet).
+    page: Option<f32>,
+    /// Asked the page for a new scale: the window's pixels then, and frames left to wait for
+    /// them to change.
+    waiting: Option<(UVec2, u32)>,
 }
 
 impl RenderScale {
@@ -60,7 +68,8 @@ impl RenderScale {
             pinned: pinned.filter(|s| s.is_finite()).map(|s| s.clamp(0.25, 1.0)),
             frames: Vec::with_capacity(WINDOW_FRAMES),
             settle: SETTLE_FRAMES,
-            applied: None,
+            page: None,
+            waiting: None,
         }
     }
 
@@ -102,25 +111,41 @@ impl RenderScale {
 
 fn measure(time: Res<Time<Real>>, mut scale: ResMut<RenderScale>) {
     if let Some(median) = scale.observe(time.delta_secs() * 1000.0) {
-        report(Report::RenderScale { scale: scale.scale(), median_frame_ms: median });
+        report(Report::RenderScale { scale: scale.scale(), median_frame_ms: Some(median) });
     }
 }
 
-/// Puts the scale on the page and on the window when it changed.
+/// Puts the scale on the page, then on the window once the canvas has its new pixels (so no
+/// frame lays the UI out for a size the window does not have), and keeps the window's factor
+/// right if the device's changes.
 fn apply(mut scale: ResMut<RenderScale>, mut window: Single<&mut Window, With<bevy::window::PrimaryWindow>>) {
     let wanted = scale.scale();
-    if scale.applied == Some(wanted) {
+    let physical = window.resolution.physical_size();
+    if scale.page != Some(wanted) {
+        let first = scale.page.is_none();
+        scale.page = Some(wanted);
+        if first && wanted == 1.0 {
+            // The page starts at full resolution: nothing to ask.
+            return;
+        }
+        set_page_scale(wanted);
+        if scale.pinned.is_some() {
+            report(Report::RenderScale { scale: wanted, median_frame_ms: None });
+        }
+        scale.waiting = Some((physical, RESIZE_WAIT_FRAMES));
         return;
     }
-    if scale.applied.is_none() && wanted == 1.0 {
-        // The page starts at full resolution: nothing to do.
-        scale.applied = Some(wanted);
-        return;
+    if let Some((before, frames_left)) = scale.waiting {
+        if physical == before && frames_left > 0 {
+            scale.waiting = Some((before, frames_left - 1));
+            return;
+        }
+        scale.waiting = None;
     }
-    scale.applied = Some(wanted);
-    set_page_scale(wanted);
-    let device = window.resolution.base_scale_factor();
-    window.resolution.set_scale_factor_override((wanted < 1.0).then_some(device * wanted));
+    let factor = (wanted < 1.0).then_some(window.resolution.base_scale_factor() * wanted);
+    if window.resolution.scale_factor_override() != factor {
+        window.resolution.set_scale_factor_override(factor);
+    }
 }
 
 /// Sets `--render-scale` on the page's root element (web/index.html's `#stage` reads it).
@@ -185,10 +210,8 @@ mod tests {
         assert_eq!(scale.scale(), 1.0);
     }
 
-    /// The window keeps its pixels and its logical size in CSS pixels: the scale factor is the
-    /// device's times the render scale (the page shrinks the canvas's backing store).
-    #[test]
-    fn the_window_scale_factor_carries_the_render_scale() {
+    /// A headless app with a 1024×576-pixel window on a 2× device and the plugin, pinned at 0.8.
+    fn app_with_window() -> (App, Entity) {
         let mut app = App::new();
         app.add_plugins(MinimalPlugins);
         app.insert_resource(crate::launch::Launch { render_scale: Some(0.8), ..default() });
@@ -196,10 +219,36 @@ mod tests {
         resolution.set_scale_factor(2.0);
         let window = app.world_mut().spawn((Window { resolution, ..default() }, bevy::window::PrimaryWindow)).id();
         app.add_plugins(plugin);
+        (app, window)
+    }
+
+    fn resolution(app: &App, window: Entity) -> &bevy::window::WindowResolution {
+        &app.world().get::<Window>(window).unwrap().resolution
+    }
+
+    /// Once the canvas has its new pixels, the window's scale factor is the device's times the
+    /// render scale: logical pixels stay CSS pixels (the UI keeps its size).
+    #[test]
+    fn the_window_follows_when_the_canvas_has_its_new_pixels() {
+        let (mut app, window) = app_with_window();
         app.update();
-        let resolution = &app.world().get::<Window>(window).unwrap().resolution;
+        app.update();
+        assert_eq!(resolution(&app, window).scale_factor(), 2.0, "waits for the canvas to resize");
+        // The page laid the stage out at 0.8: the canvas's backing store is 0.8 × 0.8 as big.
+        app.world_mut().get_mut::<Window>(window).unwrap().resolution.set_physical_resolution(819, 461);
+        app.update();
+        let resolution = resolution(&app, window);
         assert_eq!(resolution.scale_factor(), 1.6);
-        assert_eq!((resolution.physical_width(), resolution.width()), (1024, 640.0));
+        assert_eq!((resolution.width().round(), resolution.height().round()), (512.0, 288.0), "the same logical size as before");
+    }
+
+    #[test]
+    fn the_window_follows_anyway_if_the_canvas_keeps_its_size() {
+        let (mut app, window) = app_with_window();
+        for _ in 0..RESIZE_WAIT_FRAMES + 2 {
+            app.update();
+        }
+        assert_eq!(resolution(&app, window).scale_factor(), 1.6);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 // user would: the title screen fits upright and sideways, a tap on the name field gives the
 // page's text box the keyboard, a tap on Play enters the game, the virtual stick (dragged with
 // CDP touch events) aims and thrusts while a second finger fires, the chat button opens a text
-// box that sends a line, and neither pinching nor swiping scrolls or zooms the page.
+// box that sends a line, and neither pinching nor swiping scrolls or zooms the page. All of it
+// at a render scale of 0.8 (the canvas drawn with fewer pixels and scaled up, as on a slow phone).
 // Screenshots go to e2e-artifacts/touch-*.png.
 import { createRequire } from "node:module";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -21,6 +22,7 @@ mkdirSync(artifacts, { recursive: true });
 const PORTRAIT = { width: 390, height: 844 };
 const LANDSCAPE = { width: 844, height: 390 };
 const NAME = "thumb-pilot";
+const RENDER_SCALE = 0.8;
 
 const lines = [];
 let passed = 0;
@@ -131,10 +133,13 @@ async function touchTest(browser, url) {
   });
   page.on("pageerror", (error) => console.log(`[phone] page error: ${error}`));
   const cdp = await context.newCDPSession(page);
-  await page.goto(url);
+  // At a render scale under 1 (a slow phone's; pinned so every run is the same): the canvas
+  // has fewer pixels than the screen, and taps, the text box and the UI must still line up.
+  await page.goto(`${url}?render-scale=${RENDER_SCALE}`);
 
   // The title screen, upright: the phone arrangement, fitted.
   await waitFor("the first frame", () => lineAfter(0, /driftfire: first frame/), 180000);
+  await waitFor("the pinned render scale", () => lineAfter(0, new RegExp(`driftfire: render scale ${RENDER_SCALE.toFixed(2)} \\(pinned\\)`)), 10000);
   const portrait = await waitFor("the portrait layout", () => lineAfter(0, /driftfire: layout portrait 390x844 scale ([\d.]+)/), 30000);
   await waitFor("the title screen's hall of fame", () => lineAfter(0, /driftfire: hall of fame all/), 60000);
   await waitFor("the page's text box over the name field", () => entryRect(page), 30000);
