@@ -36,9 +36,9 @@ echo "== phone end-to-end (headless Chromium, 390x844 touch emulation)"
 node tests/e2e/touch.mjs
 
 echo "== frame rate and start-up (headless Chromium, SwiftShader, 1280x720, 20 ships)"
-# The floor sits well under the measured 12–16 fps (BENCHMARKS.md): the machine is shared; the
-# multisampled frame this replaced drew 5.
-node tests/e2e/frames.mjs --min-fps 7
+# The game picks its render scale (0.8 here); the floor sits at half the measured 24–26 fps
+# (BENCHMARKS.md): the machine is shared. The frame this replaced drew 5.
+node tests/e2e/frames.mjs --min-fps 12
 
 echo "== native desktop smoke test (Xvfb)"
 bash tests/native-smoke.sh
