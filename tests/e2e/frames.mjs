@@ -10,7 +10,10 @@
 // the run plays a few seconds first so the measured ones are at the scale it settled on, and
 // says which; `--render-scale 1` pins full resolution (`0.8` another scale).
 // `--title` measures the title screen instead; `--count-gl` prints the WebGL calls per frame;
-// `--trace` writes a Chromium trace (e2e-artifacts/frames-trace.json) of the measured seconds.
+// `--log-frame` prints one frame's passes and draws, numbering the GL programs in the order
+// they were made; `--skip-draws p4,u0` leaves out the draws of program 4 and the first UI draw
+// of each frame (program 1's) — what the frame costs without them (a diagnosis: the picture is
+// wrong); `--trace` writes a Chromium trace (e2e-artifacts/frames-trace.json) of the measured seconds.
 // With `--min-fps F` it fails below F frames per second (CI sets a floor well under the goal:
 // the machine is shared). DRIFTFIRE_E2E_SERVER / DRIFTFIRE_E2E_DIST point it at another build
 // (before/after figures in BENCHMARKS.md).
@@ -93,6 +96,41 @@ try {
       }
     });
   }
+  // `--log-frame` / `--skip-draws`: which program each draw uses and where it goes.
+  const skip = process.argv.includes("--skip-draws") ? process.argv[process.argv.indexOf("--skip-draws") + 1] : "";
+  if (skip || process.argv.includes("--log-frame")) {
+    await page.addInitScript((skip) => {
+      const proto = WebGL2RenderingContext.prototype;
+      const ids = new Map();
+      let program = null;
+      let target = "canvas";
+      let uiDraw = 0;
+      const skipped = new Set(skip.split(",").filter(Boolean));
+      window.__frameLog = null;
+      const log = (line) => window.__frameLog && window.__frameLog.push(line);
+      const wrap = (name, fn) => { const original = proto[name]; proto[name] = function (...a) { return fn.call(this, original, a); }; };
+      const id = (object, prefix) => { if (!ids.has(object)) ids.set(object, `${prefix}${[...ids.keys()].filter((k) => ids.get(k).startsWith(prefix)).length}`); return ids.get(object); };
+      wrap("createProgram", function (original, a) { const p = original.apply(this, a); id(p, "p"); return p; });
+      wrap("useProgram", function (original, a) { program = a[0] ? ids.get(a[0]) : null; return original.apply(this, a); });
+      wrap("bindFramebuffer", function (original, a) {
+        if (a[0] !== this.READ_FRAMEBUFFER) target = a[1] ? id(a[1], "fb") : "canvas";
+        return original.apply(this, a);
+      });
+      for (const name of ["clear", "clearBufferfv", "blitFramebuffer"]) {
+        wrap(name, function (original, a) { log(`${name}(${a.filter((x) => typeof x === "number").join(",")}) -> ${target}`); return original.apply(this, a); });
+      }
+      for (const name of ["drawArrays", "drawElements", "drawArraysInstanced", "drawElementsInstanced"]) {
+        wrap(name, function (original, a) {
+          log(`${name}(${a.filter((x) => typeof x === "number").join(",")}) ${program} -> ${target}`);
+          // Program 0 is wgpu's copy to the canvas, the last draw of a frame; program 1 Bevy's UI.
+          if (program === "p0") uiDraw = 0;
+          if (program === "p1" && skipped.has(`u${uiDraw++}`)) return;
+          if (skipped.has(program)) return;
+          return original.apply(this, a);
+        });
+      }
+    }, skip);
+  }
   // The loading screen's progress texts, as the page shows them (a reader of the wasm's stream).
   await page.addInitScript(() => {
     window.__loadingTexts = [];
@@ -172,6 +210,13 @@ async function inTheArena(page, lines, started, first) {
     return line ? Number(line.text.match(/render scale ([0-9.]+)/)[1]) : (PINNED_SCALE ?? 1);
   };
   const scaleBefore = scaleAt();
+  if (process.argv.includes("--log-frame")) {
+    const frame = await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => {
+      window.__frameLog = [];
+      requestAnimationFrame(() => { resolve(window.__frameLog); window.__frameLog = null; });
+    })));
+    console.log(`one frame's clears and draws (mode(args) program -> target):\n  ${frame.join("\n  ")}`);
+  }
   const tracing = process.argv.includes("--trace");
   if (tracing) await browser.startTracing(page, { path: path.join(artifacts, "frames-trace.json"), categories: ["toplevel", "disabled-by-default-devtools.timeline", "devtools.timeline", "gpu", "viz"] });
   const measured = await countFrames(page, SECONDS);

@@ -6,7 +6,7 @@
 //! Where the camera wants to be is computed in [`CameraRig`] without a window (tests read it);
 //! the camera entity just takes the result.
 
-use bevy::camera::{CameraOutputMode, ScalingMode};
+use bevy::camera::ScalingMode;
 use bevy::core_pipeline::tonemapping::DebandDither;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
@@ -88,12 +88,6 @@ fn spawn_camera(mut commands: Commands) {
     };
     commands.spawn((
         Camera2d,
-        Camera {
-            // The copy to the window writes every pixel (no blending), so clearing the window
-            // first is a wasted full-screen pass.
-            output_mode: CameraOutputMode::Write { blend_state: None, clear_color: ClearColorConfig::None },
-            ..default()
-        },
         Projection::Orthographic(projection),
         Transform::default(),
         // Multisampling and dithering each cost a full-screen pass per frame, which a software
