@@ -60,13 +60,13 @@ pub enum Report<'a> {
         /// The UI's scale.
         scale: f32,
     },
-    /// The browser build changed its render scale: `render scale 0.80 (median frame 48.0 ms)`,
+    /// The browser build changed its render scale: `render scale 0.80 (frames 48.0 ms)`,
     /// or `render scale 0.80 (pinned)` when the URL set it.
     RenderScale {
         /// Fraction of the window's pixels drawn, per axis.
         scale: f32,
-        /// The median frame time that decided it (`None`: pinned).
-        median_frame_ms: Option<f32>,
+        /// The typical frame time that decided it (`None`: pinned).
+        frame_ms: Option<f32>,
     },
     /// A touch was seen while playing: the virtual stick and fire button are on screen.
     TouchShown,
@@ -235,10 +235,10 @@ impl std::fmt::Display for Report<'_> {
             Self::Layout { fit, window, scale } => {
                 write!(f, "driftfire: layout {fit} {:.0}x{:.0} scale {scale:.2}", window.x, window.y)
             }
-            Self::RenderScale { scale, median_frame_ms: Some(median) } => {
-                write!(f, "driftfire: render scale {scale:.2} (median frame {median:.1} ms)")
+            Self::RenderScale { scale, frame_ms: Some(frame_ms) } => {
+                write!(f, "driftfire: render scale {scale:.2} (frames {frame_ms:.1} ms)")
             }
-            Self::RenderScale { scale, median_frame_ms: None } => write!(f, "driftfire: render scale {scale:.2} (pinned)"),
+            Self::RenderScale { scale, frame_ms: None } => write!(f, "driftfire: render scale {scale:.2} (pinned)"),
             Self::TouchShown => write!(f, "driftfire: touch controls shown"),
             Self::TouchStick { aim_deg, thrust, fire } => {
                 let aim = aim_deg.map_or_else(|| "-".to_string(), |deg| deg.to_string());
@@ -427,11 +427,8 @@ mod tests {
             Report::Layout { fit: "portrait", window: Vec2::new(390.0, 844.0), scale: 0.8466 }.to_string(),
             "driftfire: layout portrait 390x844 scale 0.85"
         );
-        assert_eq!(
-            Report::RenderScale { scale: 0.8, median_frame_ms: Some(48.04) }.to_string(),
-            "driftfire: render scale 0.80 (median frame 48.0 ms)"
-        );
-        assert_eq!(Report::RenderScale { scale: 0.65, median_frame_ms: None }.to_string(), "driftfire: render scale 0.65 (pinned)");
+        assert_eq!(Report::RenderScale { scale: 0.8, frame_ms: Some(48.04) }.to_string(), "driftfire: render scale 0.80 (frames 48.0 ms)");
+        assert_eq!(Report::RenderScale { scale: 0.65, frame_ms: None }.to_string(), "driftfire: render scale 0.65 (pinned)");
         assert_eq!(Report::TouchShown.to_string(), "driftfire: touch controls shown");
         assert_eq!(
             Report::TouchStick { aim_deg: Some(-45), thrust: true, fire: false }.to_string(),

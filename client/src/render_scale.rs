@@ -21,11 +21,15 @@ use crate::console::{Report, report};
 
 /// The scales tried in turn, from full resolution down (pixels drawn: 100 %, 64 %, 42 %).
 pub const STEPS: [f32; 3] = [1.0, 0.8, 0.65];
-/// A median frame slower than this (under ~22 fps) steps the scale down.
+/// A typical frame (see [`RenderScale::observe`]) slower than this (under ~22 fps) steps the
+/// scale down.
 const SLOW_FRAME_MS: f32 = 45.0;
-/// A median frame faster than this (over ~50 fps) steps it back up: far enough from the slow
+/// A typical frame faster than this (over ~50 fps) steps it back up: far enough from the slow
 /// mark that the next step up (1.5× the pixels at most) does not come back down.
 const FAST_FRAME_MS: f32 = 20.0;
+/// A step down pays when the typical frame after it is at most this fraction of the one before
+/// (fewer pixels than 1.5× as few, for 10 % less time at least).
+const STEP_DOWN_PAYS: f32 = 0.9;
 /// Frames the decision looks at (a few seconds at the frame rates that matter).
 const WINDOW_FRAMES: usize = 60;
 /// Frames not looked at after a start or a change: shaders compile and the canvas resizes.
@@ -53,6 +57,10 @@ pub struct RenderScale {
     frames: Vec<f32>,
     /// Frames left to ignore.
     settle: u32,
+    /// The last step down, not yet judged: the step it left and the typical frame that caused it.
+    tried: Option<(usize, f32)>,
+    /// The lowest step allowed (raised when a step down did not pay).
+    lowest: usize,
     /// The scale last put on the page (`None`: not yet).
     page: Option<f32>,
     /// Asked the page for a new scale: the window's pixels then, and frames left to wait for
@@ -68,6 +76,8 @@ impl RenderScale {
             pinned: pinned.filter(|s| s.is_finite()).map(|s| s.clamp(0.25, 1.0)),
             frames: Vec::with_capacity(WINDOW_FRAMES),
             settle: SETTLE_FRAMES,
+            tried: None,
+            lowest: STEPS.len() - 1,
             page: None,
             waiting: None,
         }
@@ -78,8 +88,10 @@ impl RenderScale {
         self.pinned.unwrap_or(STEPS[self.step])
     }
 
-    /// Takes one frame's duration; after a window of them, steps the scale if the median says
-    /// so and returns that median.
+    /// Takes one frame's duration; after a window of them, steps the scale if their typical
+    /// frame says so and returns that time. Typical: the mean of the middle half (the
+    /// interquartile mean) — a stall or a hidden tab's long frame does not decide, and unlike
+    /// the median it is not stuck on the 16.7 ms steps that vsync puts frames on.
     pub fn observe(&mut self, frame_ms: f32) -> Option<f32> {
         if self.pinned.is_some() {
             return None;
@@ -92,26 +104,34 @@ impl RenderScale {
         if self.frames.len() < WINDOW_FRAMES {
             return None;
         }
-        // The median: a hidden tab's one long frame or a stall does not decide.
         self.frames.sort_by(f32::total_cmp);
-        let median = self.frames[WINDOW_FRAMES / 2];
+        let middle = &self.frames[WINDOW_FRAMES / 4..WINDOW_FRAMES - WINDOW_FRAMES / 4];
+        let typical = middle.iter().sum::<f32>() / middle.len() as f32;
         self.frames.clear();
-        let step = if median > SLOW_FRAME_MS && self.step + 1 < STEPS.len() {
-            self.step + 1
-        } else if median < FAST_FRAME_MS && self.step > 0 {
-            self.step - 1
-        } else {
-            return None;
+        let tried = self.tried.take();
+        let step = match tried {
+            // A step down that did not pay (the frame is not bound by its pixels: the CPU, or
+            // a browser capping the frame rate): back up, and no lower for the rest of the game.
+            Some((from, before)) if typical > before * STEP_DOWN_PAYS => {
+                self.lowest = from;
+                from
+            }
+            _ if typical > SLOW_FRAME_MS && self.step < self.lowest => {
+                self.tried = Some((self.step, typical));
+                self.step + 1
+            }
+            _ if typical < FAST_FRAME_MS && self.step > 0 => self.step - 1,
+            _ => return None,
         };
         self.step = step;
         self.settle = SETTLE_FRAMES;
-        Some(median)
+        Some(typical)
     }
 }
 
 fn measure(time: Res<Time<Real>>, mut scale: ResMut<RenderScale>) {
-    if let Some(median) = scale.observe(time.delta_secs() * 1000.0) {
-        report(Report::RenderScale { scale: scale.scale(), median_frame_ms: Some(median) });
+    if let Some(typical) = scale.observe(time.delta_secs() * 1000.0) {
+        report(Report::RenderScale { scale: scale.scale(), frame_ms: Some(typical) });
     }
 }
 
@@ -130,7 +150,7 @@ fn apply(mut scale: ResMut<RenderScale>, mut window: Single<&mut Window, With<be
         }
         set_page_scale(wanted);
         if scale.pinned.is_some() {
-            report(Report::RenderScale { scale: wanted, median_frame_ms: None });
+            report(Report::RenderScale { scale: wanted, frame_ms: None });
         }
         scale.waiting = Some((physical, RESIZE_WAIT_FRAMES));
         return;
@@ -175,11 +195,12 @@ mod tests {
         assert_eq!(scale.scale(), 1.0);
         // Settling frames are not looked at, however slow.
         assert!(feed(&mut scale, 500.0, SETTLE_FRAMES).is_empty());
-        assert_eq!(feed(&mut scale, 60.0, WINDOW_FRAMES as u32), vec![60.0]);
+        // Frames bound by their pixels: each step down makes them faster.
+        assert_eq!(feed(&mut scale, 90.0, WINDOW_FRAMES as u32), vec![90.0]);
         assert_eq!(scale.scale(), 0.8);
         feed(&mut scale, 60.0, SETTLE_FRAMES + WINDOW_FRAMES as u32);
         assert_eq!(scale.scale(), 0.65);
-        feed(&mut scale, 60.0, 5 * (SETTLE_FRAMES + WINDOW_FRAMES as u32));
+        feed(&mut scale, 46.0, 5 * (SETTLE_FRAMES + WINDOW_FRAMES as u32));
         assert_eq!(scale.scale(), 0.65, "the last step is the floor");
     }
 
@@ -195,6 +216,35 @@ mod tests {
         assert_eq!(scale.scale(), 0.8, "between the marks nothing changes");
         assert_eq!(feed(&mut scale, 12.0, window), vec![12.0]);
         assert_eq!(scale.scale(), 1.0);
+    }
+
+    #[test]
+    fn a_step_down_that_does_not_pay_is_undone_for_good() {
+        let window = WINDOW_FRAMES as u32;
+        let mut scale = RenderScale::new(None);
+        feed(&mut scale, 60.0, SETTLE_FRAMES);
+        assert_eq!(feed(&mut scale, 60.0, window), vec![60.0]);
+        assert_eq!(scale.scale(), 0.8);
+        // Not faster with fewer pixels: the frame is bound by something else.
+        assert_eq!(feed(&mut scale, 58.0, SETTLE_FRAMES + window), vec![58.0]);
+        assert_eq!(scale.scale(), 1.0);
+        feed(&mut scale, 60.0, 20 * (SETTLE_FRAMES + window));
+        assert_eq!(scale.scale(), 1.0, "no second try");
+    }
+
+    #[test]
+    fn a_step_down_that_pays_is_kept_and_the_next_one_judged_too() {
+        let window = WINDOW_FRAMES as u32;
+        let mut scale = RenderScale::new(None);
+        feed(&mut scale, 70.0, SETTLE_FRAMES + window);
+        assert_eq!(scale.scale(), 0.8);
+        // 0.8 is faster but still slow: the next step is tried, and does not pay.
+        assert_eq!(feed(&mut scale, 50.0, SETTLE_FRAMES + window), vec![50.0]);
+        assert_eq!(scale.scale(), 0.65);
+        assert_eq!(feed(&mut scale, 49.0, SETTLE_FRAMES + window), vec![49.0]);
+        assert_eq!(scale.scale(), 0.8, "back to the step that paid");
+        feed(&mut scale, 50.0, 20 * (SETTLE_FRAMES + window));
+        assert_eq!(scale.scale(), 0.8);
     }
 
     #[test]
