@@ -34,8 +34,8 @@ const STEP_DOWN_PAYS: f32 = 0.9;
 const WINDOW_FRAMES: usize = 60;
 /// Frames not looked at after a start or a change: shaders compile and the canvas resizes.
 const SETTLE_FRAMES: u32 = 30;
-/// Frames to wait for the canvas to take its new size before the window's factor follows
-/// anyway (the page lays it out within a frame or two).
+/// Frames to wait for the canvas to take its new size (the page lays it out within a frame or
+/// two) before taking it that it will not.
 const RESIZE_WAIT_FRAMES: u32 = 10;
 
 pub(super) fn plugin(app: &mut App) {
@@ -63,6 +63,8 @@ pub struct RenderScale {
     lowest: usize,
     /// The scale last put on the page (`None`: not yet).
     page: Option<f32>,
+    /// The scale the canvas has: the page's, once the canvas took its size.
+    canvas: f32,
     /// Asked the page for a new scale: the window's pixels then, and frames left to wait for
     /// them to change.
     waiting: Option<(UVec2, u32)>,
@@ -79,6 +81,7 @@ impl RenderScale {
             tried: None,
             lowest: STEPS.len() - 1,
             page: None,
+            canvas: 1.0,
             waiting: None,
         }
     }
@@ -156,13 +159,19 @@ fn apply(mut scale: ResMut<RenderScale>, mut window: Single<&mut Window, With<be
         return;
     }
     if let Some((before, frames_left)) = scale.waiting {
-        if physical == before && frames_left > 0 {
+        if physical != before {
+            scale.canvas = wanted;
+            scale.waiting = None;
+        } else if frames_left > 0 {
             scale.waiting = Some((before, frames_left - 1));
             return;
+        } else {
+            // The page did not resize the canvas (no `#stage`, or a hidden window): it keeps
+            // its scale, and so does the window; the next frames judge the step as not paying.
+            scale.waiting = None;
         }
-        scale.waiting = None;
     }
-    let factor = (wanted < 1.0).then_some(window.resolution.base_scale_factor() * wanted);
+    let factor = (scale.canvas < 1.0).then_some(window.resolution.base_scale_factor() * scale.canvas);
     if window.resolution.scale_factor_override() != factor {
         window.resolution.set_scale_factor_override(factor);
     }
@@ -293,12 +302,12 @@ mod tests {
     }
 
     #[test]
-    fn the_window_follows_anyway_if_the_canvas_keeps_its_size() {
+    fn the_window_keeps_its_factor_if_the_canvas_keeps_its_size() {
         let (mut app, window) = app_with_window();
-        for _ in 0..RESIZE_WAIT_FRAMES + 2 {
+        for _ in 0..RESIZE_WAIT_FRAMES + 5 {
             app.update();
         }
-        assert_eq!(resolution(&app, window).scale_factor(), 1.6);
+        assert_eq!(resolution(&app, window).scale_factor(), 2.0, "the UI must not shrink on a canvas that did not");
     }
 
     #[test]
