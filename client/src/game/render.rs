@@ -1,7 +1,7 @@
 //! Drawing the arena as glowing vector lines: a parallax starfield, the arena wall, asteroids,
 //! ships with flames, shields, hit flashes, health bars and name labels, bullets, and the
-//! particles and flashes of [`super::effects`]. Everything is lines in [`Lines`] (one mesh, one draw call,
-//! nothing to spawn) and nothing here allocates per frame.
+//! particles and flashes of [`super::effects`]. Everything is lines in [`Lines`] (one mesh, one
+//! draw call, nothing to spawn) and nothing here allocates per frame.
 
 use std::f32::consts::TAU;
 
