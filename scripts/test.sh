@@ -39,6 +39,8 @@ echo "== frame rate and start-up (headless Chromium, SwiftShader, 1280x720, 20 s
 # The game picks its render scale (0.8 here); the floor sits at half the measured 24–26 fps
 # (BENCHMARKS.md): the machine is shared. The frame this replaced drew 5.
 node tests/e2e/frames.mjs --min-fps 12
+# The same at full resolution (measured 17–21 fps), so a regression there shows too.
+node tests/e2e/frames.mjs --render-scale 1 --min-fps 8
 
 echo "== native desktop smoke test (Xvfb)"
 bash tests/native-smoke.sh
