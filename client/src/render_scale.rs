@@ -6,7 +6,7 @@
 //! Why it pays: much of a frame's GPU work is per pixel and not the game's own drawing — Bevy's
 //! copy of its main texture to the window, wgpu's sRGB copy to the canvas and the browser's
 //! compositing are full-screen passes whatever is on screen. In SwiftShader at 1280×720 with 20
-//! ships (tests/e2e/frames.mjs, BENCHMARKS.md): 17–19 fps at 1, 24 at 0.8, 29 at 0.65.
+//! ships (tests/e2e/frames.mjs, BENCHMARKS.md): 17–21 fps at 1, 24–26 at 0.8, 29 at 0.65.
 //!
 //! How: `#stage` (the canvas's parent in web/index.html) is laid out at `--render-scale` times
 //! the window and scaled back up by a CSS transform; the canvas fits its parent, so its
@@ -49,7 +49,7 @@ pub(super) fn plugin(app: &mut App) {
 /// The render scale and the frame times it is decided on.
 #[derive(Resource, Debug)]
 pub struct RenderScale {
-    /// Index into [`STEPS`] (or the pinned scale's nearest).
+    /// Index into [`STEPS`] (unused when pinned).
     step: usize,
     /// Pinned by the URL: never changed by frame times.
     pinned: Option<f32>,
@@ -166,8 +166,8 @@ fn apply(mut scale: ResMut<RenderScale>, mut window: Single<&mut Window, With<be
             scale.waiting = Some((before, frames_left - 1));
             return;
         } else {
-            // The page did not resize the canvas (no `#stage`, or a hidden window): it keeps
-            // its scale, and so does the window; the next frames judge the step as not paying.
+            // The page did not resize the canvas (it has no `#stage`): the canvas keeps its
+            // scale, and so does the window; the next frames judge the step as not paying.
             scale.waiting = None;
         }
     }
