@@ -26,17 +26,16 @@ import { CHROMIUM_FLAGS, artifacts, root, startServer } from "./server.mjs";
 const require = createRequire(path.join(root, "tools/package.json"));
 const { chromium } = require("playwright-core");
 
-const arg = (name, fallback) => {
-  const at = process.argv.indexOf(name);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-};
+// The value after `name` on the command line, if it is there.
+const option = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const arg = (name, fallback) => (option(name) === undefined ? fallback : Number(option(name)));
 const SECONDS = arg("--seconds", 10);
 const MIN_FPS = arg("--min-fps", 0);
 // Window size (`--size 640x360` tells fill-rate cost from the rest).
-const SIZE = (process.argv[process.argv.indexOf("--size") + 1] || "").match(/^(\d+)x(\d+)$/) || [null, "1280", "720"];
+const SIZE = (option("--size") || "").match(/^(\d+)x(\d+)$/) || [null, "1280", "720"];
 const [WIDTH, HEIGHT] = [Number(SIZE[1]), Number(SIZE[2])];
 // A pinned render scale (none: the game picks).
-const PINNED_SCALE = process.argv.includes("--render-scale") ? arg("--render-scale", 1) : null;
+const PINNED_SCALE = arg("--render-scale", null);
 // Seconds played before measuring: the automatic render scale needs ~4 s of frames to settle.
 const WARM_UP_SECONDS = PINNED_SCALE === null ? 6 : 1;
 // Ships the room keeps in play (AI pilots fill up to it).
@@ -97,7 +96,7 @@ try {
     });
   }
   // `--log-frame` / `--skip-draws`: which program each draw uses and where it goes.
-  const skip = process.argv.includes("--skip-draws") ? process.argv[process.argv.indexOf("--skip-draws") + 1] : "";
+  const skip = option("--skip-draws") || "";
   if (skip || process.argv.includes("--log-frame")) {
     await page.addInitScript((skip) => {
       const proto = WebGL2RenderingContext.prototype;

@@ -11,7 +11,7 @@ use std::f32::consts::TAU;
 
 use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::NoFrustumCulling;
-use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::mesh::{Indices, PrimitiveTopology, VertexAttributeValues};
 use bevy::prelude::*;
 
 /// Line width in logical pixels, whatever the zoom.
@@ -146,15 +146,19 @@ fn build_line_mesh(
         (Projection::Orthographic(ortho), Some(size)) if size.x > 0.0 => ortho.area.width() / size.x,
         _ => 1.0,
     };
-    let Some(mut mesh) = meshes.get_mut(&line_mesh.0) else { return };
-    let mut positions = take_attribute(&mut mesh, Mesh::ATTRIBUTE_POSITION, |v| match v {
-        bevy::mesh::VertexAttributeValues::Float32x3(v) => Some(v),
-        _ => None,
-    });
-    let mut colors = take_attribute(&mut mesh, Mesh::ATTRIBUTE_COLOR, |v| match v {
-        bevy::mesh::VertexAttributeValues::Float32x4(v) => Some(v),
-        _ => None,
-    });
+    let Some(mut mesh) = meshes.get_mut(&line_mesh.0) else {
+        lines.segments.clear();
+        return;
+    };
+    // Our buffers are taken out, refilled and put back: reused frame after frame.
+    let mut positions = match mesh.remove_attribute(Mesh::ATTRIBUTE_POSITION) {
+        Some(VertexAttributeValues::Float32x3(positions)) => positions,
+        _ => Vec::new(),
+    };
+    let mut colors = match mesh.remove_attribute(Mesh::ATTRIBUTE_COLOR) {
+        Some(VertexAttributeValues::Float32x4(colors)) => colors,
+        _ => Vec::new(),
+    };
     let mut indices = match mesh.remove_indices() {
         Some(Indices::U32(indices)) => indices,
         _ => Vec::new(),
@@ -163,15 +167,6 @@ fn build_line_mesh(
     mesh.insert_attribute(Mesh::ATTRIBUTE_POSITION, positions);
     mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors);
     mesh.insert_indices(Indices::U32(indices));
-}
-
-/// An attribute's buffer taken out of the mesh to be refilled (or a new one).
-fn take_attribute<T>(
-    mesh: &mut Mesh,
-    attribute: bevy::mesh::MeshVertexAttribute,
-    as_vec: impl FnOnce(bevy::mesh::VertexAttributeValues) -> Option<Vec<T>>,
-) -> Vec<T> {
-    mesh.remove_attribute(attribute).and_then(as_vec).unwrap_or_default()
 }
 
 #[cfg(test)]
