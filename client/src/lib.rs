@@ -45,7 +45,8 @@ pub fn logic_plugin(app: &mut App) {
     app.add_plugins((state::plugin, net::plugin, session::plugin, game::logic_plugin));
 }
 
-/// The menus and the HUD: text and buttons, nothing drawn, so they also run without a window.
+/// The menus and the HUD: text and buttons laid out, nothing drawn, so they also run without a
+/// window.
 /// Headless tests add it after [`logic_plugin`] to read what the screens say (with a
 /// `DiagnosticsStore`, which the F3 net graph's FPS line reads when it is open).
 pub fn interface_plugin(app: &mut App) {
@@ -54,7 +55,7 @@ pub fn interface_plugin(app: &mut App) {
 
 /// The interface, drawing, and everything that needs a window.
 pub fn presentation_plugin(app: &mut App) {
-    app.add_plugins((interface_plugin, game::presentation_plugin, telemetry::plugin));
+    app.add_plugins((interface_plugin, ui::kit::draw::plugin, game::presentation_plugin, telemetry::plugin));
     #[cfg(target_family = "wasm")]
     app.add_plugins(render_scale::plugin);
 }

@@ -12,6 +12,7 @@ use driftfire_shared::protocol::{ClientMsg, MAX_CHAT_CHARS};
 
 use crate::session::events::Outgoing;
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::page::{TextBox, TextBoxSubmitted};
 use crate::ui::text_field::{Edit, edit};
 

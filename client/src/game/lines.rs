@@ -14,8 +14,13 @@ use bevy::camera::visibility::NoFrustumCulling;
 use bevy::mesh::{Indices, PrimitiveTopology, VertexAttributeValues};
 use bevy::prelude::*;
 
+use crate::ui::kit::font;
+
 /// Line width in logical pixels, whatever the zoom.
 pub const LINE_WIDTH_PX: f32 = 2.0;
+/// Stroke width of text in the arena (ship names, ~11 px high at the usual zoom): thinner than
+/// the lines, or the letters fill in.
+const TEXT_WIDTH_PX: f32 = 1.3;
 /// Segments of a full circle (enough that a 90-unit blast ring looks round at 1280×720).
 const CIRCLE_SEGMENTS: usize = 32;
 /// Lines kept at most in one frame: with 20 ships, ~1,200 particles and the stars a frame has
@@ -28,12 +33,14 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(PostUpdate, build_line_mesh);
 }
 
-/// One straight segment, its colour in linear RGBA (what the vertex colours take).
+/// One straight segment, its colour in linear RGBA (what the vertex colours take) and its width
+/// in logical pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Segment {
     from: Vec2,
     to: Vec2,
     color: [f32; 4],
+    width_px: f32,
 }
 
 /// This frame's lines, in world units: the drawing systems add to it; it is emptied each frame
@@ -47,7 +54,7 @@ impl Lines {
     /// A segment from `from` to `to`.
     pub fn line(&mut self, from: Vec2, to: Vec2, color: impl Into<Color>) {
         let color = LinearRgba::from(color.into()).to_f32_array();
-        self.push(Segment { from, to, color });
+        self.push(Segment { from, to, color, width_px: LINE_WIDTH_PX });
     }
 
     /// Segments through `points` in turn.
@@ -56,7 +63,7 @@ impl Lines {
         let mut points = points.into_iter();
         let Some(mut from) = points.next() else { return };
         for to in points {
-            self.push(Segment { from, to, color });
+            self.push(Segment { from, to, color, width_px: LINE_WIDTH_PX });
             from = to;
         }
     }
@@ -75,6 +82,19 @@ impl Lines {
         self.strip(corners.map(|c| centre + c), color);
     }
 
+    /// One line of `text`, `size` world units high (the em), its bottom centred on
+    /// `bottom_centre`, in the UI's stroke font with strokes [`TEXT_WIDTH_PX`] wide.
+    pub fn text(&mut self, bottom_centre: Vec2, text: &str, size: f32, color: impl Into<Color>) {
+        let color = LinearRgba::from(color.into()).to_f32_array();
+        let left = bottom_centre.x - font::text_width(text, size) / 2.0;
+        let top = bottom_centre.y + font::line_height(size);
+        // The font lays out y down from the line's top; the world is y up.
+        let world = |p: Vec2| Vec2::new(left + p.x, top - p.y);
+        font::strokes(text, size, Vec2::ZERO, None, |from, to| {
+            self.push(Segment { from: world(from), to: world(to), color, width_px: TEXT_WIDTH_PX });
+        });
+    }
+
     /// Segments added this frame.
     #[cfg(test)]
     fn len(&self) -> usize {
@@ -87,15 +107,15 @@ impl Lines {
         }
     }
 
-    /// Writes every segment as a quad `width` wide (with square caps, so a star a fraction of a
+    /// Writes every segment as a quad its width times `world_per_px` wide (with square caps, so a star a fraction of a
     /// pixel long still shows and a strip's corners close) into the mesh's buffers, and empties
     /// the list.
-    fn drain_into(&mut self, width: f32, positions: &mut Vec<[f32; 3]>, colors: &mut Vec<[f32; 4]>, indices: &mut Vec<u32>) {
+    fn drain_into(&mut self, world_per_px: f32, positions: &mut Vec<[f32; 3]>, colors: &mut Vec<[f32; 4]>, indices: &mut Vec<u32>) {
         positions.clear();
         colors.clear();
         indices.clear();
-        let half = width / 2.0;
         for segment in self.segments.drain(..) {
+            let half = segment.width_px * world_per_px / 2.0;
             let along = (segment.to - segment.from).try_normalize().unwrap_or(Vec2::X) * half;
             let across = along.perp();
             let first = positions.len() as u32;
@@ -130,7 +150,7 @@ fn spawn_line_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut
     ));
 }
 
-/// Turns this frame's lines into the mesh, [`LINE_WIDTH_PX`] wide on screen.
+/// Turns this frame's lines into the mesh, each its width in pixels on screen.
 fn build_line_mesh(
     mut lines: ResMut<Lines>,
     mut meshes: ResMut<Assets<Mesh>>,
@@ -163,7 +183,7 @@ fn build_line_mesh(
         Some(Indices::U32(indices)) => indices,
         _ => Vec::new(),
     };
-    lines.drain_into(LINE_WIDTH_PX * world_per_px, &mut positions, &mut colors, &mut indices);
+    lines.drain_into(world_per_px, &mut positions, &mut colors, &mut indices);
     mesh.insert_attribute(Mesh::ATTRIBUTE_POSITION, positions);
     mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors);
     mesh.insert_indices(Indices::U32(indices));
@@ -173,9 +193,10 @@ fn build_line_mesh(
 mod tests {
     use super::*;
 
+    /// The quads of `lines` at a zoom where a line is `width` world units wide.
     fn quads(lines: &mut Lines, width: f32) -> (Vec<[f32; 3]>, Vec<[f32; 4]>, Vec<u32>) {
         let (mut positions, mut colors, mut indices) = (Vec::new(), Vec::new(), Vec::new());
-        lines.drain_into(width, &mut positions, &mut colors, &mut indices);
+        lines.drain_into(width / LINE_WIDTH_PX, &mut positions, &mut colors, &mut indices);
         (positions, colors, indices)
     }
 
@@ -213,6 +234,18 @@ mod tests {
         lines.line(Vec2::ONE, Vec2::ONE, Color::WHITE);
         let (positions, _, _) = quads(&mut lines, 2.0);
         assert_eq!(positions, vec![[0.0, 0.0, 0.0], [0.0, 2.0, 0.0], [2.0, 2.0, 0.0], [2.0, 0.0, 0.0]]);
+    }
+
+    #[test]
+    fn text_is_thinner_strokes_standing_on_its_anchor() {
+        let mut lines = Lines::default();
+        lines.text(Vec2::new(100.0, 50.0), "I", 30.0, Color::WHITE);
+        assert_eq!(lines.len(), 1, "an I is one stroke");
+        let segment = lines.segments[0];
+        assert_eq!(segment.width_px, TEXT_WIDTH_PX);
+        assert!((segment.from.x - 100.0).abs() < 1e-4 && (segment.to.x - 100.0).abs() < 1e-4, "centred: {segment:?}");
+        let (low, high) = (segment.from.y.min(segment.to.y), segment.from.y.max(segment.to.y));
+        assert!(low > 50.0 && high - low > 20.0, "above the anchor, y up: {segment:?}");
     }
 
     #[test]

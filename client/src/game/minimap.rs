@@ -12,6 +12,7 @@ use crate::console::{Report, report};
 use crate::session::Session;
 use crate::session::roster::Roster;
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::widgets::ACCENT;
 
 /// The map's longer side, pixels: big enough to tell the quarters of the arena apart, small

@@ -12,6 +12,7 @@ use super::sync::ServerClock;
 use crate::net::Connection;
 use crate::session::roster::RoundTrip;
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 
 /// Bars in the lateness graph: the clock's whole window (3 s at 30 Hz).
 const BARS: usize = 90;

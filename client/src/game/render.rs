@@ -6,7 +6,6 @@
 use std::f32::consts::TAU;
 
 use bevy::prelude::*;
-use bevy::sprite::Anchor;
 use driftfire_shared::protocol::PlayerId;
 use driftfire_shared::sim::heading_dir;
 
@@ -31,7 +30,7 @@ const STAR_MARGIN: f32 = 8.0;
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
-        (draw_starfield, draw_arena, draw_asteroids, draw_ships, draw_bullets, draw_effects, attach_labels, update_labels)
+        (name_ships, draw_starfield, draw_arena, draw_asteroids, draw_ships, draw_bullets, draw_effects)
             .in_set(GameSet::Present)
             .after(place_camera)
             .run_if(in_state(Screen::Playing)),
@@ -142,9 +141,9 @@ fn draw_ships(
     mut lines: ResMut<Lines>,
     time: Res<Time>,
     input: Res<InputClock>,
-    ships: Query<(&Smoothed, &ShipView, Option<&ShipFeel>, Has<MyShip>)>,
+    ships: Query<(&Smoothed, &ShipView, Option<&ShipFeel>, Option<&ShipName>, Has<MyShip>)>,
 ) {
-    for (smoothed, view, feel, mine) in &ships {
+    for (smoothed, view, feel, name, mine) in &ships {
         let ship = view.0;
         if ship.respawn_in.is_some() {
             continue;
@@ -172,6 +171,10 @@ fn draw_ships(
         lines.line(left, left + Vec2::X * width, Color::srgba(1.0, 1.0, 1.0, 0.15));
         let health_color = Color::hsl(120.0 * fraction, 0.9, 0.5);
         lines.line(left, left + Vec2::X * width * fraction, health_color);
+        if let Some(name) = name {
+            // The name above the ship, in its colour, a little lighter.
+            lines.text(smoothed.pos + Vec2::new(0.0, 30.0), &name.0, 14.0, color.lighter(0.15));
+        }
     }
 }
 
@@ -242,11 +245,12 @@ fn draw_effects(mut lines: ResMut<Lines>, effects: Res<Effects>, ships: Query<&S
     }
 }
 
-/// The name tag of a ship (a child entity, so it follows the ship).
+/// The name a ship shows above it, taken from the roster when the ship appears (so drawing it
+/// allocates nothing).
 #[derive(Component)]
-struct NameTag;
+struct ShipName(String);
 
-fn attach_labels(
+fn name_ships(
     mut commands: Commands,
     session: Option<Res<Session>>,
     roster: Res<Roster>,
@@ -256,26 +260,7 @@ fn attach_labels(
         return;
     }
     for (entity, view) in &new_ships {
-        let name = roster.name_of(view.0.owner);
-        commands.entity(entity).with_child((
-            NameTag,
-            Text2d::new(name),
-            TextFont::from_font_size(14.0),
-            TextColor(player_color(view.0.owner).lighter(0.15)),
-            Anchor::BOTTOM_CENTER,
-            Transform::from_xyz(0.0, 30.0, 1.0),
-        ));
-    }
-}
-
-fn update_labels(ships: Query<(&ShipView, &Children), Changed<ShipView>>, mut tags: Query<&mut Visibility, With<NameTag>>) {
-    for (view, children) in &ships {
-        for child in children.iter() {
-            if let Ok(mut visibility) = tags.get_mut(child) {
-                let wanted = if view.0.respawn_in.is_some() { Visibility::Hidden } else { Visibility::Inherited };
-                visibility.set_if_neq(wanted);
-            }
-        }
+        commands.entity(entity).insert(ShipName(roster.name_of(view.0.owner)));
     }
 }
 

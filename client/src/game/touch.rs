@@ -19,6 +19,7 @@ use driftfire_shared::protocol::{InputFrame, MAX_CHAT_CHARS};
 use super::chat::ChatBox;
 use crate::console::{Report, report};
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::page::{TextBox, TypingAt};
 use crate::ui::widgets::{ACCENT, label};
 

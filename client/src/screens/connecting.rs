@@ -4,6 +4,7 @@
 use bevy::prelude::*;
 
 use crate::state::{GameServer, GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::widgets::{ACCENT, DIM, button, label, screen_root};
 
 pub(super) fn plugin(app: &mut App) {

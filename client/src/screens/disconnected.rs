@@ -3,6 +3,7 @@
 use bevy::prelude::*;
 
 use crate::state::{DisconnectNotice, Screen};
+use crate::ui::kit::*;
 use crate::ui::widgets::{ACCENT, DIM, button, label, screen_root};
 
 pub(super) fn plugin(app: &mut App) {

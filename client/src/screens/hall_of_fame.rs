@@ -8,6 +8,7 @@ use driftfire_shared::protocol::{BOARD_SIZE, Board, BoardEntry, Period};
 
 use crate::session::hall_of_fame::HallOfFame;
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::layout::Fit;
 use crate::ui::widgets::{ACCENT, DIM, label, tab, tab_border};
 

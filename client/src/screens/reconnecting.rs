@@ -6,6 +6,7 @@ use bevy::prelude::*;
 
 use crate::session::reconnect::Reconnecting;
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::widgets::{ACCENT, DIM, button, label};
 
 pub(super) fn plugin(app: &mut App) {

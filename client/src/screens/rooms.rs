@@ -10,6 +10,7 @@ use crate::console::{Report, describe_rooms, report};
 use crate::launch::Launch;
 use crate::session::room_list::RoomList;
 use crate::state::{GameServer, GameSet, PilotName, PlayTarget, Screen};
+use crate::ui::kit::*;
 use crate::ui::layout::Fit;
 use crate::ui::widgets::{ACCENT, DIM, label, side_button};
 

@@ -18,6 +18,7 @@ use super::hall_of_fame::hall_of_fame_section;
 use super::rooms::room_list_section;
 use crate::launch::{Launch, initial_name};
 use crate::state::{PilotName, PlayTarget, Screen};
+use crate::ui::kit::*;
 use crate::ui::layout::{Fit, Layout};
 use crate::ui::page::{TextBox, TextBoxSubmitted, TypingAt};
 use crate::ui::text_field::{caret, edit};

@@ -12,6 +12,7 @@ use bevy::window::PrimaryWindow;
 use super::page;
 use crate::console::{Report, report};
 use crate::state::Screen;
+use crate::ui::kit::*;
 
 pub(super) fn plugin(app: &mut App) {
     // Registered by Bevy's input plugin in the game; headless tests run without it.

@@ -1,5 +1,7 @@
 //! UI building blocks shared by the screens and the HUD.
 //!
+//! - [`kit`]: the UI itself: Bevy-UI-like boxes, text and buttons, laid out as flexbox, drawn
+//!   as one mesh with a stroke font.
 //! - [`widgets`]: colours, text, buttons with hover feedback, the full-screen column.
 //! - [`text_field`]: the one-line editor behind the name field and the chat line.
 //! - [`page`]: the web page around the canvas (one API, `native.rs` / `wasm.rs` underneath):
@@ -7,6 +9,7 @@
 //! - [`layout`]: how the UI fits the window: the arrangement for a phone upright or sideways
 //!   and the UI scale.
 
+pub mod kit;
 pub mod layout;
 pub mod page;
 pub mod text_field;
@@ -15,5 +18,5 @@ pub mod widgets;
 use bevy::prelude::*;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((widgets::plugin, page::plugin, layout::plugin));
+    app.add_plugins((kit::plugin, widgets::plugin, page::plugin, layout::plugin));
 }

@@ -17,9 +17,9 @@ mod wasm;
 #[cfg(target_family = "wasm")]
 use wasm as platform;
 
+use crate::ui::kit::{ComputedNode, UiStack, UiSystems, shown};
 use bevy::input::InputSystems;
 use bevy::prelude::*;
-use bevy::ui::UiSystems;
 use bevy::window::PrimaryWindow;
 
 pub(super) fn plugin(app: &mut App) {
@@ -123,21 +123,26 @@ fn read_box(mut boxes: Query<(Entity, &mut TextBox)>, mut submitted: MessageWrit
 }
 
 fn place_box(
-    boxes: Query<(&TextBox, &ComputedNode, &UiGlobalTransform, &InheritedVisibility)>,
+    boxes: Query<&TextBox>,
+    nodes: Query<(&ComputedNode, &Visibility)>,
+    stack: Res<UiStack>,
     window: Query<&Window, With<PrimaryWindow>>,
     mut last: Local<Option<Placement>>,
 ) {
     let Ok(window) = window.single() else { return };
-    let placement = boxes.iter().find(|(.., shown)| shown.get()).map(|(text_box, node, transform, _)| {
-        // The node's box in physical pixels → CSS pixels.
-        let size = node.size() / window.scale_factor();
-        let center = transform.translation / window.scale_factor();
+    let shown = shown(&stack, |entity| nodes.get(entity).map_or(Visibility::Hidden, |(_, visibility)| *visibility));
+    let shown_box = stack.entries.iter().zip(shown).find_map(|(entry, shown)| {
+        let text_box = boxes.get(entry.entity).ok().filter(|_| shown)?;
+        Some((text_box, nodes.get(entry.entity).ok()?.0))
+    });
+    let placement = shown_box.map(|(text_box, node)| {
+        // The node's box is in window (CSS) pixels already.
         let rect = match (text_box.typing_at, text_box.focused) {
             (TypingAt::TopBar, true) => {
                 let margin = 8.0;
                 Rect::new(margin, margin, (window.width() - margin).max(margin + 120.0), margin + 44.0)
             }
-            _ => Rect::from_center_size(center, size),
+            _ => node.rect,
         };
         Placement { rect, value: text_box.text.clone(), max_chars: text_box.max_chars, enter_key: text_box.enter_key }
     });

@@ -1,5 +1,6 @@
 //! Shared look of the menus and the HUD: colours, panels, buttons (and tabs) with hover feedback.
 
+use crate::ui::kit::*;
 use bevy::prelude::*;
 
 /// Accent colour (titles, focused field, primary button).

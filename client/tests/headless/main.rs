@@ -25,6 +25,7 @@ use driftfire_client::session::events::{MadeBoard, Outgoing, SessionEnded, Sessi
 use driftfire_client::session::reconnect::Reconnecting;
 use driftfire_client::session::roster::ChatLog;
 use driftfire_client::state::{DisconnectNotice, EndReason};
+use driftfire_client::ui::kit::*;
 use driftfire_client::{Launch, Screen, logic_plugin};
 use driftfire_shared::delta::{Budget, DeltaEncoder};
 use driftfire_shared::protocol::*;

@@ -14,6 +14,7 @@ use crate::session::Session;
 use crate::session::events::{Killed, MadeBoard};
 use crate::session::roster::{Roster, label};
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::widgets::ACCENT;
 
 /// Seconds a new record stays on screen after it arrives, in the death overlay and, once your

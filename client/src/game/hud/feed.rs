@@ -10,6 +10,7 @@ use crate::launch::{Launch, share_link};
 use crate::session::Session;
 use crate::session::roster::{Announcement, ChatLog, KillEntry, KillFeed, Roster, label};
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::layout::Layout;
 use crate::ui::text_field::caret;
 use crate::ui::widgets::DIM;

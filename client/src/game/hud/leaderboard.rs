@@ -7,6 +7,7 @@ use super::style::{panel, reveal_row, show, text};
 use crate::session::Session;
 use crate::session::roster::Roster;
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::widgets::{ACCENT, DIM};
 
 /// Rows shown: enough to see who to chase, few enough to leave the arena visible.

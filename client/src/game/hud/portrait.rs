@@ -8,6 +8,7 @@ use super::feed::RoomLine;
 use super::leaderboard::{PORTRAIT_ROWS, ROWS, RowsShown};
 use super::vitals::VitalsRoot;
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::layout::{Fit, Layout};
 
 /// UI pixels from the top to the hull panel on an upright phone: under the score and a

@@ -16,6 +16,7 @@ use crate::session::Session;
 use crate::session::events::Killed;
 use crate::session::roster::Roster;
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::*;
 use crate::ui::widgets::DIM;
 
 /// "+N" labels on screen at once: a kill and a broken rock within a second, with room to spare.
@@ -260,7 +261,7 @@ fn update_popups(
             continue;
         }
         show(&mut text, format!("+{}", popup.amount));
-        transform.translation = Val2::px(0.0, -age * POPUP_RISE);
+        transform.translation = Vec2::new(0.0, -age * POPUP_RISE);
         color.0 = GOOD.with_alpha(1.0 - age * age);
     }
 }

@@ -1,0 +1,349 @@
+//! Draws the UI as one mesh: rounded boxes (fill and border) and stroked text, with a pixel of
+//! fading edge for smoothness (the camera has no multisampling), in [`UiStack`] order. The mesh
+//! is rebuilt only in frames where something in the UI changed, and rides with the game's
+//! camera (z above the arena), so the UI costs no pass and, usually, no upload of its own.
+
+use std::f32::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+
+use bevy::asset::RenderAssetUsages;
+use bevy::camera::visibility::NoFrustumCulling;
+use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::prelude::*;
+use bevy::transform::TransformSystems;
+use bevy::window::PrimaryWindow;
+
+use super::layout::{Relaid, UiStack};
+use super::style::*;
+use super::{UiSystems, font, shown};
+
+/// The UI's depth in the camera's view: in front of everything the arena draws (which stays
+/// within ±100), inside the 2D camera's ±1000.
+const UI_Z: f32 = 900.0;
+/// Segments of a rounded corner's quarter circle.
+const CORNER_SEGMENTS: usize = 6;
+
+/// Draws the UI (needs rendering; headless tests leave it out).
+pub fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_ui_mesh);
+    app.add_systems(PostUpdate, draw_ui.after(UiSystems::Layout).before(TransformSystems::Propagate));
+}
+
+/// The mesh entity the UI is drawn with.
+#[derive(Component)]
+struct UiMesh;
+
+fn spawn_ui_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<ColorMaterial>>) {
+    let material = ColorMaterial { color: Color::WHITE, alpha_mode: bevy::sprite_render::AlphaMode2d::Blend, ..default() };
+    commands.spawn((
+        UiMesh,
+        Mesh2d(meshes.add(Painter::default().into_mesh())),
+        MeshMaterial2d(materials.add(material)),
+        Transform::from_xyz(0.0, 0.0, UI_Z),
+        // It follows the camera and covers the window: nothing to cull.
+        NoFrustumCulling,
+    ));
+}
+
+/// Vertices and triangles in window pixels (y down from the top left), turned into the
+/// camera-centred, y-up space of the mesh as they are added.
+#[derive(Default)]
+pub(super) struct Painter {
+    positions: Vec<[f32; 3]>,
+    colors: Vec<[f32; 4]>,
+    indices: Vec<u32>,
+    /// Half the window.
+    half: Vec2,
+    /// Width of the fading edge (a physical pixel).
+    feather: f32,
+}
+
+fn linear(color: Color) -> [f32; 4] {
+    LinearRgba::from(color).to_f32_array()
+}
+
+fn transparent(mut color: [f32; 4]) -> [f32; 4] {
+    color[3] = 0.0;
+    color
+}
+
+/// Around a rounded rectangle clockwise (on screen): each point with its outward direction.
+fn contour(rect: Rect, radius: f32, segments: usize) -> Vec<(Vec2, Vec2)> {
+    let r = radius;
+    let corners = [
+        (Vec2::new(rect.min.x + r, rect.min.y + r), PI),
+        (Vec2::new(rect.max.x - r, rect.min.y + r), PI + FRAC_PI_2),
+        (Vec2::new(rect.max.x - r, rect.max.y - r), 0.0),
+        (Vec2::new(rect.min.x + r, rect.max.y - r), FRAC_PI_2),
+    ];
+    let mut points = Vec::with_capacity(4 * (segments + 1));
+    for (centre, start) in corners {
+        if segments == 0 {
+            let out = Vec2::from_angle(start + FRAC_PI_4);
+            points.push((centre + out * r, out));
+            continue;
+        }
+        for k in 0..=segments {
+            let out = Vec2::from_angle(start + FRAC_PI_2 * k as f32 / segments as f32);
+            points.push((centre + out * r, out));
+        }
+    }
+    points
+}
+
+impl Painter {
+    fn new(window: Vec2, scale_factor: f32) -> Self {
+        Self { half: window / 2.0, feather: 1.0 / scale_factor.max(0.25), ..default() }
+    }
+
+    fn vertex(&mut self, at: Vec2, color: [f32; 4]) -> u32 {
+        let index = self.positions.len() as u32;
+        self.positions.push([at.x - self.half.x, self.half.y - at.y, 0.0]);
+        self.colors.push(color);
+        index
+    }
+
+    fn quad(&mut self, corners: [u32; 4]) {
+        let [a, b, c, d] = corners;
+        self.indices.extend([a, b, c, a, c, d]);
+    }
+
+    /// A line from `from` to `to`, `width` thick with square ends, its long edges fading out.
+    fn stroke(&mut self, from: Vec2, to: Vec2, width: f32, color: [f32; 4]) {
+        let core = (width - self.feather).max(self.feather) / 2.0;
+        let along = (to - from).try_normalize().unwrap_or(Vec2::X);
+        let across = along.perp();
+        let (from, to) = (from - along * core, to + along * core);
+        let clear = transparent(color);
+        let outer = core + self.feather;
+        let v = [
+            self.vertex(from - across * outer, clear),
+            self.vertex(from - across * core, color),
+            self.vertex(from + across * core, color),
+            self.vertex(from + across * outer, clear),
+            self.vertex(to - across * outer, clear),
+            self.vertex(to - across * core, color),
+            self.vertex(to + across * core, color),
+            self.vertex(to + across * outer, clear),
+        ];
+        self.quad([v[1], v[2], v[6], v[5]]);
+        self.quad([v[0], v[1], v[5], v[4]]);
+        self.quad([v[2], v[3], v[7], v[6]]);
+    }
+
+    /// A fading edge just outside `points`.
+    fn fringe(&mut self, points: &[(Vec2, Vec2)], color: [f32; 4]) {
+        let first = self.positions.len() as u32;
+        for &(at, out) in points {
+            self.vertex(at, color);
+            self.vertex(at + out * self.feather, transparent(color));
+        }
+        let n = points.len() as u32;
+        for i in 0..n {
+            let j = (i + 1) % n;
+            self.quad([first + 2 * i, first + 2 * i + 1, first + 2 * j + 1, first + 2 * j]);
+        }
+    }
+
+    /// A box with corners of `radius`, filled with `fill` and bordered `border` thick.
+    fn rounded_box(&mut self, rect: Rect, radius: f32, fill: Color, border: f32, border_color: Color) {
+        let radius = radius.min(rect.width().min(rect.height()) / 2.0).max(0.0);
+        let segments = if radius >= 1.0 { CORNER_SEGMENTS } else { 0 };
+        let outer = contour(rect, radius, segments);
+        if fill.alpha() > 0.0 {
+            let color = linear(fill);
+            let centre = self.vertex(rect.center(), color);
+            let first = self.positions.len() as u32;
+            for &(at, _) in &outer {
+                self.vertex(at, color);
+            }
+            let n = outer.len() as u32;
+            for i in 0..n {
+                self.indices.extend([centre, first + i, first + (i + 1) % n]);
+            }
+            self.fringe(&outer, color);
+        }
+        let border = border.min(rect.width().min(rect.height()) / 2.0);
+        if border > 0.0 && border_color.alpha() > 0.0 {
+            let color = linear(border_color);
+            let inner_rect = Rect { min: rect.min + border, max: rect.max - border };
+            let inner = contour(inner_rect, (radius - border).max(0.0), segments);
+            let first = self.positions.len() as u32;
+            for (&(o, _), &(i, _)) in outer.iter().zip(&inner) {
+                self.vertex(o, color);
+                self.vertex(i, color);
+            }
+            let n = outer.len() as u32;
+            for i in 0..n {
+                let j = (i + 1) % n;
+                self.quad([first + 2 * i, first + 2 * j, first + 2 * j + 1, first + 2 * i + 1]);
+            }
+            self.fringe(&outer, color);
+        }
+    }
+
+    /// `text` laid out in `content` as [`font::lines`] does, `size` pixels.
+    fn text(&mut self, text: &str, size: f32, layout: TextLayout, color: Color, content: Rect, clip_x: Option<(f32, f32)>) {
+        let color = linear(color);
+        let width = font::stroke_width(size);
+        // Half a pixel of slack: the layout measured this text at exactly this width.
+        let wrap = layout.wrap.then_some(content.width() + 0.5);
+        let mut y = content.min.y;
+        for line in font::lines(text, size, wrap) {
+            let x = content.min.x
+                + match layout.justify {
+                    Justify::Left => 0.0,
+                    Justify::Center => (content.width() - line.width) / 2.0,
+                    Justify::Right => content.width() - line.width,
+                };
+            font::strokes(line.text, size, Vec2::new(x, y), clip_x, |a, b| self.stroke(a, b, width, color));
+            y += font::line_height(size);
+        }
+    }
+
+    fn into_mesh(self) -> Mesh {
+        Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
+            .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.positions)
+            .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, self.colors)
+            .with_inserted_indices(Indices::U32(self.indices))
+    }
+}
+
+type Looks = Or<(
+    Changed<BackgroundColor>,
+    Changed<BorderColor>,
+    Changed<TextColor>,
+    Changed<Visibility>,
+    Changed<ComputedNode>,
+    Changed<UiTransform>,
+)>;
+
+/// A node as the painter needs it.
+type Drawn<'a> = (
+    &'a Node,
+    &'a ComputedNode,
+    &'a Visibility,
+    &'a BackgroundColor,
+    &'a BorderColor,
+    Option<(&'a Text, &'a TextFont, &'a TextLayout, &'a TextColor)>,
+    Option<&'a UiTransform>,
+);
+
+#[allow(clippy::too_many_arguments)]
+fn draw_ui(
+    relaid: Res<Relaid>,
+    stack: Res<UiStack>,
+    changed: Query<(), Looks>,
+    nodes: Query<Drawn>,
+    scale: Res<UiScale>,
+    window: Query<&Window, With<PrimaryWindow>>,
+    camera: Option<Single<(&Camera, &Projection, &Transform), Without<UiMesh>>>,
+    ui_mesh: Option<Single<(&Mesh2d, &mut Transform), With<UiMesh>>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut last_window: Local<Option<(Vec2, f32)>>,
+) {
+    let (Ok(window), Some(ui_mesh), Some(camera)) = (window.single(), ui_mesh, camera) else { return };
+    let (mesh, mut transform) = ui_mesh.into_inner();
+    let (camera, projection, camera_at) = *camera;
+    // World units per window pixel: the mesh is in pixels and rides with the camera.
+    let world_per_px = match (projection, camera.logical_viewport_size()) {
+        (Projection::Orthographic(ortho), Some(size)) if size.x > 0.0 => ortho.area.width() / size.x,
+        _ => 1.0,
+    };
+    let follow = Transform {
+        translation: camera_at.translation.truncate().extend(UI_Z),
+        rotation: camera_at.rotation,
+        scale: Vec3::new(world_per_px, world_per_px, 1.0),
+    };
+    transform.set_if_neq(follow);
+
+    let window_now = Some((window.size(), window.scale_factor()));
+    if !relaid.0 && changed.is_empty() && *last_window == window_now {
+        return;
+    }
+    *last_window = window_now;
+    let mut painter = Painter::new(window.size(), window.scale_factor());
+    let shown = shown(&stack, |entity| nodes.get(entity).map_or(Visibility::Hidden, |node| *node.2));
+    // Each entry's offset: its own UiTransform plus its parent's.
+    let mut offsets: Vec<Vec2> = Vec::with_capacity(stack.entries.len());
+    for (entry, shown) in stack.entries.iter().zip(shown) {
+        let Ok((node, computed, _, background, border, text, moved)) = nodes.get(entry.entity) else {
+            offsets.push(Vec2::ZERO);
+            continue;
+        };
+        let inherited = entry.parent.and_then(|parent| offsets.get(parent).copied()).unwrap_or(Vec2::ZERO);
+        let offset = inherited + moved.map_or(Vec2::ZERO, |moved| moved.translation * scale.0);
+        offsets.push(offset);
+        if !shown {
+            continue;
+        }
+        let rect = Rect { min: computed.rect.min + offset, max: computed.rect.max + offset };
+        let content = Rect { min: computed.content.min + offset, max: computed.content.max + offset };
+        let radius = match node.border_radius.0 {
+            Val::Px(px) => px * scale.0,
+            Val::Percent(percent) => rect.width().min(rect.height()) * percent / 100.0,
+            Val::Auto => 0.0,
+        };
+        let border_width = match node.border.left {
+            Val::Px(px) => px * scale.0,
+            _ => 0.0,
+        };
+        painter.rounded_box(rect, radius, background.0, border_width, border.0);
+        if let Some((text, font, layout, color)) = text {
+            painter.text(&text.0, font.font_size * scale.0, *layout, color.0, content, entry.clip_x);
+        }
+    }
+    if let Some(mut mesh) = meshes.get_mut(&mesh.0) {
+        *mesh = painter.into_mesh();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rounded_box_is_a_fan_a_ring_and_fading_edges() {
+        let mut painter = Painter::new(Vec2::new(200.0, 100.0), 1.0);
+        let rect = Rect::new(10.0, 10.0, 110.0, 50.0);
+        painter.rounded_box(rect, 8.0, Color::WHITE, 2.0, Color::BLACK);
+        let ring = 4 * (CORNER_SEGMENTS + 1);
+        // Fill: centre + contour + fringe; border: ring pairs + fringe.
+        assert_eq!(painter.positions.len(), 1 + ring + 2 * ring + 2 * ring + 2 * ring);
+        assert!(painter.indices.iter().all(|&i| (i as usize) < painter.positions.len()));
+        // The centre of the box is the centre of the window's left half, y up.
+        assert_eq!(painter.positions[0], [60.0 - 100.0, 50.0 - 30.0, 0.0]);
+        // Nothing reaches past the box by more than the fading edge.
+        for [x, y, _] in &painter.positions {
+            let (x, y) = (x + 100.0, 50.0 - y);
+            assert!((9.0 - 1e-3..=111.0 + 1e-3).contains(&x) && (9.0 - 1e-3..=51.0 + 1e-3).contains(&y), "({x}, {y})");
+        }
+    }
+
+    #[test]
+    fn an_invisible_box_draws_nothing() {
+        let mut painter = Painter::new(Vec2::new(200.0, 100.0), 1.0);
+        painter.rounded_box(Rect::new(0.0, 0.0, 10.0, 10.0), 0.0, Color::NONE, 2.0, Color::NONE);
+        assert!(painter.positions.is_empty());
+    }
+
+    #[test]
+    fn a_square_corner_is_one_point_with_a_diagonal_edge() {
+        let points = contour(Rect::new(0.0, 0.0, 10.0, 10.0), 0.0, 0);
+        assert_eq!(points.len(), 4);
+        assert!(points[0].0.abs_diff_eq(Vec2::ZERO, 1e-5));
+        assert!(points[0].1.abs_diff_eq(Vec2::new(-1.0, -1.0).normalize(), 1e-5), "top left points up and left");
+        assert!(points[2].0.abs_diff_eq(Vec2::splat(10.0), 1e-5));
+    }
+
+    #[test]
+    fn text_is_centred_in_its_box() {
+        let mut painter = Painter::new(Vec2::new(200.0, 100.0), 1.0);
+        let content = Rect::new(0.0, 0.0, 200.0, 40.0);
+        painter.text("I", 30.0, TextLayout::justify(Justify::Center), Color::WHITE, content, None);
+        // "I" is one stroke at x = 4 units (4 px at size 30) from its left edge; the glyph is 8
+        // wide, so centred it sits at x = 100, i.e. 0 in the mesh.
+        let xs: Vec<f32> = painter.positions.iter().map(|p| p[0]).collect();
+        let (lo, hi) = xs.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        assert!((lo + hi).abs() < 1e-3, "{lo}..{hi}");
+    }
+}
