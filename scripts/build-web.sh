@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$root"
 
 # Everything the bundle is made from: tracked files of these paths plus their working-tree edits.
-sources=(client shared web Cargo.toml Cargo.lock Trunkfile.toml)
+sources=(client shared web vendor Cargo.toml Cargo.lock Trunkfile.toml)
 key=$( { git ls-files -z -- "${sources[@]}" | sort -z | xargs -0 sha256sum; rustc --version; trunk --version; } | sha256sum | cut -c1-16)
 cache="${DRIFTFIRE_WEB_CACHE:-$HOME/.cache/driftfire/web}/$key"
 

@@ -293,9 +293,50 @@ pub fn report(event: Report) {
             #[cfg(not(target_family = "wasm"))]
             println!("{line}");
         }
-        Sink::Info => info!("{line}"),
-        Sink::Warn => warn!("{line}"),
+        Sink::Info => info(line),
+        Sink::Warn => warn(line),
     }
+}
+
+// The client's log: Bevy's natively; the browser's console on the web, where the bundle has no
+// log subscriber (it would cost tracing-subscriber, its env filter and their regexes).
+
+/// Logs `line` at info level.
+pub fn info(line: impl std::fmt::Display) {
+    #[cfg(target_family = "wasm")]
+    web_sys::console::info_1(&line.to_string().into());
+    #[cfg(not(target_family = "wasm"))]
+    bevy::log::info!("{line}");
+}
+
+/// Logs `line` at warn level.
+pub fn warn(line: impl std::fmt::Display) {
+    #[cfg(target_family = "wasm")]
+    web_sys::console::warn_1(&line.to_string().into());
+    #[cfg(not(target_family = "wasm"))]
+    bevy::log::warn!("{line}");
+}
+
+/// Logs `line` at error level.
+pub fn error(line: impl std::fmt::Display) {
+    #[cfg(target_family = "wasm")]
+    web_sys::console::error_1(&line.to_string().into());
+    #[cfg(not(target_family = "wasm"))]
+    bevy::log::error!("{line}");
+}
+
+/// Logs `line` at debug level (the browser shows it under "verbose").
+pub fn debug(line: impl std::fmt::Display) {
+    #[cfg(target_family = "wasm")]
+    web_sys::console::debug_1(&line.to_string().into());
+    #[cfg(not(target_family = "wasm"))]
+    bevy::log::debug!("{line}");
+}
+
+/// In the browser, a panic's message goes to the console as an error (natively Rust prints it).
+pub fn report_panics() {
+    #[cfg(target_family = "wasm")]
+    std::panic::set_hook(Box::new(|panic| web_sys::console::error_1(&panic.to_string().into())));
 }
 
 /// Keeps frequent lines (sounds, effects) to one per key every [`Throttle::EVERY_SECS`], so a

@@ -71,12 +71,14 @@ pub fn build_app(launch: Launch) -> App {
         prevent_default_event_handling: true,
         ..default()
     };
-    app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin { primary_window: Some(window), ..default() })
-            .set(AssetPlugin { meta_check: bevy::asset::AssetMetaCheck::Never, ..default() })
-            .set(bevy::log::LogPlugin { filter: "wgpu=error,naga=warn,bevy_render=warn".into(), ..default() }),
-    );
+    console::report_panics();
+    let plugins = DefaultPlugins
+        .set(WindowPlugin { primary_window: Some(window), ..default() })
+        .set(AssetPlugin { meta_check: bevy::asset::AssetMetaCheck::Never, ..default() });
+    // Bevy's log is the desktop's only (the browser's console is written by `console`).
+    #[cfg(not(target_family = "wasm"))]
+    let plugins = plugins.set(bevy::log::LogPlugin { filter: "wgpu=error,naga=warn,bevy_render=warn".into(), ..default() });
+    app.add_plugins(plugins);
     app.add_plugins(bevy::diagnostic::FrameTimeDiagnosticsPlugin::default());
     app.insert_resource(launch);
     app.insert_resource(ClearColor(Color::srgb(0.012, 0.016, 0.035)));

@@ -7,7 +7,7 @@
 //! Nothing here imports another client module but `launch` (start-up options).
 
 use bevy::prelude::*;
-use driftfire_shared::input::sanitize_name;
+use driftfire_shared::input::precheck_name;
 use driftfire_shared::protocol::{CloseCode, DisconnectReason, RoomTarget};
 
 use crate::launch::{Launch, random_pilot_name, save_name};
@@ -70,9 +70,10 @@ pub struct PilotName(pub String);
 
 impl PilotName {
     /// Only names the server accepts leave the title screen: an unusable one gets a fresh
-    /// random name. The result is remembered for next time.
+    /// random name. The result is remembered for next time. (Checked without Unicode's
+    /// normalization, which the server applies: see [`precheck_name`].)
     pub fn commit(&mut self) {
-        self.0 = sanitize_name(&self.0).unwrap_or_else(|_| random_pilot_name());
+        self.0 = precheck_name(&self.0).unwrap_or_else(|_| random_pilot_name());
         save_name(&self.0);
     }
 }

@@ -81,6 +81,29 @@ pub fn sanitize_name(requested: &str) -> Result<String, InputError> {
     clean_text(&normalized, MAX_NAME_CHARS).ok_or(InputError::EmptyName)
 }
 
+/// A name checked the way a client can afford to: [`sanitize_name`] without the NFKC step,
+/// whose tables cost the browser bundle ~32 KB of brotli. A name it accepts, the server accepts
+/// too (a name of nothing but [`SPACING_DIACRITICS`] is refused here, as NFKC would leave it
+/// empty: checked for every code point in the tests); the server's [`sanitize_name`] still
+/// decides how the name is written in the game.
+pub fn precheck_name(requested: &str) -> Result<String, InputError> {
+    let cleaned = clean_text(requested, MAX_NAME_CHARS).ok_or(InputError::EmptyName)?;
+    let stays_visible =
+        cleaned.chars().any(|c| !matches!(keep(c), Keep::Mark | Keep::Space) && SPACING_DIACRITICS.binary_search(&c).is_err());
+    if stays_visible { Ok(cleaned) } else { Err(InputError::EmptyName) }
+}
+
+/// The code points whose NFKC form is a space and combining marks (spacing forms of diacritics:
+/// `¨`, `´`, Greek and Arabic tonos and vowel signs, kana voicing marks...): visible, but a name
+/// of nothing else is empty once normalized. The tests find them by checking every code point.
+const SPACING_DIACRITICS: [char; 52] = [
+    '\u{00A8}', '\u{00AF}', '\u{00B4}', '\u{00B8}', '\u{02D8}', '\u{02D9}', '\u{02DA}', '\u{02DB}', '\u{02DC}', '\u{02DD}', '\u{037A}',
+    '\u{0384}', '\u{0385}', '\u{1FBD}', '\u{1FBF}', '\u{1FC0}', '\u{1FC1}', '\u{1FCD}', '\u{1FCE}', '\u{1FCF}', '\u{1FDD}', '\u{1FDE}',
+    '\u{1FDF}', '\u{1FED}', '\u{1FEE}', '\u{1FFD}', '\u{1FFE}', '\u{2017}', '\u{203E}', '\u{309B}', '\u{309C}', '\u{FC5E}', '\u{FC5F}',
+    '\u{FC60}', '\u{FC61}', '\u{FC62}', '\u{FC63}', '\u{FE49}', '\u{FE4A}', '\u{FE4B}', '\u{FE4C}', '\u{FE70}', '\u{FE72}', '\u{FE74}',
+    '\u{FE76}', '\u{FE78}', '\u{FE7A}', '\u{FE7C}', '\u{FE7E}', '\u{FF9E}', '\u{FF9F}', '\u{FFE3}',
+];
+
 /// The confusable skeleton of a name (Unicode TR39): names with the same skeleton render
 /// (nearly) the same, such as "paypal" with a Cyrillic "а".
 pub fn name_skeleton(name: &str) -> String {
@@ -248,6 +271,25 @@ mod tests {
         assert_eq!(sanitize_name("abcdefghijklmnopqrstuvwxyz").unwrap(), "abcdefghijklmnop");
         assert_eq!(sanitize_name("\u{200B}\u{FEFF} \t"), Err(InputError::EmptyName));
         assert_eq!(sanitize_name("漢字のパイロット").unwrap(), "漢字のパイロット");
+    }
+
+    #[test]
+    fn a_name_the_precheck_accepts_the_server_accepts() {
+        assert_eq!(precheck_name("  Ace   Pilot \n").unwrap(), "Ace Pilot");
+        assert_eq!(precheck_name("\u{200B}\u{FEFF} \t"), Err(InputError::EmptyName));
+        assert_eq!(precheck_name("ＡＣＥ").unwrap(), "ＡＣＥ", "left for the server to normalize");
+        assert_eq!(sanitize_name("ＡＣＥ").unwrap(), "ACE");
+        assert_eq!(precheck_name("\u{00A8}\u{00B4}"), Err(InputError::EmptyName), "nothing left once normalized");
+        assert_eq!(precheck_name("a\u{00A8}").unwrap(), "a\u{00A8}");
+        assert!(SPACING_DIACRITICS.is_sorted());
+        // Every code point alone, after a letter, and carrying a combining mark.
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            for name in [c.to_string(), format!("a{c}"), format!("{c}\u{0301}")] {
+                if precheck_name(&name).is_ok() {
+                    assert!(sanitize_name(&name).is_ok(), "U+{:04X}: the precheck accepts {name:?}, the server would not", c as u32);
+                }
+            }
+        }
     }
 
     #[test]

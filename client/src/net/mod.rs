@@ -81,7 +81,7 @@ impl Connection {
         let hello = match encode_client(hello) {
             Ok(bytes) => bytes,
             Err(error) => {
-                error!("cannot encode {hello:?}: {error}");
+                crate::console::error(format_args!("cannot encode {hello:?}: {error}"));
                 Vec::new()
             }
         };
@@ -97,7 +97,7 @@ impl Connection {
                 self.traffic.up_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
                 self.socket.send(bytes);
             }
-            Err(error) => error!("cannot encode {msg:?}: {error}"),
+            Err(error) => crate::console::error(format_args!("cannot encode {msg:?}: {error}")),
         }
     }
 

@@ -6,7 +6,7 @@ use bevy::prelude::*;
 use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, Redirect, ResumeToken, RoomTarget};
 
 use super::events::EndSession;
-use crate::console::{Report, report};
+use crate::console::{self, Report, report};
 use crate::launch::load_resume;
 use crate::net::Connection;
 use crate::state::{EndReason, GameServer, GameSet, PilotName, PlayTarget, Screen};
@@ -86,8 +86,8 @@ pub fn connect(commands: &mut Commands, url: &str, room: &RoomTarget, pilot: &Pi
     let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: pilot.0.clone(), room: room.clone(), resume };
     commands.insert_resource(Connection::open(url, &hello));
     match resume {
-        Some(token) => info!("connecting to {url} to resume session {token:?}"),
-        None => info!("connecting to {url}"),
+        Some(token) => console::info(format_args!("connecting to {url} to resume session {token:?}")),
+        None => console::info(format_args!("connecting to {url}")),
     }
 }
 

@@ -149,7 +149,7 @@ fn follow_connection(
             break;
         }
         match event {
-            NetEvent::Opened => debug!("socket open, Hello sent"),
+            NetEvent::Opened => crate::console::debug("socket open, Hello sent"),
             NetEvent::Received(ServerMsg::Welcome(welcome)) => {
                 // The session is on this server now (where redirects led, if any).
                 server.landed();

@@ -1,7 +1,8 @@
 //! Shared look of the menus and the HUD: colours, panels, buttons (and tabs) with hover feedback.
 
-use crate::ui::kit::*;
 use bevy::prelude::*;
+
+use crate::ui::kit::*;
 
 /// Accent colour (titles, focused field, primary button).
 pub const ACCENT: Color = Color::srgb(0.35, 0.85, 1.0);

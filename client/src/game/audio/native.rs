@@ -65,7 +65,7 @@ impl MuteStore {
             let _ = std::fs::create_dir_all(dir);
         }
         if let Err(error) = std::fs::write(file, muted.to_string()) {
-            warn!("cannot remember the mute choice in {}: {error}", file.display());
+            crate::console::warn(format_args!("cannot remember the mute choice in {}: {error}", file.display()));
         }
     }
 }

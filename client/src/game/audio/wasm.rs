@@ -114,7 +114,7 @@ impl Shared {
                 Ok(graph) => self.graph = Some(graph),
                 Err(error) => {
                     self.failed = true;
-                    warn!("driftfire: Web Audio unavailable: {error:?}");
+                    crate::console::warn(format_args!("driftfire: Web Audio unavailable: {error:?}"));
                     return;
                 }
             }
@@ -168,7 +168,7 @@ impl Speaker<'_> {
         if let Some(graph) = shared.graph.as_ref().filter(|g| g.running())
             && let Err(error) = graph.play(sfx, volume)
         {
-            warn!("driftfire: sound {} failed: {error:?}", sfx.name());
+            crate::console::warn(format_args!("driftfire: sound {} failed: {error:?}", sfx.name()));
         }
     }
 

@@ -1,8 +1,9 @@
 //! The HUD's look, shared by its parts: text, translucent panels, full-width rows for banners,
 //! bars, and the colours that say good, worrying and bad.
 
-use crate::ui::kit::*;
 use bevy::prelude::*;
+
+use crate::ui::kit::*;
 
 /// Behind every panel: dark enough to read over a bright explosion, light enough to see the
 /// arena through.

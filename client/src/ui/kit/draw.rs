@@ -1,7 +1,10 @@
-//! Draws the UI as one mesh: rounded boxes (fill and border) and stroked text, with a pixel of
-//! fading edge for smoothness (the camera has no multisampling), in [`UiStack`] order. The mesh
-//! is rebuilt only in frames where something in the UI changed, and rides with the game's
-//! camera (z above the arena), so the UI costs no pass and, usually, no upload of its own.
+//! Draws the UI as one mesh: rounded boxes (fill and border) and stroked text, in [`UiStack`]
+//! order, with a pixel of fading edge for smoothness (the camera has no multisampling): a ring
+//! around each box, and for strokes the fragment shader (`stroke.wgsl`), so a stroke stays two
+//! triangles (a software rasteriser pays per triangle: with a quad of fading edge on each side,
+//! the HUD's ~4,000 text strokes cost SwiftShader ~15 ms a frame). The mesh is rebuilt only in
+//! frames where something in the UI changed, and rides with the game's camera (z above the
+//! arena), so the UI costs no pass of its own.
 
 use std::f32::consts::{FRAC_PI_2, FRAC_PI_4, PI};
 
@@ -9,6 +12,9 @@ use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
+use bevy::render::render_resource::AsBindGroup;
+use bevy::shader::ShaderRef;
+use bevy::sprite_render::{AlphaMode2d, Material2d, Material2dPlugin};
 use bevy::transform::TransformSystems;
 use bevy::window::PrimaryWindow;
 
@@ -24,6 +30,8 @@ const CORNER_SEGMENTS: usize = 6;
 
 /// Draws the UI (needs rendering; headless tests leave it out).
 pub fn plugin(app: &mut App) {
+    bevy::asset::embedded_asset!(app, "stroke.wgsl");
+    app.add_plugins(Material2dPlugin::<UiMaterial>::default());
     app.add_systems(Startup, spawn_ui_mesh);
     app.add_systems(PostUpdate, draw_ui.after(UiSystems::Layout).before(TransformSystems::Propagate));
 }
@@ -32,8 +40,26 @@ pub fn plugin(app: &mut App) {
 #[derive(Component)]
 struct UiMesh;
 
-fn spawn_ui_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<ColorMaterial>>) {
-    let material = ColorMaterial { color: Color::WHITE, alpha_mode: bevy::sprite_render::AlphaMode2d::Blend, ..default() };
+/// Vertex colours, alpha-blended, strokes faded at their edges (`stroke.wgsl`).
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+struct UiMaterial {
+    /// Multiplies every colour (white: as they are).
+    #[uniform(0)]
+    tint: LinearRgba,
+}
+
+impl Material2d for UiMaterial {
+    fn fragment_shader() -> ShaderRef {
+        ShaderRef::Path(bevy::asset::AssetPath::from_path_buf(bevy::asset::embedded_path!("stroke.wgsl")).with_source("embedded"))
+    }
+
+    fn alpha_mode(&self) -> AlphaMode2d {
+        AlphaMode2d::Blend
+    }
+}
+
+fn spawn_ui_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<UiMaterial>>) {
+    let material = UiMaterial { tint: LinearRgba::WHITE };
     commands.spawn((
         UiMesh,
         Mesh2d(meshes.add(Painter::default().into_mesh())),
@@ -50,6 +76,8 @@ fn spawn_ui_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut m
 pub(super) struct Painter {
     positions: Vec<[f32; 3]>,
     colors: Vec<[f32; 4]>,
+    /// Where each vertex is across a stroke (y: -1 to 1), 0 off strokes.
+    across: Vec<[f32; 2]>,
     indices: Vec<u32>,
     /// Half the window.
     half: Vec2,
@@ -96,9 +124,14 @@ impl Painter {
     }
 
     fn vertex(&mut self, at: Vec2, color: [f32; 4]) -> u32 {
+        self.stroke_vertex(at, color, 0.0)
+    }
+
+    fn stroke_vertex(&mut self, at: Vec2, color: [f32; 4], across: f32) -> u32 {
         let index = self.positions.len() as u32;
         self.positions.push([at.x - self.half.x, self.half.y - at.y, 0.0]);
         self.colors.push(color);
+        self.across.push([0.0, across]);
         index
     }
 
@@ -107,27 +140,20 @@ impl Painter {
         self.indices.extend([a, b, c, a, c, d]);
     }
 
-    /// A line from `from` to `to`, `width` thick with square ends, its long edges fading out.
+    /// A line from `from` to `to`, `width` thick with square ends: one quad, half a pixel wider
+    /// on each side, whose outer pixel the shader fades.
     fn stroke(&mut self, from: Vec2, to: Vec2, width: f32, color: [f32; 4]) {
-        let core = (width - self.feather).max(self.feather) / 2.0;
+        let half = width.max(self.feather) / 2.0;
         let along = (to - from).try_normalize().unwrap_or(Vec2::X);
-        let across = along.perp();
-        let (from, to) = (from - along * core, to + along * core);
-        let clear = transparent(color);
-        let outer = core + self.feather;
+        let across = along.perp() * (half + self.feather / 2.0);
+        let (from, to) = (from - along * half, to + along * half);
         let v = [
-            self.vertex(from - across * outer, clear),
-            self.vertex(from - across * core, color),
-            self.vertex(from + across * core, color),
-            self.vertex(from + across * outer, clear),
-            self.vertex(to - across * outer, clear),
-            self.vertex(to - across * core, color),
-            self.vertex(to + across * core, color),
-            self.vertex(to + across * outer, clear),
+            self.stroke_vertex(from - across, color, -1.0),
+            self.stroke_vertex(from + across, color, 1.0),
+            self.stroke_vertex(to + across, color, 1.0),
+            self.stroke_vertex(to - across, color, -1.0),
         ];
-        self.quad([v[1], v[2], v[6], v[5]]);
-        self.quad([v[0], v[1], v[5], v[4]]);
-        self.quad([v[2], v[3], v[7], v[6]]);
+        self.quad(v);
     }
 
     /// A fading edge just outside `points`.
@@ -185,8 +211,9 @@ impl Painter {
     fn text(&mut self, text: &str, size: f32, layout: TextLayout, color: Color, content: Rect, clip_x: Option<(f32, f32)>) {
         let color = linear(color);
         let width = font::stroke_width(size);
-        // Half a pixel of slack: the layout measured this text at exactly this width.
-        let wrap = layout.wrap.then_some(content.width() + 0.5);
+        // The layout measured this text at exactly this width, then rounded the box's edges to
+        // whole pixels (up to a pixel narrower): two pixels of slack keep its lines as measured.
+        let wrap = layout.wrap.then_some(content.width() + 2.0);
         let mut y = content.min.y;
         for line in font::lines(text, size, wrap) {
             let x = content.min.x
@@ -204,6 +231,7 @@ impl Painter {
         Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
             .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.positions)
             .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, self.colors)
+            .with_inserted_attribute(Mesh::ATTRIBUTE_UV_0, self.across)
             .with_inserted_indices(Indices::U32(self.indices))
     }
 }
@@ -317,6 +345,19 @@ mod tests {
             let (x, y) = (x + 100.0, 50.0 - y);
             assert!((9.0 - 1e-3..=111.0 + 1e-3).contains(&x) && (9.0 - 1e-3..=51.0 + 1e-3).contains(&y), "({x}, {y})");
         }
+    }
+
+    #[test]
+    fn a_stroke_is_one_quad_its_edges_marked_for_the_shader() {
+        let mut painter = Painter::new(Vec2::new(200.0, 100.0), 1.0);
+        painter.stroke(Vec2::new(100.0, 50.0), Vec2::new(110.0, 50.0), 2.0, [1.0; 4]);
+        assert_eq!(painter.indices.len(), 6);
+        assert_eq!(painter.across, [[0.0, -1.0], [0.0, 1.0], [0.0, 1.0], [0.0, -1.0]]);
+        // Square ends (a half width past each point), a pixel and a half each side of the line.
+        let xs: Vec<f32> = painter.positions.iter().map(|p| p[0]).collect();
+        let ys: Vec<f32> = painter.positions.iter().map(|p| p[1].abs()).collect();
+        assert_eq!(xs, [-1.0, -1.0, 11.0, 11.0]);
+        assert_eq!(ys, [1.5; 4]);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! `simplex.jhf` holds ASCII 32..=126, one glyph a line, in Hershey's own coordinates: each
 //! character is a number as its distance from `R`; the first pair is the glyph's left and right
 //! edge, then points, with `" R"` lifting the pen. Y grows downward; capitals run from -12 to
-//! the baseline at 9.
+//! the baseline at 9. Four glyphs are not Hershey's simplex ones: `.` `,` `:` `;` come from his
+//! other roman face (the simplex ones float above the baseline in the copy this was taken from)
+//! and `-` is a hyphen, not his full-width minus.
 
 use std::sync::LazyLock;
 
@@ -23,7 +25,7 @@ const CAP_PER_EM: f32 = 0.7;
 const LINE_PER_EM: f32 = 1.2;
 /// Hershey's y at the middle of the capitals, placed at the middle of the line.
 const CAP_MIDDLE_Y: f32 = -1.5;
-/// Drawn for a character the font lacks.
+/// Drawn for a character the font lacks (nor a plain form of it).
 const MISSING: char = '?';
 
 /// One glyph: how far it advances the pen and its strokes, in Hershey units with x from the
@@ -56,10 +58,40 @@ fn parse_glyph(line: &str) -> Glyph {
 
 static GLYPHS: LazyLock<Vec<Glyph>> = LazyLock::new(|| SIMPLEX.lines().map(parse_glyph).collect());
 
+/// The ASCII character drawn for `c`: itself, or the plain letter or mark it is a variant of
+/// (accents dropped, typographic dashes and quotes made plain), or [`MISSING`].
+fn plain(c: char) -> char {
+    match c {
+        ' '..='~' => c,
+        'À'..='Å' => 'A',
+        'à'..='å' => 'a',
+        'Ç' => 'C',
+        'ç' => 'c',
+        'È'..='Ë' => 'E',
+        'è'..='ë' => 'e',
+        'Ì'..='Ï' => 'I',
+        'ì'..='ï' => 'i',
+        'Ñ' => 'N',
+        'ñ' => 'n',
+        'Ò'..='Ö' | 'Ø' => 'O',
+        'ò'..='ö' | 'ø' => 'o',
+        'Ù'..='Ü' => 'U',
+        'ù'..='ü' => 'u',
+        'Ý' => 'Y',
+        'ý' | 'ÿ' => 'y',
+        'ß' => 's',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+        '\u{2018}' | '\u{2019}' => '\'',
+        '\u{201c}' | '\u{201d}' => '"',
+        '\u{2022}' | '\u{00b7}' | '\u{2026}' => '.',
+        '\u{00d7}' => 'x',
+        _ => MISSING,
+    }
+}
+
 fn glyph(c: char) -> &'static Glyph {
-    let index = |c: char| (c as usize).checked_sub(32).filter(|&i| i < GLYPHS.len());
-    let index = index(c).or_else(|| index(MISSING)).unwrap_or(0);
-    &GLYPHS[index]
+    let index = (plain(c) as usize).checked_sub(32).filter(|&i| i < GLYPHS.len());
+    &GLYPHS[index.unwrap_or(0)]
 }
 
 /// Pixels per Hershey unit at `size`.
@@ -174,10 +206,25 @@ mod tests {
     }
 
     #[test]
-    fn characters_it_lacks_are_drawn_as_a_question_mark() {
-        assert!(std::ptr::eq(glyph('é'), glyph('?')));
+    fn accents_and_typographic_marks_become_plain_and_the_rest_a_question_mark() {
+        assert!(std::ptr::eq(glyph('é'), glyph('e')));
+        assert!(std::ptr::eq(glyph('Ö'), glyph('O')));
+        assert!(std::ptr::eq(glyph('—'), glyph('-')));
+        assert!(std::ptr::eq(glyph('’'), glyph('\'')));
         assert!(std::ptr::eq(glyph('\u{7f}'), glyph('?')));
-        assert_eq!(text_width("é", 30.0), text_width("?", 30.0));
+        assert!(std::ptr::eq(glyph('漢'), glyph('?')));
+        assert_eq!(text_width("é", 30.0), text_width("e", 30.0));
+    }
+
+    #[test]
+    fn periods_and_commas_sit_on_the_baseline() {
+        let lowest = |c: &str| {
+            let mut y = f32::MIN;
+            strokes(c, 30.0, Vec2::ZERO, None, |a, b| y = y.max(a.y).max(b.y));
+            y
+        };
+        assert_eq!(lowest("."), lowest("H"), "a period ends on the baseline");
+        assert!(lowest(",") > lowest("H"), "a comma hangs below it");
     }
 
     #[test]

@@ -123,3 +123,63 @@ fn a_click_presses_the_topmost_button_under_the_mouse() {
     app.update();
     assert_eq!(interaction(&app, above), Interaction::None);
 }
+
+#[test]
+fn a_label_in_nested_auto_width_columns_keeps_one_line() {
+    let mut app = app();
+    let column = || Node { flex_direction: FlexDirection::Column, align_items: AlignItems::Center, row_gap: px(6), ..default() };
+    let root = app
+        .world_mut()
+        .spawn(Node {
+            width: percent(100),
+            height: percent(100),
+            justify_content: JustifyContent::Center,
+            align_items: AlignItems::Center,
+            ..default()
+        })
+        .id();
+    let row = app
+        .world_mut()
+        .spawn((
+            Node { flex_wrap: FlexWrap::Wrap, justify_content: JustifyContent::Center, column_gap: px(48), ..default() },
+            ChildOf(root),
+        ))
+        .id();
+    let outer = app.world_mut().spawn((column(), ChildOf(row))).id();
+    app.world_mut().spawn((Node { min_width: px(340), height: px(40), ..default() }, ChildOf(outer)));
+    let inner = app.world_mut().spawn((column(), ChildOf(outer))).id();
+    let list = app.world_mut().spawn((column(), ChildOf(inner))).id();
+    let text = "Private 66J7K   2/50   private | needs its link";
+    let label = app.world_mut().spawn((Text::new(text), TextFont::from_font_size(16.0), ChildOf(list))).id();
+    app.world_mut().spawn((Node { width: px(470), height: px(300), ..default() }, ChildOf(row)));
+    app.update();
+    let height = rect(&app, label).height();
+    assert_eq!(height, font::line_height(16.0).round(), "one line: {:?}", rect(&app, label));
+}
+
+#[test]
+fn an_absolute_column_with_a_max_width_is_as_tall_as_its_wrapped_text() {
+    let mut app = app();
+    // A phone upright.
+    app.world_mut().spawn((Window { resolution: (390, 844).into(), ..default() }, PrimaryWindow));
+    app.world_mut().resource_mut::<UiScale>().0 = 0.78;
+    let column = app
+        .world_mut()
+        .spawn(Node {
+            position_type: PositionType::Absolute,
+            left: px(12),
+            bottom: px(12),
+            max_width: percent(34),
+            flex_direction: FlexDirection::Column,
+            row_gap: px(8),
+            ..default()
+        })
+        .id();
+    let feed = "[AI] Deneb destroyed [AI] Altair\n[AI] Mira destroyed [AI] Antares\n[AI] Nova destroyed [AI] Rigel";
+    let text = app.world_mut().spawn((Text::new(feed), TextFont::from_font_size(15.0), ChildOf(column))).id();
+    app.update();
+    let node = *app.world().get::<ComputedNode>(text).unwrap();
+    let lines = font::lines(feed, 15.0 * 0.78, Some(node.content.width() + 2.0)).len();
+    assert!(lines > 3, "the lines wrap: {lines}");
+    assert!((node.content.height() - lines as f32 * font::line_height(15.0) * 0.78).abs() < 2.0, "{node:?}, {lines} lines");
+}
