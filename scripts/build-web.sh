@@ -21,7 +21,7 @@ if [ -f "$cache/.built" ]; then
   exit 0
 fi
 
-echo "building the web bundle (from scratch: about 8 min on 2 cores — cargo's wasm32 build with fat LTO, then wasm-bindgen and wasm-opt -O1; after a change to the client: about 3–4 min)…" >&2
+echo "building the web bundle (from scratch: about 6 min on 2 cores — cargo's wasm32 build with fat LTO, then wasm-bindgen and wasm-opt -O1; after a change to the client: about 3–4 min)…" >&2
 started=$(date +%s)
 trunk --config Trunkfile.toml build --release
 echo "$key" > dist/.built

@@ -3,9 +3,9 @@
 //! with a stroke font ([`draw`], [`font`]), and pressed with mouse or finger ([`focus`]).
 //!
 //! Why not `bevy_ui`: it needs `bevy_text` and its shaping stack (parley, harfrust, skrifa,
-//! swash, a font), which with `bevy_ui`'s own render path were ≈ 0.8 MB of the 2.7 MB brotli
-//! browser bundle, and it draws text per glyph-atlas batch; this kit is a few hundred lines
-//! over `taffy` (the layout engine `bevy_ui` uses) and one draw call.
+//! swash, a font), which with `bevy_ui`'s own render path were 0.55 MB of the 2.7 MB brotli
+//! browser bundle (BENCHMARKS.md, "Bundle size"); this kit is about a thousand lines over
+//! `taffy` (the layout engine `bevy_ui` uses) and draws in one call.
 
 pub mod draw;
 mod focus;
