@@ -57,7 +57,13 @@ impl RedisServer {
         let deadline = Instant::now() + PATIENCE;
         while Instant::now() < deadline {
             if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return true;
+                // Another test may have taken the port between our finding it free and our
+                // Redis binding it (which then exits): what answers is ours only if it runs in
+                // our directory.
+                if self.answers_from_our_dir() {
+                    return true;
+                }
+                break;
             }
             if self.child.as_mut().is_some_and(|c| c.try_wait().ok().flatten().is_some()) {
                 break; // Exited: the port was taken after all.
@@ -66,6 +72,17 @@ impl RedisServer {
         }
         self.kill();
         false
+    }
+
+    /// Whether the Redis on this port is the one started in this server's directory.
+    fn answers_from_our_dir(&self) -> bool {
+        let ours = self.dir.path().canonicalize().ok();
+        let dir: Option<Vec<String>> = redis::Client::open(self.url())
+            .and_then(|client| client.get_connection_with_timeout(Duration::from_secs(1)))
+            .and_then(|mut connection| redis::cmd("CONFIG").arg("GET").arg("dir").query(&mut connection))
+            .ok();
+        let theirs = dir.and_then(|reply| reply.get(1).and_then(|dir| std::path::Path::new(dir).canonicalize().ok()));
+        ours.is_some() && ours == theirs
     }
 
     fn url(&self) -> String {
