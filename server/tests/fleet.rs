@@ -95,6 +95,9 @@ async fn three_server_processes_share_rooms_codes_quick_play_and_announcements()
     })
     .await;
     println!("directory converged in {took:?}");
+    // Players who send nothing for 15 s are closed as idle, and on a loaded machine this test's
+    // steps can take that long: the waiting players send an input now and then.
+    host.input(0.0, false, false).await;
 
     // Its share link opened on server 2: a Redirect to server 1, which seats the guest there.
     let redirect = expect_redirect(&s2.ws_url(), RoomTarget::Code(code.to_lowercase())).await;
@@ -111,6 +114,8 @@ async fn three_server_processes_share_rooms_codes_quick_play_and_announcements()
         rooms.iter().any(|r| r.code.as_deref() == Some(public_code.as_str()) && r.players >= 1)
     })
     .await;
+    host.input(0.0, false, false).await;
+    public.input(0.0, false, false).await;
     let redirect = expect_redirect(&s3.ws_url(), RoomTarget::QuickPlay).await;
     assert_eq!(redirect, Redirect { url: s2.ws_url(), room: RoomTarget::QuickPlayHere });
     let follow = ClientMsg::Hello { version: PROTOCOL_VERSION, name: "quick".into(), room: redirect.room, resume: None };
@@ -118,6 +123,8 @@ async fn three_server_processes_share_rooms_codes_quick_play_and_announcements()
     assert_eq!(quick.welcome.room.code, public_code, "seated in the fleet's fullest room");
 
     // An announcement posted to server 3 reaches players on servers 1 and 2.
+    host.input(0.0, false, false).await;
+    public.input(0.0, false, false).await;
     let head = format!("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer {token}");
     let response = common::http_to(s3.addr, &head, "fleet-wide hello").await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
