@@ -24,7 +24,8 @@ const TEXT_WIDTH_PX: f32 = 1.3;
 /// Segments of a full circle (enough that a 90-unit blast ring looks round at 1280×720).
 const CIRCLE_SEGMENTS: usize = 32;
 /// Lines kept at most in one frame: with 20 ships, ~1,200 particles and the stars a frame has
-/// ~1,200; past this a frame drops the rest rather than grow the mesh without bound.
+/// ~1,200, and the ships' names up to ~2,500 more (a dozen strokes a letter, 16 letters at
+/// most); past this a frame drops the rest rather than grow the mesh without bound.
 pub const MAX_LINES: usize = 8192;
 
 pub(super) fn plugin(app: &mut App) {

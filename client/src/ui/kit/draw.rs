@@ -33,7 +33,16 @@ pub fn plugin(app: &mut App) {
     bevy::asset::embedded_asset!(app, "stroke.wgsl");
     app.add_plugins(Material2dPlugin::<UiMaterial>::default());
     app.add_systems(Startup, spawn_ui_mesh);
-    app.add_systems(PostUpdate, draw_ui.after(UiSystems::Layout).before(TransformSystems::Propagate));
+    // After the camera's projection is updated for this frame's window, before meshes go to
+    // the GPU.
+    app.add_systems(
+        PostUpdate,
+        draw_ui
+            .after(UiSystems::Layout)
+            .after(bevy::camera::CameraUpdateSystems)
+            .before(bevy::asset::AssetEventSystems)
+            .before(TransformSystems::Propagate),
+    );
 }
 
 /// The mesh entity the UI is drawn with.
@@ -65,6 +74,8 @@ fn spawn_ui_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut m
         Mesh2d(meshes.add(Painter::default().into_mesh())),
         MeshMaterial2d(materials.add(material)),
         Transform::from_xyz(0.0, 0.0, UI_Z),
+        // Shown once it has something in it.
+        Visibility::Hidden,
         // It follows the camera and covers the window: nothing to cull.
         NoFrustumCulling,
     ));
@@ -260,17 +271,17 @@ type Drawn<'a> = (
 fn draw_ui(
     relaid: Res<Relaid>,
     stack: Res<UiStack>,
-    changed: Query<(), Looks>,
+    changed: Query<(), (With<Node>, Looks)>,
     nodes: Query<Drawn>,
     scale: Res<UiScale>,
     window: Query<&Window, With<PrimaryWindow>>,
     camera: Option<Single<(&Camera, &Projection, &Transform), Without<UiMesh>>>,
-    ui_mesh: Option<Single<(&Mesh2d, &mut Transform), With<UiMesh>>>,
+    ui_mesh: Option<Single<(&Mesh2d, &mut Transform, &mut Visibility), With<UiMesh>>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut last_window: Local<Option<(Vec2, f32)>>,
 ) {
     let (Ok(window), Some(ui_mesh), Some(camera)) = (window.single(), ui_mesh, camera) else { return };
-    let (mesh, mut transform) = ui_mesh.into_inner();
+    let (mesh, mut transform, mut mesh_visibility) = ui_mesh.into_inner();
     let (camera, projection, camera_at) = *camera;
     // World units per window pixel: the mesh is in pixels and rides with the camera.
     let world_per_px = match (projection, camera.logical_viewport_size()) {
@@ -320,6 +331,8 @@ fn draw_ui(
             painter.text(&text.0, font.font_size * scale.0, *layout, color.0, content, entry.clip_x);
         }
     }
+    // An empty mesh is hidden rather than sent (Bevy does not allocate it, and complains).
+    mesh_visibility.set_if_neq(if painter.positions.is_empty() { Visibility::Hidden } else { Visibility::Inherited });
     if let Some(mut mesh) = meshes.get_mut(&mesh.0) {
         *mesh = painter.into_mesh();
     }

@@ -55,7 +55,7 @@ type Changes =
 pub(super) fn lay_out(
     window: Query<&Window, With<PrimaryWindow>>,
     scale: Res<UiScale>,
-    changed: Query<(), Changes>,
+    changed: Query<(), (With<Node>, Changes)>,
     mut removed: RemovedComponents<Node>,
     nodes: Query<(Entity, &Node, Option<&ChildOf>, Option<&GlobalZIndex>, Option<&Children>)>,
     texts: Query<(&Text, &TextFont, &TextLayout)>,
@@ -146,23 +146,22 @@ fn build(
 }
 
 fn measure(
-    known: taffy::Size<Option<f32>>,
+    _known: taffy::Size<Option<f32>>,
     available: taffy::Size<AvailableSpace>,
     _id: taffy::NodeId,
     context: Option<&mut Option<TextMeasure>>,
     _style: &taffy::Style,
 ) -> taffy::Size<f32> {
     let Some(Some(text)) = context else { return taffy::Size::ZERO };
-    if let (Some(width), Some(height)) = (known.width, known.height) {
-        return taffy::Size { width, height };
-    }
-    let wrap_width = text.wrap.then_some(()).and(known.width.or(match available.width {
+    // Not `_known`: that is the node's whole box (padding and border included) where taffy
+    // knows it; `available` is what is left inside them, the width the text wraps at.
+    let wrap_width = text.wrap.then_some(()).and(match available.width {
         AvailableSpace::Definite(width) => Some(width),
         AvailableSpace::MinContent => Some(0.0),
         AvailableSpace::MaxContent => None,
-    }));
+    });
     let size = font::measure(&text.text, text.size, wrap_width);
-    taffy::Size { width: known.width.unwrap_or(size.x), height: known.height.unwrap_or(size.y) }
+    taffy::Size { width: size.x, height: size.y }
 }
 
 /// Writes the laid-out boxes of `built[index]`'s subtree (`origin`: its parent's top left, UI

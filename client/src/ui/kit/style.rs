@@ -180,7 +180,8 @@ pub enum AlignItems {
 /// What shows of content wider than its box.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Overflow {
-    /// Cut off at the box's left and right edges.
+    /// The text of the nodes inside it is cut at its left and right edges, whole glyphs at a
+    /// time (boxes are not cut).
     pub clip_x: bool,
 }
 

@@ -59,7 +59,7 @@ fn text_wraps_to_its_box_and_padding_insets_it() {
         .spawn((
             Text::new("AA AA AA"),
             TextFont::from_font_size(30.0),
-            Node { max_width: px(80), padding: UiRect::all(px(5)), ..default() },
+            Node { max_width: px(95), padding: UiRect::all(px(5)), ..default() },
         ))
         .id();
     app.update();
@@ -182,4 +182,21 @@ fn an_absolute_column_with_a_max_width_is_as_tall_as_its_wrapped_text() {
     let lines = font::lines(feed, 15.0 * 0.78, Some(node.content.width() + 2.0)).len();
     assert!(lines > 3, "the lines wrap: {lines}");
     assert!((node.content.height() - lines as f32 * font::line_height(15.0) * 0.78).abs() < 2.0, "{node:?}, {lines} lines");
+}
+
+#[test]
+fn entities_outside_the_ui_do_not_lay_it_out_again() {
+    let mut app = app();
+    app.world_mut().spawn((Text::new("score"), Node::default()));
+    app.update();
+    app.update();
+    assert!(!app.world().resource::<layout::Relaid>().0, "nothing changed");
+    // A game object with a parent, as the arena's are: not the UI's business.
+    let ship = app.world_mut().spawn(Visibility::default()).id();
+    app.world_mut().spawn((Visibility::default(), ChildOf(ship)));
+    app.update();
+    assert!(!app.world().resource::<layout::Relaid>().0, "a non-UI entity changed nothing");
+    app.world_mut().spawn((Text::new("more"), Node::default()));
+    app.update();
+    assert!(app.world().resource::<layout::Relaid>().0, "a new UI node is laid out");
 }
