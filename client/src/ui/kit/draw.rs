@@ -276,7 +276,7 @@ fn draw_ui(
     scale: Res<UiScale>,
     window: Query<&Window, With<PrimaryWindow>>,
     camera: Option<Single<(&Camera, &Projection, &Transform), Without<UiMesh>>>,
-    ui_mesh: Option<Single<(&Mesh2d, &mut Transform, &mut Visibility), With<UiMesh>>>,
+    ui_mesh: Option<Single<(&Mesh2d, &mut Transform, &mut Visibility), (With<UiMesh>, Without<Node>)>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut last_window: Local<Option<(Vec2, f32)>>,
 ) {
@@ -371,6 +371,16 @@ mod tests {
         let ys: Vec<f32> = painter.positions.iter().map(|p| p[1].abs()).collect();
         assert_eq!(xs, [-1.0, -1.0, 11.0, 11.0]);
         assert_eq!(ys, [1.5; 4]);
+    }
+
+    #[test]
+    fn the_drawing_system_s_queries_do_not_conflict() {
+        use bevy::ecs::system::RunSystemOnce;
+        // Bevy checks a system's parameters for conflicting access when it first runs it, and
+        // panics (headless tests do not add this plugin, so this is where it is checked); the
+        // empty world's missing resources only make the run fail.
+        let mut world = World::new();
+        let _ = world.run_system_once(draw_ui);
     }
 
     #[test]
