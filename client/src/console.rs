@@ -301,36 +301,29 @@ pub fn report(event: Report) {
 // The client's log: Bevy's natively; the browser's console on the web, where the bundle has no
 // log subscriber (it would cost tracing-subscriber, its env filter and their regexes).
 
-/// Logs `line` at info level.
-pub fn info(line: impl std::fmt::Display) {
-    #[cfg(target_family = "wasm")]
-    web_sys::console::info_1(&line.to_string().into());
-    #[cfg(not(target_family = "wasm"))]
-    bevy::log::info!("{line}");
+/// One function per level, each writing to Bevy's log natively and to the matching console
+/// method in the browser.
+macro_rules! log_levels {
+    ($($(#[$doc:meta])* $name:ident => $web:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(line: impl std::fmt::Display) {
+            #[cfg(target_family = "wasm")]
+            web_sys::console::$web(&line.to_string().into());
+            #[cfg(not(target_family = "wasm"))]
+            bevy::log::$name!("{line}");
+        }
+    )*};
 }
 
-/// Logs `line` at warn level.
-pub fn warn(line: impl std::fmt::Display) {
-    #[cfg(target_family = "wasm")]
-    web_sys::console::warn_1(&line.to_string().into());
-    #[cfg(not(target_family = "wasm"))]
-    bevy::log::warn!("{line}");
-}
-
-/// Logs `line` at error level.
-pub fn error(line: impl std::fmt::Display) {
-    #[cfg(target_family = "wasm")]
-    web_sys::console::error_1(&line.to_string().into());
-    #[cfg(not(target_family = "wasm"))]
-    bevy::log::error!("{line}");
-}
-
-/// Logs `line` at debug level (the browser shows it under "verbose").
-pub fn debug(line: impl std::fmt::Display) {
-    #[cfg(target_family = "wasm")]
-    web_sys::console::debug_1(&line.to_string().into());
-    #[cfg(not(target_family = "wasm"))]
-    bevy::log::debug!("{line}");
+log_levels! {
+    /// Logs `line` at info level.
+    info => info_1;
+    /// Logs `line` at warn level.
+    warn => warn_1;
+    /// Logs `line` at error level.
+    error => error_1;
+    /// Logs `line` at debug level (the browser shows it under "verbose").
+    debug => debug_1;
 }
 
 /// In the browser, a panic's message goes to the console as an error (natively Rust prints it).

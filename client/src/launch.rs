@@ -194,7 +194,7 @@ mod platform {
             let _ = std::fs::create_dir_all(dir);
         }
         if let Err(error) = std::fs::write(&path, name) {
-            crate::console::warn(format_args!("cannot remember name in {}: {error}", path.display()));
+            bevy::log::warn!("cannot remember name in {}: {error}", path.display());
         }
     }
 
