@@ -35,39 +35,9 @@ pub async fn serve(listener: TcpListener, state: Arc<ServerState>) {
     }
 }
 
-/// `GET /metrics`: gauges are read now, counters and histograms are live.
+/// `GET /metrics`: live counters and histograms, and what the scrape collector reads now.
 async fn metrics(State(state): State<Arc<ServerState>>) -> Response {
-    let metrics = &state.services.metrics;
-    let mut players = 0;
-    let mut pilots = 0;
-    let mut rooms = [0i64; 2];
-    for room in state.lobby.rooms() {
-        players += room.shared.players();
-        pilots += room.shared.ai_pilots.load(std::sync::atomic::Ordering::Relaxed);
-        rooms[usize::from(room.shared.private)] += 1;
-    }
-    metrics.connections.set(i64::try_from(state.admission.open()).unwrap_or(i64::MAX));
-    metrics.players.set(i64::try_from(players).unwrap_or(i64::MAX));
-    metrics.ai_pilots.set(i64::try_from(pilots).unwrap_or(i64::MAX));
-    for (visibility, count) in [("public", rooms[0]), ("private", rooms[1])] {
-        metrics.rooms.get_or_create(&crate::metrics::VisibilityLabel { visibility }).set(count);
-    }
-    let store = state.services.hall_of_fame.status();
-    metrics.hall_of_fame_up.set(i64::from(store.available));
-    // The store keeps its own running totals; the counters catch up to them.
-    for (counter, total) in [
-        (&metrics.hall_of_fame_writes, store.writes_ok),
-        (&metrics.hall_of_fame_write_errors, store.write_errors),
-        (&metrics.hall_of_fame_dropped, store.dropped),
-    ] {
-        counter.inc_by(total.saturating_sub(counter.get()));
-    }
-    if let Some(fleet) = state.lobby.fleet() {
-        metrics.redis_up.set(i64::from(fleet.redis_up()));
-        metrics.fleet_servers.set(i64::try_from(fleet.registry_size()).unwrap_or(i64::MAX));
-        metrics.redis_commands.inc_by(fleet.commands_sent().saturating_sub(metrics.redis_commands.get()));
-    }
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], metrics.encode()).into_response()
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], state.services.metrics.encode()).into_response()
 }
 
 /// The announcement form's fields.

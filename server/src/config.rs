@@ -9,7 +9,6 @@ use std::time::Duration;
 use driftfire_shared::sim::DEFAULT_TICK_HZ;
 
 use crate::conditioner::LinkConditions;
-use crate::fleet::FleetConfig;
 
 /// Where the server listens unless told otherwise: loopback only, so a first run on a laptop
 /// is not reachable from the network.
@@ -30,6 +29,17 @@ pub const DEFAULT_DATA_DIR: &str = "data";
 /// The sides an arena may have, world units: below 600 a ship can barely turn between walls;
 /// above 20,000 the interest grid and the asteroid field get needlessly sparse and large.
 pub const ARENA_SIDE_RANGE: std::ops::RangeInclusive<f32> = 600.0..=20_000.0;
+
+/// Settings of the scale-out mode (`--redis`): plain data, read by the fleet.
+#[derive(Clone, Debug)]
+pub struct FleetConfig {
+    /// `redis://host:port/db`.
+    pub redis_url: String,
+    /// The address browsers use to reach this server's game socket (`ws(s)://…/ws`).
+    pub public_url: String,
+    /// This server's id in the registry (unique in the fleet).
+    pub server_id: String,
+}
 
 /// Everything the server can be told. `Default` gives the documented defaults.
 #[derive(Clone, Debug)]

@@ -103,7 +103,7 @@ pub async fn send_announcement(state: &ServerState, text: &str) -> Result<usize,
     let Some(text) = sanitize_announcement(text, MAX_ANNOUNCEMENT_CHARS) else { return Err(AnnounceError::Empty) };
     let rooms = state.lobby.announce(&text).await;
     state.services.metrics.announcements.inc();
-    let fleet = match state.lobby.fleet() {
+    let fleet = match state.fleet.as_ref() {
         Some(fleet) => fleet.publish_announcement(&text).await,
         None => false,
     };

@@ -6,9 +6,10 @@
 //! channels and never touch a `World`.
 //!
 //! # Layout
-//! - `main.rs`: flags, logging, bind, [`run`]; [`config`]: [`ServerConfig`], every default
-//!   once, and the flags that fill it.
-//! - `state`: what every task shares (config, lobby, admission, shutdown token).
+//! - `main.rs`: flags, logging, bind, [`run`]; [`config`]: [`ServerConfig`] (and the fleet's
+//!   `FleetConfig`), every default once, and the flags that fill it.
+//! - `state`: what every task shares (config, lobby, fleet, admission, shutdown token);
+//!   `services`: what rooms report to (metrics, hall of fame, player ids), the bottom layer.
 //! - `http`: routes, static files, announcements, the WebSocket upgrade; `status`: the
 //!   `/api/status` and `/api/rooms` JSON.
 //! - `admission` / `rate_limit`: connection caps (total, per address: the one connection count)
@@ -16,16 +17,22 @@
 //! - `connection`: one socket from upgrade to close: `connection/socket.rs` (the socket that
 //!   decodes, validates, sends and closes), `handshake.rs` (Hello → seat), `session.rs` (the
 //!   play loop); every ending is a typed `DisconnectReason`.
-//! - `lobby`: the room registry (quick play, codes, list, announcements, ids) and, in
-//!   `lobby/tickets.rs`, resume tickets.
+//! - `lobby`: the room registry (quick play, codes, list, announcements, ids, the drain flag)
+//!   and, in `lobby/tickets.rs`, resume tickets.
 //! - `room`: a room's world and players: `room/tick.rs` (the fixed-rate loop),
-//!   `membership.rs`, `inputs.rs` (jitter buffer), `snapshots.rs` (interest and delta per client).
+//!   `membership.rs`, `inputs.rs` (jitter buffer), `snapshots.rs` (interest and delta per
+//!   client), `summary.rs` (the one readout of a room that lists, registry and status use).
+//! - [`pilot`]: the AI pilot's brain, flown by rooms and by the load-test bots.
 //! - [`conditioner`]: simulated latency, jitter and bandwidth caps for tests and demos.
 //! - `tick_stats`: recent tick durations, percentiles and snapshot totals (`/api/status`).
-//! - `metrics`: the Prometheus registry; `admin`: the admin listener (`/metrics`, the admin
-//!   page and its announcement form).
+//! - `metrics`: the Prometheus registry; `scrape`: the figures it reads at scrape time;
+//!   `admin`: the admin listener (`/metrics`, the admin page and its announcement form).
 //! - [`hall_of_fame`]: ended lives stored in SQLite off the tick, and the boards read back.
-//! - [`fleet`]: with `--redis`, many servers as one game (directory, redirects, announcements).
+//! - [`fleet`]: with `--redis`, many servers as one game (directory, placement, redirects,
+//!   announcements); below the lobby, which it never names.
+//!
+//! Imports point one way: connection → lobby → fleet → room → services → metrics and
+//! hall_of_fame; `bots` (the load-test swarm) is a client of `pilot` and nothing imports it.
 //! - `secrets`: random bytes from the OS for tokens and room codes.
 //! - [`bots`]: a swarm of protocol-speaking bots for load tests (the `driftfire-bots` binary).
 
@@ -40,9 +47,12 @@ pub mod hall_of_fame;
 mod http;
 mod lobby;
 mod metrics;
+pub mod pilot;
 mod rate_limit;
 mod room;
+mod scrape;
 mod secrets;
+mod services;
 mod state;
 mod status;
 mod tick_stats;
@@ -69,7 +79,9 @@ use fleet::Fleet;
 use hall_of_fame::{HallOfFame, SystemClock};
 use lobby::Lobby;
 use metrics::Metrics;
-use state::{ServerState, Services};
+use scrape::ScrapeCollector;
+use services::Services;
+use state::ServerState;
 
 /// After shutdown starts, tasks get this long to say goodbye before `run` returns anyway.
 /// Within the 2 s the process has to exit.
@@ -81,6 +93,10 @@ const REFUSED_DEADLINE: Duration = Duration::from_secs(2);
 
 /// ...and at most this many are answered at once; beyond that they are closed unanswered.
 const MAX_REFUSALS_IN_FLIGHT: usize = 256;
+
+/// Announcements heard from other servers of the fleet wait here to be delivered to the rooms.
+/// Operators send a few a day; 16 covers a burst without holding the subscriber back.
+const FLEET_ANNOUNCEMENTS_QUEUE: usize = 16;
 
 /// After a failed accept (out of file descriptors, say), the loop waits this long.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
@@ -131,26 +147,40 @@ pub async fn run(
         }
         (None, None) => HallOfFame::disabled("no data dir configured"),
     };
-    // Player ids start at 1 (0 is never anyone).
-    let player_ids = Arc::new(std::sync::atomic::AtomicU32::new(1));
-    let services = Services { metrics: Arc::new(Metrics::new()), hall_of_fame: hall_of_fame.clone(), player_ids };
-    let state = Arc::new(ServerState {
-        lobby: Arc::new(Lobby::new(config.clone(), token.clone(), tasks.clone(), services.clone())),
-        admission: Arc::new(Admission::new(config.max_connections, config.max_conns_per_ip)),
-        config,
-        shutdown: token.clone(),
-        tasks: tasks.clone(),
-        started: Instant::now(),
-        services,
-    });
-    if let Some(fleet) = &state.config.fleet {
-        match Fleet::start(fleet.clone(), state.lobby.clone(), token.clone(), &tasks) {
+    let fleet = match &config.fleet {
+        Some(fleet) => match Fleet::connect(fleet.clone()) {
             Ok(fleet) => {
                 tracing::info!(server = fleet.server_id(), url = fleet.public_url(), "part of a fleet through Redis");
-                state.lobby.set_fleet(fleet);
+                Some(fleet)
             }
-            Err(error) => tracing::error!(%error, "running as a single server"),
+            Err(error) => {
+                tracing::error!(%error, "running as a single server");
+                None
+            }
+        },
+        None => None,
+    };
+    // Built in one piece: the metrics' scrape-time collector holds the state weakly.
+    let state = Arc::new_cyclic(|state| {
+        let metrics = Arc::new(Metrics::with_collector(ScrapeCollector::new(state.clone())));
+        let services = Services::new(metrics, hall_of_fame.clone());
+        ServerState {
+            lobby: Arc::new(Lobby::new(config.clone(), token.clone(), tasks.clone(), services.clone(), fleet.clone())),
+            fleet,
+            admission: Arc::new(Admission::new(config.max_connections, config.max_conns_per_ip)),
+            config,
+            shutdown: token.clone(),
+            tasks: tasks.clone(),
+            started: Instant::now(),
+            services,
         }
+    });
+    if let Some(fleet) = &state.fleet {
+        let (heard, deliveries) = tokio::sync::mpsc::channel(FLEET_ANNOUNCEMENTS_QUEUE);
+        let lobby = state.lobby.clone();
+        fleet.start(move || lobby.local_load(), heard, token.clone(), &tasks);
+        let lobby = state.lobby.clone();
+        tasks.spawn(async move { lobby.deliver_fleet_announcements(deliveries).await });
     }
     if let Some(admin) = admin {
         tasks.spawn(admin::serve(admin, state.clone()));

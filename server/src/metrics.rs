@@ -1,12 +1,15 @@
 //! The server's Prometheus metrics: one [`Metrics`] registry per server (no global recorder, so
 //! tests can run several servers in one process), bumped by connections and rooms, and encoded
-//! for `GET /metrics` on the admin listener. Names follow Prometheus practice: base units
-//! (`_seconds`, `_bytes`), `_total` on counters, no player or room ids as labels.
+//! for `GET /metrics` on the admin listener. Figures the server already keeps elsewhere (open
+//! connections, players, rooms, the hall of fame's and the fleet's totals) are not copied in
+//! here: a [`Collector`] given to [`Metrics::with_collector`] reads them at scrape time. Names
+//! follow Prometheus practice: base units (`_seconds`, `_bytes`), `_total` on counters, no
+//! player or room ids as labels.
 
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
@@ -50,14 +53,6 @@ pub struct VisibilityLabel {
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
-    /// Open TCP connections (HTTP and game sockets); set at scrape time.
-    pub connections: Gauge,
-    /// Players seated in rooms (dropped players waiting to resume included); set at scrape time.
-    pub players: Gauge,
-    /// AI pilots flying in rooms (not players); set at scrape time.
-    pub ai_pilots: Gauge,
-    /// Open rooms by visibility; set at scrape time.
-    pub rooms: Family<VisibilityLabel, Gauge>,
     /// TCP connections accepted.
     pub connections_opened: Counter,
     /// Game sockets opened (upgrades to `/ws`).
@@ -85,20 +80,6 @@ pub struct Metrics {
     pub chat_lines: Counter,
     /// Operator announcements sent.
     pub announcements: Counter,
-    /// Hall-of-fame results stored; set from the store at scrape time.
-    pub hall_of_fame_writes: Counter,
-    /// Hall-of-fame write failures; set from the store at scrape time.
-    pub hall_of_fame_write_errors: Counter,
-    /// Hall-of-fame results dropped (queue full, or the store unavailable).
-    pub hall_of_fame_dropped: Counter,
-    /// 1 while the hall of fame is available, 0 when the server runs without it.
-    pub hall_of_fame_up: Gauge,
-    /// With `--redis`: 1 while Redis answers the heartbeat, 0 when it does not.
-    pub redis_up: Gauge,
-    /// With `--redis`: live servers in the fleet's registry, this one included.
-    pub fleet_servers: Gauge,
-    /// With `--redis`: commands sent to Redis.
-    pub redis_commands: Counter,
 }
 
 impl Default for Metrics {
@@ -108,16 +89,19 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// The registry, plus `collector`'s figures read at each scrape (see the module doc).
+    pub fn with_collector(collector: impl Collector) -> Self {
+        let mut metrics = Self::new();
+        metrics.registry.register_collector(Box::new(collector));
+        metrics
+    }
+
     /// A registry with every metric registered under the `driftfire_` prefix.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("driftfire");
         let info = Info::new(vec![("version", env!("CARGO_PKG_VERSION").to_string()), ("protocol", PROTOCOL_VERSION.to_string())]);
         registry.register("build", "The server's version and protocol version", info);
         let metrics = Self {
-            connections: Gauge::default(),
-            players: Gauge::default(),
-            rooms: Family::default(),
-            ai_pilots: Gauge::default(),
             connections_opened: Counter::default(),
             sockets_opened: Counter::default(),
             disconnects: Family::default(),
@@ -131,13 +115,6 @@ impl Metrics {
             snapshot_encode: Histogram::new(ENCODE_BUCKETS),
             chat_lines: Counter::default(),
             announcements: Counter::default(),
-            hall_of_fame_writes: Counter::default(),
-            hall_of_fame_write_errors: Counter::default(),
-            hall_of_fame_dropped: Counter::default(),
-            hall_of_fame_up: Gauge::default(),
-            redis_up: Gauge::default(),
-            fleet_servers: Gauge::default(),
-            redis_commands: Counter::default(),
             registry,
         };
         metrics.register_all()
@@ -145,10 +122,6 @@ impl Metrics {
 
     fn register_all(mut self) -> Self {
         let r = &mut self.registry;
-        r.register("connections", "Open TCP connections (HTTP and game sockets)", self.connections.clone());
-        r.register("players", "Players seated in rooms, dropped players waiting to resume included", self.players.clone());
-        r.register("ai_pilots", "AI pilots flying in rooms (they are not players)", self.ai_pilots.clone());
-        r.register("rooms", "Open rooms by visibility", self.rooms.clone());
         r.register("connections_opened", "TCP connections accepted", self.connections_opened.clone());
         r.register("sockets_opened", "Game WebSockets opened", self.sockets_opened.clone());
         r.register(
@@ -171,21 +144,6 @@ impl Metrics {
         );
         r.register("chat_lines", "Chat lines delivered to a room", self.chat_lines.clone());
         r.register("announcements", "Operator announcements sent to every room", self.announcements.clone());
-        r.register("hall_of_fame_writes", "Hall-of-fame results stored", self.hall_of_fame_writes.clone());
-        r.register("hall_of_fame_write_errors", "Hall-of-fame write failures", self.hall_of_fame_write_errors.clone());
-        r.register(
-            "hall_of_fame_dropped",
-            "Hall-of-fame results dropped (queue full or store unavailable)",
-            self.hall_of_fame_dropped.clone(),
-        );
-        r.register(
-            "hall_of_fame_up",
-            "1 while the hall of fame is available, 0 when the server runs without it",
-            self.hall_of_fame_up.clone(),
-        );
-        r.register("redis_up", "With --redis: 1 while Redis answers the heartbeat", self.redis_up.clone());
-        r.register("fleet_servers", "With --redis: live servers in the fleet registry, this one included", self.fleet_servers.clone());
-        r.register("redis_commands", "With --redis: commands sent to Redis", self.redis_commands.clone());
         self
     }
 
@@ -230,3 +188,41 @@ impl Metrics {
 
 /// The content type of [`Metrics::encode`]'s output.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+    use prometheus_client::metrics::counter::ConstCounter;
+
+    use super::*;
+
+    /// A total kept elsewhere, as the hall of fame keeps its write count.
+    #[derive(Debug)]
+    struct Total(Arc<AtomicU64>);
+
+    impl Collector for Total {
+        fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+            let total = ConstCounter::new(self.0.load(Ordering::Relaxed));
+            total.encode(encoder.encode_descriptor("things", "Things done", None, total.metric_type())?)
+        }
+    }
+
+    #[test]
+    fn scrapes_at_once_all_read_the_true_total() {
+        let total = Arc::new(AtomicU64::new(41));
+        let metrics = Metrics::with_collector(Total(total.clone()));
+        total.store(42, Ordering::Relaxed);
+        let scrapes: Vec<String> = std::thread::scope(|s| {
+            let scrapers: Vec<_> = (0..8).map(|_| s.spawn(|| metrics.encode())).collect();
+            scrapers.into_iter().map(|scraper| scraper.join().unwrap()).collect()
+        });
+        for scrape in scrapes {
+            assert!(scrape.contains("\ndriftfire_things_total 42\n"), "{scrape}");
+        }
+        total.store(45, Ordering::Relaxed);
+        assert!(metrics.encode().contains("\ndriftfire_things_total 45\n"));
+    }
+}

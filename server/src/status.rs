@@ -13,7 +13,7 @@ use driftfire_shared::protocol::{BOARD_SIZE, BoardEntry, PROTOCOL_VERSION, Perio
 use serde::{Deserialize, Serialize};
 
 use crate::hall_of_fame::HallOfFameStatus;
-use crate::room::RoomId;
+use crate::room::{RoomId, RoomSummary};
 use crate::state::ServerState;
 use crate::tick_stats::{SnapshotSummary, SnapshotTotals, percentile};
 
@@ -68,7 +68,8 @@ pub struct FleetStatus {
     draining: bool,
 }
 
-/// A room as `/api/status` shows it.
+/// A room as `/api/status` shows it: its [`RoomSummary`] without the code (the status is
+/// public; a private room's code is its only lock).
 #[derive(Debug, Serialize)]
 pub struct RoomStatus {
     /// Room number.
@@ -89,6 +90,13 @@ pub struct RoomStatus {
     pub(crate) tick_p99_ms: f64,
 }
 
+impl From<RoomSummary> for RoomStatus {
+    fn from(room: RoomSummary) -> Self {
+        let RoomSummary { id, name, code: _, private, players, max_players, ai_pilots, tick_overruns, tick_p99_ms } = room;
+        Self { id, name, private, players, ai_pilots, max_players, tick_overruns, tick_p99_ms }
+    }
+}
+
 /// `GET /api/status`.
 pub async fn status(State(state): State<Arc<ServerState>>) -> Json<Status> {
     Json(summarize(&state))
@@ -106,21 +114,13 @@ pub(crate) fn summarize(state: &ServerState) -> Status {
     let mut overruns = 0;
     let mut snapshots = SnapshotTotals::default();
     for room in state.lobby.rooms() {
-        let stats = room.shared.stats.lock().expect("tick stats lock");
-        let mut room_samples = stats.recent().to_vec();
-        samples.extend_from_slice(&room_samples);
-        overruns += stats.overruns;
-        snapshots.add(&stats.snapshots);
-        room_list.push(RoomStatus {
-            id: room.shared.id,
-            name: room.shared.name.clone(),
-            private: room.shared.private,
-            players: room.shared.players(),
-            ai_pilots: room.shared.ai_pilots.load(std::sync::atomic::Ordering::Relaxed),
-            max_players: state.config.max_players_per_room,
-            tick_overruns: stats.overruns,
-            tick_p99_ms: percentile(&mut room_samples, 99.0).as_secs_f64() * 1e3,
-        });
+        {
+            let stats = room.shared.stats.lock().expect("tick stats lock");
+            samples.extend_from_slice(stats.recent());
+            overruns += stats.overruns;
+            snapshots.add(&stats.snapshots);
+        }
+        room_list.push(RoomStatus::from(room.shared.summary()));
     }
     let mean = if samples.is_empty() { 0.0 } else { samples.iter().map(Duration::as_secs_f64).sum::<f64>() / samples.len() as f64 };
     Status {
@@ -138,12 +138,12 @@ pub(crate) fn summarize(state: &ServerState) -> Status {
         snapshots: snapshots.into(),
         room_list,
         hall_of_fame: state.services.hall_of_fame.status(),
-        fleet: state.lobby.fleet().map(|fleet| FleetStatus {
+        fleet: state.fleet.as_ref().map(|fleet| FleetStatus {
             server_id: fleet.server_id().to_string(),
             public_url: fleet.public_url().to_string(),
             redis_up: fleet.redis_up(),
             servers: fleet.registry_size(),
-            draining: fleet.is_draining(),
+            draining: state.lobby.is_draining(),
         }),
     }
 }

@@ -15,7 +15,7 @@ use common::process::Process;
 use common::redis::Redis;
 use common::{Client, TestServer, connect, recv, send};
 use driftfire_server::ServerConfig;
-use driftfire_server::fleet::FleetConfig;
+use driftfire_server::config::FleetConfig;
 use driftfire_shared::protocol::{ClientMsg, DisconnectReason, PROTOCOL_VERSION, Redirect, RoomInfo, RoomTarget, ServerMsg};
 
 /// Long enough for a few heartbeats (2 s each) and a TTL (10 s) to pass.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{Client, Incoming, TestServer, WAIT, connect, recv, send};
 use driftfire_server::ServerConfig;
-use driftfire_server::bots::Brain;
+use driftfire_server::pilot::Brain;
 use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, Period, Reply, RequestId, ServerMsg};
 use driftfire_shared::sim::SimConfig;
 

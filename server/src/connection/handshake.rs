@@ -16,7 +16,7 @@ use tokio::time::timeout;
 
 use super::socket::{Inbound, Socket};
 use super::{Ending, Seat};
-use crate::lobby::Seating;
+use crate::fleet::Seating;
 use crate::lobby::tickets::{Owner, Redeemed};
 use crate::room::{OUTBOUND_QUEUE, RoomCommand, RoomHandle};
 use crate::state::ServerState;
@@ -72,7 +72,7 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
             }
             Redeemed::Unknown => {
                 // Another server of the fleet may hold it (the page was reloaded from there).
-                if let Some(fleet) = state.lobby.fleet()
+                if let Some(fleet) = state.fleet.as_ref()
                     && let Some(url) = fleet.session_owner(&token).await
                 {
                     tracing::debug!(%url, "resume token belongs to another server: redirected");

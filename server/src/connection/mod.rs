@@ -101,7 +101,7 @@ pub async fn serve(ws: WebSocketStream<Upgraded>, peer: SocketAddr, state: Arc<S
             let Seat { player, room, attach, token, .. } = seat;
             if ending.keeps_seat() {
                 state.lobby.tickets.start_window(&token);
-                if let Some(fleet) = state.lobby.fleet() {
+                if let Some(fleet) = state.fleet.as_ref() {
                     fleet.note_session_dropped(&token, state.config.resume_window);
                 }
                 let _ = room.inbox.send(RoomCommand::Detach { player, attach }).await;

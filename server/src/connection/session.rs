@@ -13,7 +13,7 @@ use tokio::time::{Instant, interval_at, sleep_until};
 use super::handshake::{hall_of_fame, join, room_list};
 use super::socket::{Inbound, Socket};
 use super::{Ending, Seat};
-use crate::lobby::Seating;
+use crate::fleet::Seating;
 use crate::lobby::tickets::Probe;
 use crate::rate_limit::{CHAT_BURST, CHAT_PER_SECOND, TokenBucket};
 use crate::room::RoomCommand;

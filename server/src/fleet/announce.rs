@@ -2,15 +2,14 @@
 //! own rooms and publishes on [`keys::ANNOUNCE`]; every other server's subscriber delivers to
 //! its rooms. The subscriber reconnects and re-subscribes by itself after Redis restarts.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{Fleet, REDIS_TIMEOUT, keys};
-use crate::lobby::Lobby;
 
 /// Wait between attempts to (re)subscribe while Redis is away.
 const RESUBSCRIBE_DELAY: Duration = Duration::from_secs(1);
@@ -25,14 +24,12 @@ struct Announcement {
 }
 
 /// Publishes `text` for every other server. False if Redis did not take it.
-pub(super) async fn publish(fleet: &Fleet, client: &redis::Client, text: &str) -> bool {
+pub(super) async fn publish(fleet: &Fleet, text: &str) -> bool {
     let message = Announcement { from: fleet.server_id().to_string(), text: text.to_string() };
     let Ok(json) = serde_json::to_string(&message) else { return false };
-    let sent = tokio::time::timeout(REDIS_TIMEOUT, async {
-        let mut connection = client.get_multiplexed_async_connection().await?;
-        redis::cmd("PUBLISH").arg(keys::ANNOUNCE).arg(json).query_async::<i64>(&mut connection).await
-    })
-    .await;
+    let mut redis = fleet.redis();
+    let sent =
+        tokio::time::timeout(REDIS_TIMEOUT, redis::cmd("PUBLISH").arg(keys::ANNOUNCE).arg(json).query_async::<i64>(&mut redis)).await;
     fleet.count_commands(1);
     match sent {
         Ok(Ok(_)) => true,
@@ -47,11 +44,12 @@ pub(super) async fn publish(fleet: &Fleet, client: &redis::Client, text: &str) -
     }
 }
 
-/// Delivers other servers' announcements to this server's rooms until shutdown.
-pub(super) async fn subscribe(fleet: Fleet, client: redis::Client, lobby: Arc<Lobby>, shutdown: CancellationToken) {
+/// Hands other servers' announcements to `announcements` until shutdown. The subscription has
+/// a connection of its own (a subscribed connection can send no other command).
+pub(super) async fn subscribe(fleet: Fleet, announcements: mpsc::Sender<String>, shutdown: CancellationToken) {
     loop {
         let session = async {
-            let mut pubsub = client.get_async_pubsub().await?;
+            let mut pubsub = fleet.inner.client.get_async_pubsub().await?;
             pubsub.subscribe(keys::ANNOUNCE).await?;
             tracing::debug!("subscribed to fleet announcements");
             let mut messages = pubsub.on_message();
@@ -59,8 +57,11 @@ pub(super) async fn subscribe(fleet: Fleet, client: redis::Client, lobby: Arc<Lo
                 let Ok(payload) = message.get_payload::<String>() else { continue };
                 match serde_json::from_str::<Announcement>(&payload) {
                     Ok(announcement) if announcement.from != fleet.server_id() => {
-                        let rooms = lobby.announce(&announcement.text).await;
-                        tracing::info!(from = %announcement.from, rooms, "fleet announcement delivered");
+                        tracing::info!(from = %announcement.from, "fleet announcement heard");
+                        if announcements.send(announcement.text).await.is_err() {
+                            // Nobody delivers any more: the server is shutting down.
+                            return Ok(());
+                        }
                     }
                     Ok(_) => {}
                     Err(error) => tracing::debug!(%error, "unreadable announcement ignored"),
@@ -75,6 +76,9 @@ pub(super) async fn subscribe(fleet: Fleet, client: redis::Client, lobby: Arc<Lo
                     tracing::debug!(%error, "announcement subscription lost; retrying");
                 }
             }
+        }
+        if announcements.is_closed() {
+            return;
         }
         tokio::select! {
             () = shutdown.cancelled() => return,

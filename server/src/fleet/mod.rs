@@ -3,7 +3,12 @@
 //! rooms (so no request ever waits on Redis), and hears announcements from any server. Game
 //! traffic never crosses Redis: a room stays owned by the one process that ticks it.
 //!
-//! - `mod.rs`: [`FleetConfig`], the [`Fleet`] handle and the directory it caches.
+//! The fleet sits below the lobby and never names it (mini-redis' `Db` handle with its
+//! background task): [`Fleet::start`] takes a callback that reads this server's [`LocalLoad`]
+//! for each heartbeat, and hands the announcements it hears back on a channel.
+//!
+//! - `mod.rs`: the [`Fleet`] handle, the directory it caches and its one Redis connection.
+//! - `placement`: where a player is seated, a pure function of the load and the directory.
 //! - `keys`: the Redis key layout, in one place.
 //! - `registry`: the heartbeat that publishes this server and refreshes the directory.
 //! - `announce`: operator announcements over Redis pub/sub.
@@ -12,18 +17,24 @@
 
 mod announce;
 pub mod keys;
+mod placement;
 mod registry;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use driftfire_shared::protocol::{ResumeToken, RoomInfo};
+use driftfire_shared::protocol::{ResumeToken, RoomInfo, RoomTarget};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::lobby::Lobby;
+pub use placement::{Seating, place};
+
+use crate::config::FleetConfig;
+use crate::room::RoomSummary;
 
 /// How often a server re-publishes itself and re-reads the directory.
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
@@ -37,34 +48,27 @@ pub const ENTRY_TTL: Duration = Duration::from_secs(8);
 /// heartbeat and the subscriber do), so this only bounds how stale the directory can get.
 pub const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Settings of the scale-out mode.
-#[derive(Clone, Debug)]
-pub struct FleetConfig {
-    /// `redis://host:port/db`.
-    pub redis_url: String,
-    /// The address browsers use to reach this server's game socket (`ws(s)://…/ws`).
-    pub public_url: String,
-    /// This server's id in the registry (unique in the fleet).
-    pub server_id: String,
+/// This server as the fleet sees it, read fresh for each heartbeat and each placement.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LocalLoad {
+    /// Taking no new players (shutting down).
+    pub draining: bool,
+    /// Rooms it may still open.
+    pub free_rooms: usize,
+    /// 99th percentile of its recent ticks, milliseconds.
+    pub tick_p99_ms: f64,
+    /// Its rooms.
+    pub rooms: Vec<RoomSummary>,
 }
 
-/// A room as the registry carries it (private rooms with their codes: the registry is
-/// internal; lists leave private codes out).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RegisteredRoom {
-    /// Display name.
-    pub name: String,
-    /// Its code.
-    pub code: String,
-    /// Players in it now.
-    pub players: u16,
-    /// Seats.
-    pub max_players: u16,
-    /// Left out of quick play and lists show no code.
-    pub private: bool,
+impl LocalLoad {
+    /// Players in its rooms.
+    pub fn players(&self) -> usize {
+        self.rooms.iter().map(|r| r.players).sum()
+    }
 }
 
-/// One server's registry entry.
+/// One server's registry entry (JSON in Redis).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServerEntry {
     /// Its id.
@@ -79,8 +83,8 @@ pub struct ServerEntry {
     pub free_rooms: usize,
     /// 99th percentile of its recent ticks, milliseconds.
     pub tick_p99_ms: f64,
-    /// Its rooms.
-    pub rooms: Vec<RegisteredRoom>,
+    /// Its rooms (private ones with their codes: the registry is internal).
+    pub rooms: Vec<RoomSummary>,
 }
 
 /// The shared handle to the scale-out mode.
@@ -100,10 +104,11 @@ struct Inner {
     registry_size: AtomicU64,
     /// Redis commands sent, for `/metrics`.
     commands: AtomicU64,
-    /// Set when the server starts draining.
-    draining: AtomicBool,
-    /// Where announcements are published.
+    /// Where pub/sub connections come from (a subscription needs a connection of its own).
     client: redis::Client,
+    /// The one connection every command goes through: multiplexed, reconnecting by itself,
+    /// and lazy (Redis being down at start is no error).
+    redis: ConnectionManager,
 }
 
 /// Errors at the fleet's boundary.
@@ -115,24 +120,42 @@ pub enum FleetError {
 }
 
 impl Fleet {
-    /// Starts the heartbeat and the announcement subscriber. Redis being down is no error:
-    /// both retry until it is back, and the server runs on its local rooms meanwhile.
-    pub fn start(config: FleetConfig, lobby: Arc<Lobby>, shutdown: CancellationToken, tasks: &TaskTracker) -> Result<Self, FleetError> {
+    /// A handle for `config`'s fleet, with its Redis connection set up lazily: nothing is sent
+    /// until [`start`](Self::start) or the first command.
+    pub fn connect(config: FleetConfig) -> Result<Self, FleetError> {
         let client = redis::Client::open(config.redis_url.as_str()).map_err(FleetError::BadUrl)?;
-        let fleet = Self {
+        let manager_config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(REDIS_TIMEOUT))
+            .set_response_timeout(Some(REDIS_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(REDIS_TIMEOUT);
+        let redis = ConnectionManager::new_lazy_with_config(client.clone(), manager_config).map_err(FleetError::BadUrl)?;
+        Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 others: RwLock::new(Vec::new()),
                 redis_up: AtomicBool::new(false),
                 registry_size: AtomicU64::new(0),
                 commands: AtomicU64::new(0),
-                draining: AtomicBool::new(false),
-                client: client.clone(),
+                client,
+                redis,
             }),
-        };
-        tasks.spawn(registry::heartbeat(fleet.clone(), client.clone(), lobby.clone(), shutdown.clone()));
-        tasks.spawn(announce::subscribe(fleet.clone(), client, lobby, shutdown));
-        Ok(fleet)
+        })
+    }
+
+    /// Starts the heartbeat, which publishes what `local_load` reads each beat, and the
+    /// subscriber, which sends other servers' announcements to `announcements`. Redis being
+    /// down is no error: both retry until it is back, and the server runs on its local rooms
+    /// meanwhile. Both stop at `shutdown`.
+    pub fn start(
+        &self,
+        local_load: impl Fn() -> LocalLoad + Send + Sync + 'static,
+        announcements: mpsc::Sender<String>,
+        shutdown: CancellationToken,
+        tasks: &TaskTracker,
+    ) {
+        tasks.spawn(registry::heartbeat(self.clone(), local_load, shutdown.clone()));
+        tasks.spawn(announce::subscribe(self.clone(), announcements, shutdown));
     }
 
     /// This server's id.
@@ -164,66 +187,41 @@ impl Fleet {
         self.inner.commands.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Marks this server as draining: the next heartbeat tells the fleet.
-    pub fn start_draining(&self) {
-        self.inner.draining.store(true, Ordering::Relaxed);
+    /// The connection for one command (a clone of the one manager: cheap, same socket).
+    fn redis(&self) -> ConnectionManager {
+        self.inner.redis.clone()
     }
 
-    /// Whether this server takes no new players.
-    pub fn is_draining(&self) -> bool {
-        self.inner.draining.load(Ordering::Relaxed)
-    }
-
-    /// The other live servers, as of the latest heartbeat.
-    pub fn others(&self) -> Vec<ServerEntry> {
-        self.inner.others.read().expect("directory lock").clone()
+    /// Where `target` is seated, by `here` and the directory cached at the last heartbeat
+    /// (see [`place`]).
+    pub fn place(&self, target: &RoomTarget, here: &LocalLoad) -> Seating {
+        place(target, here, &self.inner.others.read().expect("directory lock"))
     }
 
     /// The other servers' rooms as a room list shows them: private rooms without their codes,
     /// each with its server's URL.
     pub fn remote_rooms(&self) -> Vec<RoomInfo> {
         let others = self.inner.others.read().expect("directory lock");
-        others
-            .iter()
-            .flat_map(|server| {
-                server.rooms.iter().map(move |room| RoomInfo {
-                    name: room.name.clone(),
-                    code: (!room.private).then(|| room.code.clone()),
-                    players: room.players,
-                    max_players: room.max_players,
-                    private: room.private,
-                    server: Some(server.url.clone()),
-                })
-            })
-            .collect()
+        others.iter().flat_map(|server| server.rooms.iter().map(|room| room.list_entry(Some(server.url.clone())))).collect()
     }
 
-    /// Which other server holds the room with `code`, by the cached directory.
-    pub fn locate_code(&self, code: &str) -> Option<String> {
-        let others = self.inner.others.read().expect("directory lock");
-        others.iter().find(|s| s.rooms.iter().any(|r| r.code == code)).map(|s| s.url.clone())
-    }
-
-    /// Whether any live server (by the cached directory) has a room with `code`.
+    /// Whether any other live server (by the cached directory) has a room with `code`.
     pub fn code_taken(&self, code: &str) -> bool {
-        self.locate_code(code).is_some()
+        self.inner.others.read().expect("directory lock").iter().any(|s| s.rooms.iter().any(|r| r.code == code))
     }
 
     /// Notes in Redis that the session of `token` waits on this server for `window` (its
     /// player dropped), so another server its player reaches can send them here. Fire and
     /// forget: Redis being down only loses the cross-server resume.
     pub fn note_session_dropped(&self, token: &ResumeToken, window: Duration) {
-        let client = self.inner.client.clone();
+        let mut redis = self.redis();
         let key = keys::session(token);
         let url = self.public_url().to_string();
         self.count_commands(1);
         tokio::spawn(async move {
-            let stored = tokio::time::timeout(REDIS_TIMEOUT, async {
-                let mut connection = client.get_multiplexed_async_connection().await?;
-                redis::cmd("SET").arg(&key).arg(&url).arg("EX").arg(window.as_secs().max(1)).query_async::<()>(&mut connection).await
-            })
-            .await;
-            if !matches!(stored, Ok(Ok(()))) {
+            let mut command = redis::cmd("SET");
+            command.arg(&key).arg(&url).arg("EX").arg(window.as_secs().max(1));
+            if !matches!(tokio::time::timeout(REDIS_TIMEOUT, command.query_async::<()>(&mut redis)).await, Ok(Ok(()))) {
                 tracing::debug!(%key, "could not note the dropped session in Redis");
             }
         });
@@ -235,13 +233,10 @@ impl Fleet {
     pub async fn session_owner(&self, token: &ResumeToken) -> Option<String> {
         let key = keys::session(token);
         self.count_commands(1);
-        let url = tokio::time::timeout(REDIS_TIMEOUT, async {
-            let mut connection = self.inner.client.get_multiplexed_async_connection().await?;
-            redis::cmd("GET").arg(&key).query_async::<Option<String>>(&mut connection).await
-        })
-        .await
-        .ok()?
-        .ok()??;
+        let mut redis = self.redis();
+        let mut command = redis::cmd("GET");
+        command.arg(&key);
+        let url = tokio::time::timeout(REDIS_TIMEOUT, command.query_async::<Option<String>>(&mut redis)).await.ok()?.ok()??;
         let live = self.inner.others.read().expect("directory lock").iter().any(|s| s.url == url && !s.draining);
         live.then_some(url)
     }
@@ -249,6 +244,6 @@ impl Fleet {
     /// Publishes an operator announcement to every other server (this server delivers its own
     /// copy locally). Returns whether Redis took it.
     pub async fn publish_announcement(&self, text: &str) -> bool {
-        announce::publish(self, &self.inner.client, text).await
+        announce::publish(self, text).await
     }
 }

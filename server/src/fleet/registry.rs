@@ -3,28 +3,18 @@
 //! directory. Redis down: the directory empties (the server falls back to its own rooms) and
 //! the loop keeps trying; Redis back: the next beat re-registers without help.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use redis::AsyncCommands;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use tokio_util::sync::CancellationToken;
 
-use super::{ENTRY_TTL, Fleet, HEARTBEAT, REDIS_TIMEOUT, RegisteredRoom, ServerEntry, keys};
-use crate::lobby::Lobby;
+use super::{ENTRY_TTL, Fleet, HEARTBEAT, LocalLoad, ServerEntry, keys};
 
-/// Runs until shutdown; on the way out, removes this server's entry so its rooms leave the
-/// lists at once instead of after the TTL.
-pub(super) async fn heartbeat(fleet: Fleet, client: redis::Client, lobby: Arc<Lobby>, shutdown: CancellationToken) {
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(REDIS_TIMEOUT))
-        .set_response_timeout(Some(REDIS_TIMEOUT))
-        .set_number_of_retries(1)
-        .set_max_delay(REDIS_TIMEOUT);
-    let mut redis = match ConnectionManager::new_lazy_with_config(client, config) {
-        Ok(redis) => redis,
-        Err(error) => return tracing::error!(%error, "cannot set up the Redis connection; running as a single server"),
-    };
+/// Runs until shutdown, publishing what `local_load` reads each beat; on the way out, removes
+/// this server's entry so its rooms leave the lists at once instead of after the TTL.
+pub(super) async fn heartbeat(fleet: Fleet, local_load: impl Fn() -> LocalLoad, shutdown: CancellationToken) {
+    let mut redis = fleet.redis();
     let mut ticker = tokio::time::interval(HEARTBEAT);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -32,7 +22,7 @@ pub(super) async fn heartbeat(fleet: Fleet, client: redis::Client, lobby: Arc<Lo
             () = shutdown.cancelled() => break,
             _ = ticker.tick() => {}
         }
-        let entry = local_entry(&fleet, &lobby);
+        let entry = local_entry(&fleet, local_load());
         match beat(&fleet, &mut redis, &entry).await {
             Ok(others) => {
                 if !fleet.inner.redis_up.swap(true, Ordering::Relaxed) {
@@ -58,16 +48,15 @@ pub(super) async fn heartbeat(fleet: Fleet, client: redis::Client, lobby: Arc<Lo
 }
 
 /// This server's entry as of now.
-fn local_entry(fleet: &Fleet, lobby: &Lobby) -> ServerEntry {
-    let rooms: Vec<RegisteredRoom> = lobby.registered_rooms();
+fn local_entry(fleet: &Fleet, load: LocalLoad) -> ServerEntry {
     ServerEntry {
         id: fleet.server_id().to_string(),
         url: fleet.public_url().to_string(),
-        draining: fleet.is_draining(),
-        players: rooms.iter().map(|r| usize::from(r.players)).sum(),
-        free_rooms: lobby.free_room_slots(),
-        tick_p99_ms: lobby.tick_p99_ms(),
-        rooms,
+        draining: load.draining,
+        players: load.players(),
+        free_rooms: load.free_rooms,
+        tick_p99_ms: load.tick_p99_ms,
+        rooms: load.rooms,
     }
 }
 

@@ -4,25 +4,30 @@
 //! Rooms opened on request ("create room") count against their creator's address
 //! (`max_rooms_per_ip`) while they are open, and an empty private room closes sooner
 //! (`private_room_idle_close`), so one address cannot fill the server's room slots.
-//! Resume tickets, which bring a dropped player back to the room they left, are in [`tickets`].
+//! With a fleet, where a player is seated is the fleet's placement policy over this server's
+//! [`LocalLoad`]; the lobby owns the one drain flag. Resume tickets, which bring a dropped
+//! player back to the room they left, are in [`tickets`].
 
+#[cfg(test)]
+mod tests;
 pub mod tickets;
 
 use std::net::IpAddr;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use driftfire_shared::input::normalize_room_code;
-use driftfire_shared::protocol::{PlayerId, ROOM_CODE_ALPHABET, ROOM_CODE_LEN, Redirect, RejectReason, RoomInfo, RoomTarget};
+use driftfire_shared::protocol::{PlayerId, ROOM_CODE_ALPHABET, ROOM_CODE_LEN, RejectReason, RoomInfo, RoomTarget};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::ServerConfig;
-use crate::fleet::{Fleet, RegisteredRoom};
-use crate::room::{AttachId, RoomCommand, RoomHandle, RoomId, RoomSpec, spawn_room};
+use crate::fleet::{Fleet, LocalLoad, Seating};
+use crate::room::{AttachId, RoomCommand, RoomHandle, RoomId, RoomSpec, RoomSummary, spawn_room};
 use crate::secrets::random_bytes;
-use crate::state::Services;
+use crate::services::Services;
 use tickets::Tickets;
 
 /// Names public rooms take in turn (with a number once the list wraps).
@@ -42,18 +47,10 @@ pub struct Lobby {
     tracker: TaskTracker,
     services: Services,
     /// The other servers, when this one is part of a fleet (`--redis`).
-    fleet: OnceLock<Fleet>,
-    /// Set once the server drains before shutting down: no new players.
+    fleet: Option<Fleet>,
+    /// Set once the server drains before shutting down: no new players (and, with a fleet,
+    /// the next heartbeat tells the others). The server's one drain flag.
     draining: AtomicBool,
-}
-
-/// Where a target's seat is: here, or on another server of the fleet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seating {
-    /// Seat the player on this server.
-    Here,
-    /// Send the player to another server.
-    Elsewhere(Redirect),
 }
 
 /// A room in the registry, with the address that asked for it (rooms quick play opened have
@@ -73,8 +70,9 @@ fn random_code() -> String {
 }
 
 impl Lobby {
-    /// An empty lobby; rooms open on demand.
-    pub fn new(config: ServerConfig, shutdown: CancellationToken, tracker: TaskTracker, services: Services) -> Self {
+    /// An empty lobby; rooms open on demand. With `fleet`, placement and room codes take the
+    /// other servers into account.
+    pub fn new(config: ServerConfig, shutdown: CancellationToken, tracker: TaskTracker, services: Services, fleet: Option<Fleet>) -> Self {
         Self {
             rooms: Mutex::new(Vec::new()),
             next_room_id: AtomicU32::new(1),
@@ -84,14 +82,14 @@ impl Lobby {
             shutdown,
             tracker,
             services,
-            fleet: OnceLock::new(),
+            fleet,
             draining: AtomicBool::new(false),
         }
     }
 
     /// A fresh player id, never reused while the server runs.
     pub fn new_player_id(&self) -> PlayerId {
-        PlayerId(self.services.player_ids.fetch_add(1, Ordering::Relaxed))
+        self.services.new_player_id()
     }
 
     /// A fresh number for one connection's time in a room, so a room can ignore the goodbye
@@ -100,18 +98,10 @@ impl Lobby {
         AttachId(self.next_attach.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Joins this lobby to a fleet (once, at start).
-    pub fn set_fleet(&self, fleet: Fleet) {
-        let _ = self.fleet.set(fleet);
-    }
-
     /// Stops taking new players (the server is about to shut down); with a fleet, the next
     /// heartbeat tells the others, which stop sending players here.
     pub fn start_draining(&self) {
         self.draining.store(true, Ordering::Relaxed);
-        if let Some(fleet) = self.fleet.get() {
-            fleet.start_draining();
-        }
     }
 
     /// Whether the server takes no new players.
@@ -124,108 +114,34 @@ impl Lobby {
         self.rooms().iter().map(|r| r.shared.players()).sum()
     }
 
-    /// The fleet this server is part of, if any.
-    pub fn fleet(&self) -> Option<&Fleet> {
-        self.fleet.get()
-    }
-
     /// Whether `target`'s seat is on this server or another one of the fleet (by the directory
-    /// cached at the last heartbeat). Without a fleet, always here.
-    ///
-    /// - Quick play: the server with the fullest public room with a free seat, of those not
-    ///   draining (this one wins ties); with every room full, the least-loaded server that may
-    ///   open one. The chosen server gets `QuickPlayHere` and seats the player itself.
-    /// - A code: here if the room is here, else on the server whose directory entry lists it.
-    /// - A new room: here, unless this server is draining.
+    /// cached at the last heartbeat; see `fleet::place`). Without a fleet, always here.
     pub fn placement(&self, target: &RoomTarget) -> Seating {
-        let Some(fleet) = self.fleet.get() else { return Seating::Here };
-        let draining = self.is_draining();
-        let max = self.config.max_players_per_room;
-        let others: Vec<_> = fleet.others().into_iter().filter(|s| !s.draining).collect();
-        let elsewhere = |url: &str, room: RoomTarget| Seating::Elsewhere(Redirect { url: url.to_string(), room });
-        match target {
-            RoomTarget::QuickPlay => {
-                let local_best = if draining {
-                    None
-                } else {
-                    self.open_rooms()
-                        .iter()
-                        .map(|e| &e.room)
-                        .filter(|r| !r.shared.private && r.shared.players() < max)
-                        .map(|r| r.shared.players())
-                        .max()
-                };
-                let remote_best = others
-                    .iter()
-                    .flat_map(|s| s.rooms.iter().map(move |r| (s, r)))
-                    .filter(|(_, r)| !r.private && r.players < r.max_players)
-                    .max_by_key(|(_, r)| r.players);
-                // The chosen server seats the player by its own quick play (`QuickPlayHere`): the
-                // room seen in its last heartbeat may have filled since.
-                match (local_best, remote_best) {
-                    (Some(here), Some((server, room))) if usize::from(room.players) > here => {
-                        elsewhere(&server.url, RoomTarget::QuickPlayHere)
-                    }
-                    (Some(_), _) => Seating::Here,
-                    (None, Some((server, _))) => elsewhere(&server.url, RoomTarget::QuickPlayHere),
-                    (None, None) => self.least_loaded(draining, &others, RoomTarget::QuickPlayHere),
-                }
-            }
-            RoomTarget::QuickPlayHere => Seating::Here,
-            RoomTarget::Code(code) => {
-                let Some(code) = normalize_room_code(code) else { return Seating::Here };
-                if self.open_rooms().iter().any(|e| e.room.shared.code == code) {
-                    return Seating::Here;
-                }
-                match fleet.locate_code(&code) {
-                    Some(url) => elsewhere(&url, RoomTarget::Code(code)),
-                    None => Seating::Here,
-                }
-            }
-            RoomTarget::Create { private, ai_pilots } => {
-                if draining {
-                    self.least_loaded(draining, &others, RoomTarget::Create { private: *private, ai_pilots: *ai_pilots })
-                } else {
-                    Seating::Here
-                }
-            }
+        match &self.fleet {
+            Some(fleet) => fleet.place(target, &self.local_load()),
+            None => Seating::Here,
         }
     }
 
-    /// The server with the fewest players that may open a room (this one wins ties).
-    fn least_loaded(&self, draining: bool, others: &[crate::fleet::ServerEntry], room: RoomTarget) -> Seating {
-        let here = (!draining && self.free_room_slots() > 0)
-            .then(|| self.registered_rooms().iter().map(|r| usize::from(r.players)).sum::<usize>());
-        let best_other = others.iter().filter(|s| s.free_rooms > 0).min_by_key(|s| s.players);
-        match (here, best_other) {
-            (Some(mine), Some(other)) if other.players < mine => Seating::Elsewhere(Redirect { url: other.url.clone(), room }),
-            (None, Some(other)) => Seating::Elsewhere(Redirect { url: other.url.clone(), room }),
-            _ => Seating::Here,
+    /// This server as the fleet sees it: what it publishes each heartbeat, and what placement
+    /// weighs against the other servers.
+    pub fn local_load(&self) -> LocalLoad {
+        let rooms = self.summaries();
+        LocalLoad {
+            draining: self.is_draining(),
+            free_rooms: self.config.max_rooms.saturating_sub(rooms.len()),
+            tick_p99_ms: self.tick_p99_ms(),
+            rooms,
         }
     }
 
-    /// This server's rooms as the fleet registry carries them (private ones with their codes).
-    pub fn registered_rooms(&self) -> Vec<RegisteredRoom> {
-        let max = u16::try_from(self.config.max_players_per_room).unwrap_or(u16::MAX);
-        self.open_rooms()
-            .iter()
-            .map(|e| RegisteredRoom {
-                name: e.room.shared.name.clone(),
-                code: e.room.shared.code.clone(),
-                players: u16::try_from(e.room.shared.players()).unwrap_or(u16::MAX),
-                max_players: max,
-                private: e.room.shared.private,
-            })
-            .collect()
-    }
-
-    /// Rooms this server may still open.
-    pub fn free_room_slots(&self) -> usize {
-        self.config.max_rooms.saturating_sub(self.open_rooms().len())
+    /// Every open room's summary.
+    pub fn summaries(&self) -> Vec<RoomSummary> {
+        self.rooms().iter().map(|r| r.shared.summary()).collect()
     }
 
     /// 99th percentile of every room's recent ticks, milliseconds.
-    pub fn tick_p99_ms(&self) -> f64 {
+    fn tick_p99_ms(&self) -> f64 {
         let mut samples: Vec<Duration> = Vec::new();
         for room in self.rooms() {
             samples.extend_from_slice(room.shared.stats.lock().expect("tick stats lock").recent());
@@ -261,11 +177,10 @@ impl Lobby {
 
     /// A seat in the fullest public room with space, or in a new public room.
     fn quick_play(&self) -> Result<RoomHandle, RejectReason> {
-        let max = self.config.max_players_per_room;
         let mut rooms = self.open_rooms();
         let mut candidates: Vec<&RoomHandle> = rooms.iter().map(|e| &e.room).filter(|r| !r.shared.private).collect();
         candidates.sort_by_key(|r| std::cmp::Reverse(r.shared.players()));
-        if let Some(room) = candidates.into_iter().find(|r| r.shared.try_reserve(max)) {
+        if let Some(room) = candidates.into_iter().find(|r| r.shared.try_reserve()) {
             return Ok(room.clone());
         }
         self.open_room(&mut rooms, false, true, None)
@@ -275,7 +190,7 @@ impl Lobby {
         let code = normalize_room_code(code).ok_or(RejectReason::BadRoomCode)?;
         let rooms = self.open_rooms();
         let room = rooms.iter().map(|e| &e.room).find(|r| r.shared.code == code).ok_or(RejectReason::RoomNotFound)?;
-        if room.shared.try_reserve(self.config.max_players_per_room) { Ok(room.clone()) } else { Err(RejectReason::RoomFull) }
+        if room.shared.try_reserve() { Ok(room.clone()) } else { Err(RejectReason::RoomFull) }
     }
 
     /// Opens a room (if the cap allows) with one seat reserved; `creator` is the address that
@@ -295,7 +210,7 @@ impl Lobby {
         let code = loop {
             let code = random_code();
             // Unique in the fleet too, as far as the directory knows (see `fleet::keys`).
-            let taken_elsewhere = self.fleet.get().is_some_and(|fleet| fleet.code_taken(&code));
+            let taken_elsewhere = self.fleet.as_ref().is_some_and(|fleet| fleet.code_taken(&code));
             if !rooms.iter().any(|e| e.room.shared.code == code) && !taken_elsewhere {
                 break code;
             }
@@ -316,7 +231,7 @@ impl Lobby {
         } else {
             spawn_room(spec, &self.config, self.shutdown.clone(), &self.tracker, self.services.clone())
         };
-        let reserved = room.shared.try_reserve(self.config.max_players_per_room);
+        let reserved = room.shared.try_reserve();
         debug_assert!(reserved, "a new room has space");
         tracing::info!(room = %id, private, ai_pilots, "room opened");
         rooms.push(Entry { room: room.clone(), creator });
@@ -326,20 +241,8 @@ impl Lobby {
     /// The room list: public rooms with their codes, private ones without, fullest first;
     /// with a fleet, every live server's rooms, each with its server's URL.
     pub fn list(&self) -> Vec<RoomInfo> {
-        let rooms: Vec<RoomHandle> = self.open_rooms().iter().map(|e| e.room.clone()).collect();
-        let max = u16::try_from(self.config.max_players_per_room).unwrap_or(u16::MAX);
-        let mut list: Vec<RoomInfo> = rooms
-            .iter()
-            .map(|r| RoomInfo {
-                name: r.shared.name.clone(),
-                code: (!r.shared.private).then(|| r.shared.code.clone()),
-                players: u16::try_from(r.shared.players()).unwrap_or(u16::MAX),
-                max_players: max,
-                private: r.shared.private,
-                server: None,
-            })
-            .collect();
-        if let Some(fleet) = self.fleet.get() {
+        let mut list: Vec<RoomInfo> = self.summaries().iter().map(|room| room.list_entry(None)).collect();
+        if let Some(fleet) = &self.fleet {
             list.extend(fleet.remote_rooms());
         }
         list.sort_by(|a, b| b.players.cmp(&a.players).then_with(|| a.name.cmp(&b.name)));
@@ -356,6 +259,15 @@ impl Lobby {
             }
         }
         reached
+    }
+
+    /// Delivers the announcements other servers of the fleet sent (see `Fleet::start`) to
+    /// every room here, until the channel closes.
+    pub async fn deliver_fleet_announcements(&self, mut heard: mpsc::Receiver<String>) {
+        while let Some(text) = heard.recv().await {
+            let rooms = self.announce(&text).await;
+            tracing::info!(rooms, "fleet announcement delivered");
+        }
     }
 
     /// Every open room, for the status summary.

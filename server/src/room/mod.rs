@@ -12,6 +12,7 @@
 //! - `pilots`: AI pilots that keep a public room lively.
 //! - `results`: each ended life goes to the hall of fame; placements come back to the player.
 //! - `snapshots`: interest management and per-client delta encoding of each tick.
+//! - `summary`: [`RoomSummary`], the one readout of a room for lists, registry and status.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,12 +25,12 @@ use driftfire_shared::delta::DeltaEncoder;
 use driftfire_shared::input::ValidInput;
 use driftfire_shared::protocol::{Placement, PlayerId, ResumeOutcome, ResumeToken};
 use driftfire_shared::sim::{self, SimConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ServerConfig;
-use crate::state::Services;
+use crate::services::Services;
 use crate::tick_stats::TickStats;
 use inputs::InputQueue;
 use snapshots::{FrameBuffers, TickView};
@@ -39,7 +40,10 @@ mod membership;
 mod pilots;
 mod results;
 mod snapshots;
+mod summary;
 mod tick;
+
+pub use summary::RoomSummary;
 
 /// Room inbox capacity. Players send ~30 inputs/s each; a room of 50 produces ~50 commands per
 /// tick, so 4,096 absorbs over a second of backlog before senders wait.
@@ -53,7 +57,7 @@ pub const OUTBOUND_QUEUE: usize = 64;
 const CLOSED: usize = usize::MAX / 2;
 
 /// A room's number, unique for the server's lifetime (also its place in the name rota).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RoomId(pub u32);
 
@@ -159,6 +163,8 @@ pub struct RoomShared {
     pub name: String,
     /// Left out of quick play.
     pub private: bool,
+    /// Seats (`max_players_per_room`).
+    pub max_players: usize,
     /// Seats taken or reserved (or [`CLOSED`]).
     seats: AtomicUsize,
     /// Recent tick timings.
@@ -176,8 +182,9 @@ impl RoomShared {
         }
     }
 
-    /// Takes a seat if one of `max` is free and the room is open.
-    pub fn try_reserve(&self, max: usize) -> bool {
+    /// Takes a seat if one is free and the room is open.
+    pub fn try_reserve(&self) -> bool {
+        let max = self.max_players;
         self.seats.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1)).is_ok()
     }
 
@@ -281,6 +288,7 @@ pub fn spawn_room(
         code,
         name,
         private,
+        max_players: config.max_players_per_room,
         seats: AtomicUsize::new(0),
         stats: Mutex::new(TickStats::default()),
         ai_pilots: AtomicUsize::new(0),

@@ -8,12 +8,12 @@ use std::sync::atomic::Ordering;
 
 use bevy_ecs::prelude::*;
 use driftfire_shared::input::ValidInput;
-use driftfire_shared::protocol::{PlayerId, PlayerInfo, ServerMsg};
+use driftfire_shared::protocol::{PlayerInfo, ServerMsg};
 use driftfire_shared::sim::{self, Asteroid, Heading, NetEntity, Position, Ship, ShipControl, SimConfig, SimTick, Velocity};
 use driftfire_shared::snapshot::{AsteroidState, ShipState, Snapshot};
 
 use super::Room;
-use crate::bots::Brain;
+use crate::pilot::Brain;
 
 /// Names AI pilots take in turn (made unique in the room like anyone's).
 const PILOT_NAMES: [&str; 12] =
@@ -67,7 +67,7 @@ impl Room {
     }
 
     fn add_pilot(&mut self) {
-        let id = PlayerId(self.services.player_ids.fetch_add(1, Ordering::Relaxed));
+        let id = self.services.new_player_id();
         let base = PILOT_NAMES[self.pilots_added % PILOT_NAMES.len()];
         self.pilots_added += 1;
         let name = self.unique_name(base.to_string());

@@ -1,8 +1,6 @@
 //! A swarm of bots that play through the real protocol over real WebSockets, for load tests,
 //! benchmarks and for watching a lively server. Used by the `driftfire-bots` binary.
 
-mod brain;
-
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,9 +19,8 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::conditioner::{DelayLine, LinkConditions};
+use crate::pilot::Brain;
 use crate::tick_stats::percentile;
-
-pub use brain::Brain;
 
 /// What to run.
 #[derive(Clone, Debug)]

@@ -1,6 +1,8 @@
-//! A bot's pilot: lifelike inputs from the latest snapshot — wander, chase, lead the target,
-//! shoot when lined up, keep off the walls, dodge rocks on a collision course, and flee when
-//! badly hurt. Used by the load-test bots and by the server's AI pilots.
+//! The AI pilot's brain: lifelike inputs from the latest snapshot — wander, chase, lead the
+//! target, shoot when lined up, keep off the walls, dodge rocks on a collision course, and flee
+//! when badly hurt. Rooms fly their AI pilots with it (`room/pilots.rs`); the load-test swarm
+//! ([`crate::bots`]) is one more client of it. It depends on nothing of the server but the
+//! shared protocol and simulation types.
 
 use bevy_math::Vec2;
 use driftfire_shared::protocol::{InputFrame, PlayerId};
