@@ -117,22 +117,20 @@ impl Lobby {
     /// Whether `target`'s seat is on this server or another one of the fleet (by the directory
     /// cached at the last heartbeat; see `fleet::place`). Without a fleet, always here.
     pub fn placement(&self, target: &RoomTarget) -> Seating {
-        match &self.fleet {
-            Some(fleet) => fleet.place(target, &self.local_load()),
-            None => Seating::Here,
-        }
+        let Some(fleet) = &self.fleet else { return Seating::Here };
+        // Placement weighs seats only: the rooms without their tick figures (no locks).
+        let rooms: Vec<RoomSummary> = self.rooms().iter().map(|r| r.shared.seating()).collect();
+        fleet.place(target, &self.load_with(rooms, 0.0))
     }
 
     /// This server as the fleet sees it: what it publishes each heartbeat, and what placement
     /// weighs against the other servers.
     pub fn local_load(&self) -> LocalLoad {
-        let rooms = self.summaries();
-        LocalLoad {
-            draining: self.is_draining(),
-            free_rooms: self.config.max_rooms.saturating_sub(rooms.len()),
-            tick_p99_ms: self.tick_p99_ms(),
-            rooms,
-        }
+        self.load_with(self.summaries(), self.tick_p99_ms())
+    }
+
+    fn load_with(&self, rooms: Vec<RoomSummary>, tick_p99_ms: f64) -> LocalLoad {
+        LocalLoad { draining: self.is_draining(), free_rooms: self.config.max_rooms.saturating_sub(rooms.len()), tick_p99_ms, rooms }
     }
 
     /// Every open room's summary.

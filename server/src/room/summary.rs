@@ -60,13 +60,18 @@ impl RoomSummary {
 }
 
 impl RoomShared {
-    /// This room as of now (one short lock of its tick statistics).
+    /// This room as of now (one short lock of its tick statistics, and a percentile of them).
     pub fn summary(&self) -> RoomSummary {
-        let (tick_overruns, tick_p99_ms) = {
-            let stats = self.stats.lock().expect("tick stats lock");
-            let mut samples = stats.recent().to_vec();
-            (stats.overruns, percentile(&mut samples, 99.0).as_secs_f64() * 1e3)
-        };
+        let stats = self.stats.lock().expect("tick stats lock");
+        let mut samples = stats.recent().to_vec();
+        let tick_overruns = stats.overruns;
+        drop(stats);
+        RoomSummary { tick_overruns, tick_p99_ms: percentile(&mut samples, 99.0).as_secs_f64() * 1e3, ..self.seating() }
+    }
+
+    /// This room's summary without its tick figures (left at zero): atomics only, no lock and
+    /// no sorting, for what runs on every handshake (placement weighs only seats).
+    pub fn seating(&self) -> RoomSummary {
         RoomSummary {
             id: self.id,
             name: self.name.clone(),
@@ -75,8 +80,8 @@ impl RoomShared {
             players: self.players(),
             max_players: self.max_players,
             ai_pilots: self.ai_pilots.load(Ordering::Relaxed),
-            tick_overruns,
-            tick_p99_ms,
+            tick_overruns: 0,
+            tick_p99_ms: 0.0,
         }
     }
 }
