@@ -13,38 +13,33 @@ use std::time::{Duration, Instant};
 
 use common::process::Process;
 use common::redis::Redis;
-use common::{Client, TestServer, connect, recv, send};
+use common::{Client, TestServer, connect, expect_close, expect_close_after, hello, http_to, new_room, recv, rooms_at, send};
 use driftfire_server::ServerConfig;
 use driftfire_server::config::FleetConfig;
-use driftfire_shared::protocol::{ClientMsg, DisconnectReason, PROTOCOL_VERSION, Redirect, RoomInfo, RoomTarget, ServerMsg};
+use driftfire_shared::protocol::{ClientMsg, DisconnectReason, Redirect, ResumeOutcome, RoomInfo, RoomTarget, ServerMsg};
 
 /// Long enough for a few heartbeats (2 s each) and a TTL (10 s) to pass.
 const CONVERGE: Duration = Duration::from_secs(15);
 
-async fn fleet_server(redis: &Redis, id: &str) -> TestServer {
-    let redis_url = redis.url();
-    let id = id.to_string();
-    TestServer::start_at(move |addr: SocketAddr| ServerConfig {
-        fleet: Some(FleetConfig { redis_url, public_url: format!("ws://{addr}/ws"), server_id: id }),
-        ..ServerConfig::default()
-    })
-    .await
+/// A fleet member's config: on `redis_url`, as `server_id`, reachable at its own address.
+fn fleet_config(redis_url: String, server_id: &str, addr: SocketAddr) -> ServerConfig {
+    let fleet = FleetConfig { redis_url, public_url: format!("ws://{addr}/ws"), server_id: server_id.into() };
+    ServerConfig { fleet: Some(fleet), ..ServerConfig::default() }
 }
 
-async fn rooms_of(addr: SocketAddr) -> Vec<RoomInfo> {
-    let response = common::http_to(addr, "GET /api/rooms HTTP/1.1", "").await;
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or("[]");
-    serde_json::from_str(body).unwrap_or_default()
+async fn fleet_server(redis: &Redis, id: &str) -> TestServer {
+    let redis_url = redis.url();
+    TestServer::start_at(move |addr: SocketAddr| fleet_config(redis_url, id, addr)).await
 }
 
 /// Polls `addr`'s room list until `pred` holds; returns how long it took.
 async fn until_listed(addr: SocketAddr, what: &str, mut pred: impl FnMut(&[RoomInfo]) -> bool) -> Duration {
     let started = Instant::now();
     loop {
-        if pred(&rooms_of(addr).await) {
+        if pred(&rooms_at(addr).await) {
             return started.elapsed();
         }
-        assert!(started.elapsed() < CONVERGE, "{what}: not within {CONVERGE:?}; {addr} lists {:?}", rooms_of(addr).await);
+        assert!(started.elapsed() < CONVERGE, "{what}: not within {CONVERGE:?}; {addr} lists {:?}", rooms_at(addr).await);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -52,9 +47,9 @@ async fn until_listed(addr: SocketAddr, what: &str, mut pred: impl FnMut(&[RoomI
 /// Says Hello with `room` and expects a Redirect, then the typed goodbye and a normal close.
 async fn expect_redirect(url: &str, room: RoomTarget) -> Redirect {
     let mut ws = connect(url).await;
-    send(&mut ws, &ClientMsg::Hello { version: PROTOCOL_VERSION, name: "traveller".into(), room, resume: None }).await;
+    send(&mut ws, &hello("traveller", room, None)).await;
     let Ok(ServerMsg::Redirect(redirect)) = recv(&mut ws).await else { panic!("expected a Redirect") };
-    let (frame, last) = common::expect_close_after(&mut ws).await;
+    let (frame, last) = expect_close_after(&mut ws).await;
     assert_eq!(last, Some(ServerMsg::Disconnect(DisconnectReason::Redirected)));
     assert_eq!(u16::from(frame.code), 1000);
     redirect
@@ -81,13 +76,7 @@ async fn three_server_processes_share_rooms_codes_quick_play_and_announcements()
     let (s3, _) = fleet_process(&redis, "s3", token);
 
     // A private room on server 1...
-    let create = ClientMsg::Hello {
-        version: PROTOCOL_VERSION,
-        name: "host".into(),
-        room: RoomTarget::Create { private: true, ai_pilots: false },
-        resume: None,
-    };
-    let mut host = Client::hello(&s1.ws_url(), create).await.unwrap();
+    let mut host = Client::hello(&s1.ws_url(), hello("host", new_room(true), None)).await.unwrap();
     let code = host.welcome.room.code.clone();
     // ...is listed on server 2 (without its code), as living on server 1.
     let took = until_listed(s2.addr, "server 1's private room on server 2", |rooms| {
@@ -102,8 +91,7 @@ async fn three_server_processes_share_rooms_codes_quick_play_and_announcements()
     // Its share link opened on server 2: a Redirect to server 1, which seats the guest there.
     let redirect = expect_redirect(&s2.ws_url(), RoomTarget::Code(code.to_lowercase())).await;
     assert_eq!(redirect, Redirect { url: s1.ws_url(), room: RoomTarget::Code(code.clone()) });
-    let follow = ClientMsg::Hello { version: PROTOCOL_VERSION, name: "guest".into(), room: redirect.room, resume: None };
-    let guest = Client::hello(&redirect.url, follow).await.unwrap();
+    let guest = Client::hello(&redirect.url, hello("guest", redirect.room, None)).await.unwrap();
     assert_eq!(guest.welcome.room.code, code, "the guest is in the host's room");
 
     // Quick play on server 3 while server 2 has the only public room with players: go there,
@@ -118,15 +106,14 @@ async fn three_server_processes_share_rooms_codes_quick_play_and_announcements()
     public.input(0.0, false, false).await;
     let redirect = expect_redirect(&s3.ws_url(), RoomTarget::QuickPlay).await;
     assert_eq!(redirect, Redirect { url: s2.ws_url(), room: RoomTarget::QuickPlayHere });
-    let follow = ClientMsg::Hello { version: PROTOCOL_VERSION, name: "quick".into(), room: redirect.room, resume: None };
-    let quick = Client::hello(&redirect.url, follow).await.unwrap();
+    let quick = Client::hello(&redirect.url, hello("quick", redirect.room, None)).await.unwrap();
     assert_eq!(quick.welcome.room.code, public_code, "seated in the fleet's fullest room");
 
     // An announcement posted to server 3 reaches players on servers 1 and 2.
     host.input(0.0, false, false).await;
     public.input(0.0, false, false).await;
     let head = format!("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer {token}");
-    let response = common::http_to(s3.addr, &head, "fleet-wide hello").await;
+    let response = http_to(s3.addr, &head, "fleet-wide hello").await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     for client in [&mut host, &mut public] {
         let ServerMsg::Announcement { text } = client.until_message(|m| matches!(m, ServerMsg::Announcement { .. })).await else {
@@ -136,7 +123,7 @@ async fn three_server_processes_share_rooms_codes_quick_play_and_announcements()
     }
 
     // /metrics says Redis is up and three servers are registered.
-    let metrics = common::http_to(admin1, "GET /metrics HTTP/1.1", "").await;
+    let metrics = http_to(admin1, "GET /metrics HTTP/1.1", "").await;
     assert!(metrics.contains("driftfire_redis_up 1") && metrics.contains("driftfire_fleet_servers 3"), "{metrics}");
     drop((guest, quick));
 }
@@ -199,13 +186,12 @@ async fn a_resume_token_sent_to_the_wrong_server_is_redirected_to_its_owner() {
     drop(pilot);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let hello = |room| ClientMsg::Hello { version: PROTOCOL_VERSION, name: "wanderer".into(), room, resume: Some(token) };
     let mut ws = connect(&s2.ws_url()).await;
-    send(&mut ws, &hello(RoomTarget::QuickPlay)).await;
+    send(&mut ws, &hello("wanderer", RoomTarget::QuickPlay, Some(token))).await;
     let Ok(ServerMsg::Redirect(redirect)) = recv(&mut ws).await else { panic!("expected a Redirect") };
     assert_eq!(redirect.url, s1.ws_url());
-    let back = Client::hello(&redirect.url, hello(redirect.room)).await.unwrap();
-    assert_eq!((back.welcome.player_id, back.welcome.resume), (id, driftfire_shared::protocol::ResumeOutcome::Resumed));
+    let back = Client::hello(&redirect.url, hello("wanderer", redirect.room, Some(token))).await.unwrap();
+    assert_eq!((back.welcome.player_id, back.welcome.resume), (id, ResumeOutcome::Resumed));
 }
 
 #[tokio::test]
@@ -255,15 +241,9 @@ async fn results_from_two_servers_merge_in_one_board() {
     let s2 = fleet_server(&redis, "s2").await;
     for (server, name) in [(&s1, "north"), (&s2, "south")] {
         // A room of its own on each server (quick play could send the second pilot to the first room).
-        let hello = ClientMsg::Hello {
-            version: PROTOCOL_VERSION,
-            name: name.into(),
-            room: RoomTarget::Create { private: false, ai_pilots: false },
-            resume: None,
-        };
-        let mut pilot = Client::hello(&server.ws_url(), hello).await.unwrap();
+        let mut pilot = Client::hello(&server.ws_url(), hello(name, new_room(false), None)).await.unwrap();
         send(&mut pilot.ws, &ClientMsg::Leave).await;
-        common::expect_close(&mut pilot.ws).await;
+        expect_close(&mut pilot.ws).await;
     }
     // Both servers read the same fleet-wide board.
     let started = Instant::now();
@@ -285,11 +265,7 @@ async fn servers_started_before_redis_play_alone_then_join_up_and_hear_announcem
     let token = "t0ken";
     let start = |id: &'static str| {
         let redis_url = redis.url();
-        TestServer::start_at(move |addr: SocketAddr| ServerConfig {
-            fleet: Some(FleetConfig { redis_url, public_url: format!("ws://{addr}/ws"), server_id: id.into() }),
-            admin_token: Some(token.into()),
-            ..ServerConfig::default()
-        })
+        TestServer::start_at(move |addr: SocketAddr| ServerConfig { admin_token: Some(token.into()), ..fleet_config(redis_url, id, addr) })
     };
     let s1 = start("s1").await;
     let s2 = start("s2").await;
@@ -297,7 +273,7 @@ async fn servers_started_before_redis_play_alone_then_join_up_and_hear_announcem
     let mut alone = Client::join(&s1.ws_url(), "alone").await;
     alone.input(0.0, true, false).await;
     alone.until_snapshot(|_| true).await;
-    assert!(rooms_of(s2.addr).await.iter().all(|r| r.server.is_none()));
+    assert!(rooms_at(s2.addr).await.iter().all(|r| r.server.is_none()));
 
     // Redis arrives: the directory forms by itself.
     redis.restart();

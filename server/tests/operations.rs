@@ -1,18 +1,19 @@
-//! Operating a server: `/metrics` parsed by a real Prometheus text parser while play goes on,
-//! the admin page and its announcement form, and the hall of fame end to end (a death makes a
-//! board and the pilot is told; the boards over the socket and `/api/hall-of-fame`; a
+//! Operating a server: `/api/status` and `/healthz`, `/metrics` parsed by a real Prometheus
+//! text parser while play goes on, the admin page and announcements (its form and the token-
+//! guarded `/api/announce`), graceful shutdown, and the hall of fame end to end (a death makes
+//! a board and the pilot is told; the boards over the socket and `/api/hall-of-fame`; a
 //! database that cannot be opened leaves the game running without it).
 
 mod common;
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::{Client, Incoming, TestServer, WAIT, connect, recv, send};
+use common::play::fight_until_a_kill;
+use common::{Client, TestServer, check_disconnect, connect, expect_close, recv, send};
 use driftfire_server::ServerConfig;
-use driftfire_server::pilot::Brain;
-use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, Period, Reply, RequestId, ServerMsg};
-use driftfire_shared::sim::SimConfig;
+use driftfire_shared::protocol::{ClientMsg, DisconnectReason, PROTOCOL_VERSION, Period, Reply, RequestId, ServerMsg};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 /// A scrape, as `(name, labels) → value`, parsed by `prometheus-parse`.
 struct Scrape(Vec<prometheus_parse::Sample>);
@@ -71,9 +72,9 @@ async fn metrics_parse_and_move_as_play_happens() {
     // A client that breaks the rules: a text frame.
     let mut rude = connect(&server.ws_url()).await;
     futures_util::SinkExt::send(&mut rude, tokio_tungstenite::tungstenite::Message::Text("hi".into())).await.unwrap();
-    common::expect_close(&mut rude).await;
+    expect_close(&mut rude).await;
     send(&mut bob.ws, &ClientMsg::Leave).await;
-    common::expect_close(&mut bob.ws).await;
+    expect_close(&mut bob.ws).await;
 
     // Bob's seat is freed at the room's next tick.
     let mut during = Scrape::take(&server).await;
@@ -145,31 +146,6 @@ async fn the_admin_page_renders_rooms_and_sends_announcements() {
     assert!(!public.contains("driftfire_build_info"), "{public}");
 }
 
-/// Two brains fight in a small arena until one dies; returns (victim, killer) clients.
-async fn fight_until_a_kill(server: &TestServer) -> (Client, Client) {
-    let mut a = Client::join(&server.ws_url(), "ace").await;
-    let mut b = Client::join(&server.ws_url(), "bolt").await;
-    let cfg = SimConfig::with_arena_side(a.welcome.tick_hz, common::SMALL_ARENA);
-    let mut brains = [Brain::new(a.welcome.player_id, 1), Brain::new(b.welcome.player_id, 2)];
-    let a_id = a.welcome.player_id;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    let victim = 'fight: loop {
-        assert!(tokio::time::Instant::now() < deadline, "no kill within a minute of fighting");
-        for (i, client) in [&mut a, &mut b].into_iter().enumerate() {
-            match tokio::time::timeout(WAIT, client.next()).await.expect("server answers") {
-                Ok(Incoming::Snapshot(snapshot)) => {
-                    let frame = brains[i].decide(&cfg, Some(&snapshot));
-                    client.input(frame.aim, frame.thrust, frame.fire).await;
-                }
-                Ok(Incoming::Other(ServerMsg::Kill { killer: Some(_), victim })) => break 'fight victim,
-                Ok(Incoming::Other(_)) => {}
-                Err(frame) => panic!("closed while fighting: {frame:?}"),
-            }
-        }
-    };
-    if victim == a_id { (a, b) } else { (b, a) }
-}
-
 #[tokio::test]
 async fn a_death_is_recorded_ranked_and_told_to_the_pilot() {
     let data = tempfile::tempdir().unwrap();
@@ -235,7 +211,68 @@ async fn an_unusable_database_leaves_the_game_running_without_a_hall_of_fame() {
     assert!(json.starts_with("HTTP/1.1 503") && json.contains("\"available\":false"), "{json}");
     // Leaving ends a life; the result is dropped, not a crash.
     send(&mut pilot.ws, &ClientMsg::Leave).await;
-    common::expect_close(&mut pilot.ws).await;
+    expect_close(&mut pilot.ws).await;
     let again = Client::join(&server.ws_url(), "again").await;
     assert_eq!(again.welcome.name, "again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_shutdown_tells_players_and_closes_within_two_seconds() {
+    let mut server = TestServer::start().await;
+    let mut a = Client::join(&server.ws_url(), "last").await;
+    a.until_snapshot(|_| true).await;
+    let started = Instant::now();
+    server.shutdown();
+    let mut saw_notice = false;
+    let mut last = None;
+    let close = loop {
+        match recv(&mut a.ws).await {
+            Ok(msg) => {
+                saw_notice |= msg == ServerMsg::Disconnect(DisconnectReason::ShuttingDown);
+                last = Some(msg);
+            }
+            Err(frame) => break frame.expect("a close frame, not a dropped socket"),
+        }
+    };
+    assert!(saw_notice, "Disconnect(ShuttingDown) arrived before the close frame");
+    check_disconnect(last.as_ref(), &close);
+    assert_eq!(close.code, CloseCode::Away);
+    tokio::time::timeout(Duration::from_secs(2), &mut server.task).await.expect("server stops within 2 s").unwrap().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn status_and_health_endpoints_answer() {
+    let server = TestServer::start().await;
+    let _a = Client::join(&server.ws_url(), "one").await;
+    let status = server.status().await;
+    for key in ["version", "players", "rooms", "tick_hz", "uptime_s", "tick_p99_ms"] {
+        assert!(status.get(key).is_some(), "status lacks {key}: {status}");
+    }
+    assert_eq!(status["players"], 1);
+    assert_eq!(status["tick_hz"], 30);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(server.status().await["tick_p99_ms"].as_f64().unwrap() > 0.0);
+
+    let response = server.http("GET /healthz HTTP/1.1", "").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announcements_need_the_token_and_reach_every_player() {
+    let config = ServerConfig { admin_token: Some("s3cret".into()), ..Default::default() };
+    let server = TestServer::start_with(config).await;
+    let mut a = Client::join(&server.ws_url(), "pilot").await;
+    let refused = server.http("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer wrong", "hi").await;
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+    let missing = server.http("POST /api/announce HTTP/1.1", "hi").await;
+    assert!(missing.starts_with("HTTP/1.1 401"), "{missing}");
+    let ok = server.http("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer s3cret", "Restart in 5 minutes").await;
+    assert!(ok.starts_with("HTTP/1.1 200") && ok.contains("announced to 1 rooms"), "{ok}");
+    let heard = a.until_message(|m| matches!(m, ServerMsg::Announcement { .. })).await;
+    assert_eq!(heard, ServerMsg::Announcement { text: "Restart in 5 minutes".into() });
+
+    let plain = TestServer::start().await;
+    let disabled = plain.http("POST /api/announce HTTP/1.1\r\nAuthorization: Bearer s3cret", "hi").await;
+    assert!(disabled.starts_with("HTTP/1.1 404"), "{disabled}");
 }

@@ -16,7 +16,7 @@ use driftfire_shared::protocol::ClientMsg;
 async fn kill_9_loses_at_most_the_last_second() {
     let data = tempfile::tempdir().unwrap();
     let mut server = Process::start(&["--data-dir".as_ref(), data.path().as_os_str()]);
-    let mut pilot = Client::join(&format!("ws://{}/ws", server.addr), "survivor").await;
+    let mut pilot = Client::join(&server.ws_url(), "survivor").await;
     send(&mut pilot.ws, &ClientMsg::Leave).await;
     common::expect_close(&mut pilot.ws).await;
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -32,7 +32,7 @@ async fn kill_9_loses_at_most_the_last_second() {
 async fn sigterm_records_the_lives_still_in_play() {
     let data = tempfile::tempdir().unwrap();
     let mut server = Process::start(&["--data-dir".as_ref(), data.path().as_os_str()]);
-    let mut pilot = Client::join(&format!("ws://{}/ws", server.addr), "lastpilot").await;
+    let mut pilot = Client::join(&server.ws_url(), "lastpilot").await;
     pilot.input(0.0, true, false).await;
     pilot.until_snapshot(|_| true).await;
     let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();

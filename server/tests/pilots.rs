@@ -8,9 +8,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::{Client, Incoming, TestServer, WAIT};
+use common::{Client, Incoming, TestServer, WAIT, hello, new_room};
 use driftfire_server::ServerConfig;
-use driftfire_shared::protocol::{ClientMsg, PROTOCOL_VERSION, PlayerId, RoomTarget, ServerMsg};
+use driftfire_shared::protocol::{PlayerId, RoomTarget, ServerMsg};
 
 /// Reads until `pred` holds for the set of AI pilots this client has seen joined and not left.
 async fn until_pilots(client: &mut Client, pilots: &mut BTreeSet<PlayerId>, mut pred: impl FnMut(&BTreeSet<PlayerId>) -> bool) {
@@ -84,13 +84,8 @@ async fn pilots_fill_a_public_room_and_leave_as_humans_join() {
 #[tokio::test]
 async fn private_rooms_have_no_pilots() {
     let server = TestServer::start_with(ServerConfig { min_ships: 6, ..ServerConfig::default() }).await;
-    let hello = ClientMsg::Hello {
-        version: PROTOCOL_VERSION,
-        name: "host".into(),
-        room: RoomTarget::Create { private: true, ai_pilots: false },
-        resume: None,
-    };
-    let mut host = Client::hello(&server.ws_url(), hello).await.unwrap();
+    let create = hello("host", new_room(true), None);
+    let mut host = Client::hello(&server.ws_url(), create).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(2);
     while Instant::now() < deadline {
         if let Ok(Incoming::Other(ServerMsg::PlayerJoined(info))) = host.next().await {
@@ -103,13 +98,8 @@ async fn private_rooms_have_no_pilots() {
 #[tokio::test]
 async fn a_private_room_has_pilots_when_its_creator_asks() {
     let server = TestServer::start_with(ServerConfig { min_ships: 4, ..ServerConfig::default() }).await;
-    let hello = ClientMsg::Hello {
-        version: PROTOCOL_VERSION,
-        name: "host".into(),
-        room: RoomTarget::Create { private: true, ai_pilots: true },
-        resume: None,
-    };
-    let mut host = Client::hello(&server.ws_url(), hello).await.unwrap();
+    let create = hello("host", RoomTarget::Create { private: true, ai_pilots: true }, None);
+    let mut host = Client::hello(&server.ws_url(), create).await.unwrap();
     let mut pilots = BTreeSet::new();
     until_pilots(&mut host, &mut pilots, |p| p.len() == 3).await;
     let status = server.status().await;
