@@ -2,32 +2,56 @@
 //! today, in UTC) show each pilot's best result. It survives restarts, and a broken database
 //! never stops the game: the server then runs without it and says why.
 //!
-//! - `mod.rs`: [`LifeResult`], [`HallOfFameError`], the [`HallOfFameStore`] trait, clocks,
-//!   and [`HallOfFame`], the handle rooms and HTTP handlers share.
+//! - `mod.rs`: [`HallOfFame`], the handle rooms and HTTP handlers share, and its
+//!   [`HallOfFameStatus`].
+//! - `store`: the [`HallOfFameStore`] trait every backend implements, and [`LifeResult`].
+//! - `error`: [`HallOfFameError`].
+//! - `clock`: [`Clock`], [`SystemClock`], [`ManualClock`].
+//! - `names`: [`board_name`] and [`name_key`], who a result's pilot is.
 //! - `writer`: the "hall-of-fame" thread that batches results into transactions.
 //! - [`sqlite`]: the SQLite backend, `<data_dir>/hall_of_fame.sqlite3`.
 //! - [`redis_store`]: the Redis backend (`--redis`), whose boards every server of a fleet shares.
-//! - [`periods`]: where each board's day and week begin.
+//! - [`periods`]: where each board's day and week begin, and how long day and week boards are
+//!   kept (both backends).
+//! - `contract_tests` (tests only): the [`HallOfFameStore`] contract, run against both backends.
 
+mod clock;
+#[cfg(test)]
+mod contract_tests;
+mod error;
+mod names;
 pub mod periods;
 pub mod redis_store;
 pub mod sqlite;
+mod store;
+#[cfg(test)]
+mod test_support;
 #[cfg(test)]
 mod tests;
 mod writer;
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+/// The test `redis-server` launcher the integration tests use too (one copy of its port-race
+/// handling). Not every helper is used by the unit tests: the fleet tests use the rest.
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../tests/common/redis.rs"]
+mod test_redis;
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use driftfire_shared::input::{name_skeleton, sanitize_name};
-use driftfire_shared::protocol::{Board, BoardEntry, Period, Placement};
+use driftfire_shared::protocol::{Board, BoardEntry, Period};
 
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::HallOfFameError;
+pub use names::{board_name, name_key};
 pub use redis_store::RedisStore;
 pub use sqlite::{FILE_NAME, SqliteStore};
+pub use store::{Backlog, HallOfFameStore, LifeResult};
 pub use writer::{COMMIT_INTERVAL, FLUSH_INTERVAL};
 
 /// Results waiting for the writer thread. A full room ends at most a few lives a second and a
@@ -38,188 +62,6 @@ const QUEUE_CAPACITY: usize = 4096;
 /// How long [`HallOfFame::shutdown`] waits for the writer to commit what is queued: within the
 /// server's two seconds to exit.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
-
-/// What a name that cleans to nothing is stored as (room names are already cleaned, so this
-/// only guards against a caller that did not): one shared "pilot" rather than a lost result.
-const FALLBACK_NAME: &str = "pilot";
-
-/// One ended life, as the room reports it.
-pub struct LifeResult {
-    /// The pilot's name as shown in the room (cleaned again before it is stored).
-    pub name: String,
-    /// Points at the end of the life (the room scoreboard's running total).
-    pub score: u32,
-    /// Ships destroyed, running total in that room.
-    pub kills: u32,
-    /// Deaths, running total in that room.
-    pub deaths: u32,
-    /// How long the life lasted, seconds.
-    pub alive_secs: u32,
-    /// The room's name.
-    pub room: String,
-    /// When the life ended, Unix seconds (UTC); decides which day and week boards it is on.
-    pub ended_at: i64,
-    /// Called from the writer thread after the commit with the boards this result made, only
-    /// if it made at least one. Keep it quick and non-blocking (a `try_send`, say).
-    pub notify: Option<Box<dyn FnOnce(Vec<Placement>) + Send>>,
-}
-
-impl std::fmt::Debug for LifeResult {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LifeResult")
-            .field("name", &self.name)
-            .field("score", &self.score)
-            .field("kills", &self.kills)
-            .field("deaths", &self.deaths)
-            .field("alive_secs", &self.alive_secs)
-            .field("room", &self.room)
-            .field("ended_at", &self.ended_at)
-            .field("notify", &self.notify.is_some())
-            .finish()
-    }
-}
-
-/// Errors at the hall of fame's boundary.
-#[derive(Debug, thiserror::Error)]
-pub enum HallOfFameError {
-    /// The data directory could not be created.
-    #[error("cannot create the data directory {path}: {source}")]
-    CreateDir {
-        /// The directory.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file could not be opened as an SQLite database (unreadable, corrupt, not a database).
-    #[error("cannot open {path} as an SQLite database: {source}")]
-    Open {
-        /// The database file.
-        path: PathBuf,
-        /// Why.
-        source: rusqlite::Error,
-    },
-    /// The file's schema is not one this server can use (newer than it knows, say).
-    #[error("cannot use {path}: {reason}")]
-    Schema {
-        /// The database file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
-    /// A schema migration failed (and was rolled back).
-    #[error("cannot use {path}: migrating the schema to version {version} failed: {source}")]
-    Migration {
-        /// The database file.
-        path: PathBuf,
-        /// The version the failed migration leads to.
-        version: i64,
-        /// Why.
-        source: rusqlite::Error,
-    },
-    /// The writer thread could not be started.
-    #[error("cannot start the hall-of-fame writer thread: {0}")]
-    Thread(std::io::Error),
-    /// Storing results failed (disk full, read-only file, I/O error…).
-    #[error("hall of fame write failed: {0}")]
-    Write(rusqlite::Error),
-    /// Reading a board failed.
-    #[error("hall of fame read failed: {0}")]
-    Read(rusqlite::Error),
-    /// The Redis URL does not parse.
-    #[error("bad Redis URL for the hall of fame: {0}")]
-    RedisUrl(redis::RedisError),
-    /// A Redis command failed (Redis unreachable, too slow, or it refused the command).
-    #[error("hall of fame Redis error: {0}")]
-    Redis(redis::RedisError),
-    /// The hall of fame is not running; the reason says why.
-    #[error("hall of fame unavailable: {0}")]
-    Unavailable(String),
-}
-
-/// Where results are stored, so another backend (Redis) can slot in later. Blocking methods:
-/// callers run them off the async runtime (the writer thread, `spawn_blocking`).
-pub trait HallOfFameStore: Send {
-    /// Stores a batch of results in one transaction and returns, for each result (same order),
-    /// the boards it made: rank ≤ `BOARD_SIZE` among the best-per-name of each period's board
-    /// at `now` (a result that is not its pilot's best there made none). A store whose backend
-    /// does not answer may instead keep the batch in memory (counted in
-    /// [`HallOfFameStore::backlog`]) and return no placements; an `Err` means the batch is lost.
-    fn record(&mut self, batch: &[LifeResult], now: i64) -> Result<Vec<Vec<Placement>>, HallOfFameError>;
-
-    /// The best result per name on `period`'s board at time `now` (Unix s), best first (higher
-    /// score, then earlier), at most `limit`.
-    fn top(&mut self, period: Period, now: i64, limit: usize) -> Result<Vec<BoardEntry>, HallOfFameError>;
-
-    /// Deletes boards of periods long past `now` (housekeeping; nothing by default). Returns
-    /// how many rows went.
-    fn prune(&mut self, now: i64) -> Result<usize, HallOfFameError> {
-        let _ = now;
-        Ok(0)
-    }
-
-    /// Retries storing what the store holds back (a Redis store's buffer while Redis does not
-    /// answer); the writer calls it every [`FLUSH_INTERVAL`] while [`HallOfFameStore::backlog`]
-    /// shows results buffered and none arrive. Nothing by default.
-    fn flush(&mut self, now: i64) -> Result<(), HallOfFameError> {
-        let _ = now;
-        Ok(())
-    }
-
-    /// What the store holds back now, and how many results it dropped since it was opened
-    /// (none by default: a store that cannot write returns an error instead).
-    fn backlog(&self) -> Backlog {
-        Backlog::default()
-    }
-}
-
-/// Results a store keeps in memory because its backend does not answer (see
-/// [`HallOfFameStore::backlog`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Backlog {
-    /// Results accepted by [`HallOfFameStore::record`] but not stored yet.
-    pub buffered: usize,
-    /// Results dropped from a full buffer since the store was opened (oldest first).
-    pub dropped: u64,
-}
-
-/// Tells the time, Unix seconds (UTC); tests set it by hand.
-pub trait Clock: Send + Sync {
-    /// Now, Unix seconds.
-    fn now(&self) -> i64;
-}
-
-/// The system's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> i64 {
-        let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX)
-    }
-}
-
-/// A clock that only moves when told to (tests, and integration tests across day boundaries).
-#[derive(Debug, Default)]
-pub struct ManualClock(AtomicI64);
-
-impl ManualClock {
-    /// A clock showing `now`.
-    pub fn new(now: i64) -> Self {
-        Self(AtomicI64::new(now))
-    }
-
-    /// Sets the time.
-    pub fn set(&self, now: i64) {
-        self.0.store(now, Ordering::Relaxed);
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> i64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
 
 /// The hall of fame's health, for `/metrics` and the admin page.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -438,36 +280,8 @@ impl HallOfFame {
     }
 }
 
-/// The name a result is stored under: the in-game name cleaner ([`sanitize_name`]: NFKC,
-/// visible characters only, whitespace folded, at most `MAX_NAME_CHARS`), or `"pilot"` if
-/// nothing is left.
-pub fn board_name(raw: &str) -> String {
-    sanitize_name(raw).unwrap_or_else(|_| FALLBACK_NAME.to_string())
-}
-
-/// The key that makes names one pilot on a board: the name lower-cased, then its TR39
-/// confusable skeleton, lower-cased again (so "Ada", "ADA", "Аda" with a Cyrillic "А", "TWIN"
-/// and "twin" are one pilot). Lower-casing first matters: the skeleton maps a capital "I" to
-/// "l", which would split "TWIN" from "twin". Takes a [`board_name`].
-pub fn name_key(name: &str) -> String {
-    name_skeleton(&name.to_lowercase()).to_lowercase()
-}
-
 /// Locks a mutex, ignoring poisoning: every value behind one here stays consistent even if a
 /// holder panicked.
 fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[cfg(test)]
-mod name_key_tests {
-    use super::name_key;
-
-    #[test]
-    fn case_and_confusables_are_one_pilot() {
-        assert_eq!(name_key("TWIN"), name_key("twin"));
-        assert_eq!(name_key("ADA"), name_key("ada"));
-        assert_eq!(name_key("\u{410}da"), name_key("Ada"), "Cyrillic capital A");
-        assert_ne!(name_key("ace"), name_key("acer"));
-    }
 }

@@ -1,5 +1,6 @@
 //! Where each hall-of-fame board's period begins: pure functions of a Unix time (UTC), so the
-//! boards roll over at midnight and on Monday with no job that deletes anything.
+//! boards roll over at midnight and on Monday with no job that deletes anything; and how long
+//! past boards are kept, one rule for every backend (SQLite prunes by it, Redis sets TTLs by it).
 
 use driftfire_shared::protocol::Period;
 
@@ -12,6 +13,35 @@ pub const WEEK_SECS: i64 = 7 * DAY_SECS;
 /// The Monday 00:00 UTC that starts the ISO week holding the epoch: 1970-01-01 was a Thursday,
 /// so its week began three days earlier, on 1969-12-29.
 const EPOCH_WEEK_START: i64 = -3 * DAY_SECS;
+
+/// How long a day board is kept, counted from 00:00 UTC of its day: at any moment today's
+/// board and the seven before it exist. Two days at the least: the board that just ended is
+/// still "yesterday" for players in every time zone (UTC−12 to UTC+14) for another day, and a
+/// life that ended just before midnight must still land on its day board when it is stored
+/// later (committed after midnight, or buffered while Redis was down). The other six days keep
+/// a week of daily history ("last Tuesday") at little cost: one row (SQLite) or one hash field
+/// and set member (Redis) per pilot who played that day.
+pub const DAY_BOARD_KEEP_SECS: i64 = 8 * DAY_SECS;
+
+/// How long a week board is kept, counted from Monday 00:00 UTC of its week: at any moment this
+/// week's board and the four before it exist. Two weeks at the least, for the same reasons as
+/// a day board ("last week" everywhere, Sunday night's late results); the rest keeps a month
+/// of weekly history.
+pub const WEEK_BOARD_KEEP_SECS: i64 = 5 * WEEK_SECS;
+
+// A board must outlive its own period and the next one (see the two constants above).
+const _: () = assert!(DAY_BOARD_KEEP_SECS >= 2 * DAY_SECS && WEEK_BOARD_KEEP_SECS >= 2 * WEEK_SECS);
+
+/// How long after its start `period`'s board is kept (`None`: the all-time board, forever). A
+/// board that began at `start` is dropped from `start + retention` on: Redis expires its keys
+/// then (and writes no result there after), SQLite's next prune deletes its rows.
+pub fn board_retention(period: Period) -> Option<i64> {
+    match period {
+        Period::AllTime => None,
+        Period::Week => Some(WEEK_BOARD_KEEP_SECS),
+        Period::Day => Some(DAY_BOARD_KEEP_SECS),
+    }
+}
 
 /// The start of `now`'s UTC day (00:00:00), Unix seconds. Floors, so times before 1970 work too.
 pub fn day_start(now: i64) -> i64 {

@@ -6,14 +6,16 @@
 //! |---|---|---|---|---|
 //! | `driftfire:hof:all` | sorted set | name key → best score | [`RECORD_SCRIPT`], only upward (`ZADD GT CH`) | never |
 //! | `driftfire:hof:all:entries` | hash | name key → JSON [`BoardEntry`] of that best | with the score, only when it improved | never |
-//! | `driftfire:hof:week:{week_start}` | sorted set | as the all-time set | as above | [`WEEK_KEEP_SECS`] (15 days) after `week_start` |
+//! | `driftfire:hof:week:{week_start}` | sorted set | as the all-time set | as above | [`WEEK_BOARD_KEEP_SECS`](super::periods::WEEK_BOARD_KEEP_SECS) (5 weeks) after `week_start` |
 //! | `driftfire:hof:week:{week_start}:entries` | hash | as the all-time hash | as above | as its set |
-//! | `driftfire:hof:day:{day_start}` | sorted set | as the all-time set | as above | [`DAY_KEEP_SECS`] (3 days) after `day_start` |
+//! | `driftfire:hof:day:{day_start}` | sorted set | as the all-time set | as above | [`DAY_BOARD_KEEP_SECS`](super::periods::DAY_BOARD_KEEP_SECS) (8 days) after `day_start` |
 //! | `driftfire:hof:day:{day_start}:entries` | hash | as the all-time hash | as above | as its set |
 //!
 //! `{week_start}` and `{day_start}` are Unix seconds from [`periods`](super::periods) (Monday
 //! 00:00 UTC, 00:00 UTC); the name key is [`name_key`]. Day and week keys get their TTL on
-//! every write (computed from the period's start, so it never grows), and no prune is needed.
+//! every write (computed from the period's start and [`board_retention`], the SQLite store's
+//! rule too, so it never grows), and no prune is needed. A result whose board has expired by
+//! the time it is written (buffered long while Redis was down) is not written there.
 //!
 //! - **Best per name.** A result replaces its pilot's best on a board when its score is higher,
 //!   or equal and the life ended earlier (the SQLite store's rule). [`RECORD_SCRIPT`] does the
@@ -38,18 +40,11 @@ use std::time::{Duration, Instant};
 
 use driftfire_shared::protocol::{BOARD_SIZE, BoardEntry, Period, Placement};
 
-use super::periods::{DAY_SECS, period_start};
-use super::{Backlog, HallOfFameError, HallOfFameStore, LifeResult, board_name, name_key};
+use super::periods::{board_retention, period_start};
+use super::{Backlog, HallOfFameError, HallOfFameStore, LifeResult, name_key};
 
 /// Every key of the hall of fame starts with this.
 pub const KEY_PREFIX: &str = "driftfire:hof";
-
-/// A day board's keys expire this long after the day began: today's and yesterday's boards
-/// (and a late result's) are always there, older ones go by themselves.
-pub const DAY_KEEP_SECS: i64 = 3 * DAY_SECS;
-
-/// A week board's keys expire this long after the week began (two weeks and a day).
-pub const WEEK_KEEP_SECS: i64 = 15 * DAY_SECS;
 
 /// How long opening a connection may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -128,11 +123,7 @@ pub fn entries_key(period: Period, start: i64) -> String {
 /// Seconds the keys of `period`'s board starting at `start` have left at `now` (`None`: they
 /// never expire; ≤ 0: already gone, nothing is written there).
 fn ttl(period: Period, start: i64, now: i64) -> Option<i64> {
-    match period {
-        Period::AllTime => None,
-        Period::Week => Some(start.saturating_add(WEEK_KEEP_SECS).saturating_sub(now)),
-        Period::Day => Some(start.saturating_add(DAY_KEEP_SECS).saturating_sub(now)),
-    }
+    board_retention(period).map(|retention| start.saturating_add(retention).saturating_sub(now))
 }
 
 /// A result ready to store (or to wait in the buffer): no callback, its entry encoded.
@@ -149,20 +140,10 @@ struct Pending {
 
 impl Pending {
     fn new(result: &LifeResult) -> Self {
-        let name = board_name(&result.name);
-        let key = name_key(&name);
-        let entry = BoardEntry {
-            name,
-            score: result.score,
-            kills: result.kills,
-            deaths: result.deaths,
-            alive_secs: result.alive_secs,
-            room: result.room.clone(),
-            ended_at: result.ended_at,
-        };
+        let entry = result.board_entry();
         // A struct of strings and integers always encodes.
         let json = serde_json::to_string(&entry).unwrap_or_default();
-        Self { key, score: result.score, ended_at: result.ended_at, json }
+        Self { key: name_key(&entry.name), score: entry.score, ended_at: entry.ended_at, json }
     }
 }
 

@@ -8,20 +8,13 @@ use std::time::Duration;
 use driftfire_shared::protocol::{BOARD_SIZE, BoardEntry, Period, Placement};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 
-use super::periods::{DAY_SECS, WEEK_SECS, day_start, period_start, week_start};
-use super::{HallOfFameError, HallOfFameStore, LifeResult, board_name, name_key};
+use super::periods::{board_retention, period_start};
+use super::{HallOfFameError, HallOfFameStore, LifeResult, name_key};
 
 /// How long a statement waits for a lock held by another connection (the reader, the writer's
 /// checkpoint, a second server on the same file) before failing: long enough for any commit of
 /// ours, short enough that a board request in `spawn_blocking` never hangs.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Day boards older than this many days before today are pruned: a week of history is kept
-/// for anyone who wants "yesterday" later, and the table stays small.
-const KEEP_DAYS: i64 = 8;
-
-/// Week boards older than this many weeks before this one are pruned (same reason).
-const KEEP_WEEKS: i64 = 5;
 
 /// Schema migrations in order: entry `i` takes the schema from version `i` to `i + 1` (stored
 /// in `PRAGMA user_version`). Never edit a shipped entry; append a new one.
@@ -114,16 +107,20 @@ impl SqliteStore {
         Ok(Self { conn })
     }
 
-    /// Deletes day boards older than [`KEEP_DAYS`] days and week boards older than
-    /// [`KEEP_WEEKS`] weeks before `now`'s; returns how many rows went. The `results` log is
+    /// Deletes the day and week boards past their [`board_retention`] at `now` (those that
+    /// began at or before `now` minus it); returns how many rows went. The `results` log is
     /// kept whole.
     fn prune_boards(&mut self, now: i64) -> rusqlite::Result<usize> {
-        let oldest_day = day_start(now).saturating_sub(KEEP_DAYS * DAY_SECS);
-        let oldest_week = week_start(now).saturating_sub(KEEP_WEEKS * WEEK_SECS);
-        self.conn.execute(
-            "DELETE FROM best WHERE (period = ?1 AND period_start < ?2) OR (period = ?3 AND period_start < ?4)",
-            params![Period::Day.as_str(), oldest_day, Period::Week.as_str(), oldest_week],
-        )
+        let mut rows = 0;
+        for period in Period::ALL {
+            if let Some(retention) = board_retention(period) {
+                rows += self.conn.execute(
+                    "DELETE FROM best WHERE period = ?1 AND period_start <= ?2",
+                    params![period.as_str(), now.saturating_sub(retention)],
+                )?;
+            }
+        }
+        Ok(rows)
     }
 
     /// Inserts the batch and computes its placements, inside one transaction.
@@ -146,24 +143,24 @@ impl SqliteStore {
                      result_id = excluded.result_id
                  WHERE excluded.score > best.score OR (excluded.score = best.score AND excluded.ended_at < best.ended_at)",
             )?;
-            for r in batch {
-                let name = board_name(&r.name);
-                let key = name_key(&name);
-                insert.execute(params![name, key, r.score, r.kills, r.deaths, r.alive_secs, r.room, r.ended_at])?;
+            for result in batch {
+                let e = result.board_entry();
+                let key = name_key(&e.name);
+                insert.execute(params![e.name, key, e.score, e.kills, e.deaths, e.alive_secs, e.room, e.ended_at])?;
                 let id = tx.last_insert_rowid();
                 for period in Period::ALL {
-                    let start = period_start(period, r.ended_at);
+                    let start = period_start(period, e.ended_at);
                     upsert.execute(params![
                         period.as_str(),
                         start,
                         key,
-                        name,
-                        r.score,
-                        r.kills,
-                        r.deaths,
-                        r.alive_secs,
-                        r.room,
-                        r.ended_at,
+                        e.name,
+                        e.score,
+                        e.kills,
+                        e.deaths,
+                        e.alive_secs,
+                        e.room,
+                        e.ended_at,
                         id
                     ])?;
                 }
@@ -274,25 +271,12 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), HallOfFameError> {
 
 #[cfg(test)]
 mod tests {
+    //! What only the SQLite store does: its tie order, pruning, the read-only second
+    //! connection and schema versions. What every store does is in `contract_tests`.
+
     use super::*;
-    use crate::hall_of_fame::periods::WEEK_SECS;
-
-    /// 2024-01-01 00:00:00 UTC, a Monday.
-    const MONDAY: i64 = 1_704_067_200;
-
-    /// A life in room "Nebula" with `score / 100` kills.
-    fn life(name: &str, score: u32, ended_at: i64) -> LifeResult {
-        LifeResult {
-            name: name.into(),
-            score,
-            kills: score / 100,
-            deaths: 1,
-            alive_secs: 60,
-            room: "Nebula".into(),
-            ended_at,
-            notify: None,
-        }
-    }
+    use crate::hall_of_fame::periods::{DAY_BOARD_KEEP_SECS, DAY_SECS, WEEK_BOARD_KEEP_SECS, WEEK_SECS};
+    use crate::hall_of_fame::test_support::{MONDAY, life, names};
 
     /// A fresh store in a temp dir (kept alive by the returned guard).
     fn store() -> (tempfile::TempDir, SqliteStore) {
@@ -301,112 +285,39 @@ mod tests {
         (dir, store)
     }
 
-    /// A board as (name, score) pairs.
-    fn names(entries: &[BoardEntry]) -> Vec<(&str, u32)> {
-        entries.iter().map(|e| (e.name.as_str(), e.score)).collect()
-    }
-
     #[test]
-    fn boards_keep_each_pilots_best_in_board_order() {
+    fn equal_scores_rank_the_earlier_result_first() {
         let (_dir, mut s) = store();
         let now = MONDAY + 3600;
         let batch = [life("ada", 300, now - 50), life("bob", 500, now - 40), life("ADA", 700, now - 30), life("cy", 500, now - 60)];
-        s.record(&batch, now).expect("record");
-        // A later, worse result does not replace a pilot's best.
-        s.record(&[life("bob", 100, now - 10)], now).expect("record");
+        let placed = s.record(&batch, now).expect("record");
         for period in Period::ALL {
-            let top = s.top(period, now, 10).expect("top");
-            // "ADA" and "ada" are one pilot; ties go to the earlier result (cy before bob).
-            assert_eq!(names(&top), [("ADA", 700), ("cy", 500), ("bob", 500)], "{period:?}");
+            // cy's 500 ended before bob's: cy first.
+            assert_eq!(names(&s.top(period, now, 10).expect("top")), [("ADA", 700), ("cy", 500), ("bob", 500)], "{period:?}");
         }
         assert_eq!(names(&s.top(Period::AllTime, now, 2).expect("top")), [("ADA", 700), ("cy", 500)]);
-        let bob = &s.top(Period::Day, now, 10).expect("top")[2];
-        assert_eq!((bob.kills, bob.deaths, bob.alive_secs, bob.room.as_str(), bob.ended_at), (5, 1, 60, "Nebula", now - 40));
+        // Placements rank in the same order.
+        assert_eq!(placed[3].first(), Some(&Placement { period: Period::AllTime, rank: 2 }));
+        assert_eq!(placed[1].first(), Some(&Placement { period: Period::AllTime, rank: 3 }));
     }
 
     #[test]
-    fn confusable_names_count_as_one_pilot() {
+    fn prune_drops_day_and_week_boards_past_their_retention_only() {
         let (_dir, mut s) = store();
-        // Cyrillic "а" in the second name; full-width letters in the third (NFKC).
-        s.record(&[life("paypal", 100, MONDAY), life("pаypal", 200, MONDAY), life("ｐａｙｐａｌ", 50, MONDAY)], MONDAY).expect("record");
-        let top = s.top(Period::AllTime, MONDAY, 10).expect("top");
-        assert_eq!(top.len(), 1);
-        assert_eq!(top[0].score, 200);
-    }
-
-    #[test]
-    fn names_are_cleaned_and_empty_ones_become_pilot() {
-        let (_dir, mut s) = store();
-        s.record(&[life("  a\u{200b}ce  \n", 10, MONDAY), life("\u{200b} \u{2800}", 20, MONDAY)], MONDAY).expect("record");
-        assert_eq!(names(&s.top(Period::Day, MONDAY, 10).expect("top")), [("pilot", 20), ("ace", 10)]);
-    }
-
-    #[test]
-    fn day_boards_roll_over_at_utc_midnight() {
-        let (_dir, mut s) = store();
-        let midnight = MONDAY + 2 * DAY_SECS; // Wednesday 00:00
-        s.record(&[life("late", 900, midnight - 1)], midnight - 1).expect("record");
-        s.record(&[life("early", 100, midnight)], midnight).expect("record");
-        assert_eq!(names(&s.top(Period::Day, midnight - 1, 10).expect("top")), [("late", 900)]);
-        assert_eq!(names(&s.top(Period::Day, midnight, 10).expect("top")), [("early", 100)]);
-        assert_eq!(names(&s.top(Period::Day, midnight + DAY_SECS, 10).expect("top")), []);
-        assert_eq!(names(&s.top(Period::Week, midnight, 10).expect("top")), [("late", 900), ("early", 100)]);
-        assert_eq!(names(&s.top(Period::AllTime, midnight, 10).expect("top")), [("late", 900), ("early", 100)]);
-    }
-
-    #[test]
-    fn week_boards_roll_over_on_monday_utc() {
-        let (_dir, mut s) = store();
-        let sunday_last_second = MONDAY + WEEK_SECS - 1;
-        let next_monday = MONDAY + WEEK_SECS;
-        s.record(&[life("sunday", 900, sunday_last_second)], sunday_last_second).expect("record");
-        s.record(&[life("monday", 100, next_monday), life("sunday", 50, next_monday)], next_monday).expect("record");
-        assert_eq!(names(&s.top(Period::Week, sunday_last_second, 10).expect("top")), [("sunday", 900)]);
-        assert_eq!(names(&s.top(Period::Week, next_monday, 10).expect("top")), [("monday", 100), ("sunday", 50)]);
-        assert_eq!(names(&s.top(Period::Day, next_monday, 10).expect("top")), [("monday", 100), ("sunday", 50)]);
-        assert_eq!(names(&s.top(Period::AllTime, next_monday, 10).expect("top")), [("sunday", 900), ("monday", 100)]);
-    }
-
-    #[test]
-    fn record_returns_the_boards_each_result_made() {
-        let (_dir, mut s) = store();
-        let now = MONDAY + 100;
-        // Yesterday's (Sunday's) champion: on the all-time board only for today's pilots.
-        s.record(&[life("old", 10_000, MONDAY - 100)], MONDAY - 100).expect("record");
-        let fill: Vec<LifeResult> = (0..10).map(|i| life(&format!("p{i}"), 1000 + i, now - 50)).collect();
-        s.record(&fill, now).expect("record");
-        let batch = [life("top", 5000, now), life("low", 1, now), life("p3", 2, now), life("p9", 2000, now)];
-        let placed = s.record(&batch, now).expect("record");
-        let p = |period, rank| Placement { period, rank };
-        use Period::{AllTime, Day, Week};
-        // "top" is 2nd all time (after "old"), 1st on this week's and today's boards.
-        assert_eq!(placed[0], [p(AllTime, 2), p(Week, 1), p(Day, 1)]);
-        // Below ten others: no board.
-        assert_eq!(placed[1], []);
-        // Not p3's best: p3's earlier 1003 stays on the boards, this result made none.
-        assert_eq!(placed[2], []);
-        // p9 improved its own best and keeps a place.
-        assert_eq!(placed[3], [p(AllTime, 3), p(Week, 2), p(Day, 2)]);
-    }
-
-    #[test]
-    fn results_from_an_ended_period_place_only_on_current_boards() {
-        let (_dir, mut s) = store();
-        // Recorded just after midnight but the life ended before it: yesterday's day board.
-        let placed = s.record(&[life("late", 10, MONDAY - 1)], MONDAY).expect("record");
-        assert_eq!(placed[0], [Placement { period: Period::AllTime, rank: 1 }]);
-    }
-
-    #[test]
-    fn prune_drops_old_day_and_week_boards_only() {
-        let (_dir, mut s) = store();
+        s.record(&[life("ancient", 5, MONDAY)], MONDAY).expect("record");
         let now = MONDAY + 20 * WEEK_SECS;
-        s.record(&[life("ancient", 5, MONDAY), life("recent", 7, now - DAY_SECS)], now).expect("record");
-        let pruned = s.prune(now).expect("prune");
-        // Ancient's day and week rows; all time and recent's rows stay.
-        assert_eq!(pruned, 2);
+        s.record(&[life("recent", 7, now - DAY_SECS)], now).expect("record");
+        // Until the last second of its retention, ancient's day board stays.
+        assert_eq!(s.prune(MONDAY + DAY_BOARD_KEEP_SECS - 1).expect("prune"), 0);
+        assert_eq!(names(&s.top(Period::Day, MONDAY, 10).expect("top")), [("ancient", 5)]);
+        assert_eq!(s.prune(MONDAY + DAY_BOARD_KEEP_SECS).expect("prune"), 1);
+        assert_eq!(names(&s.top(Period::Day, MONDAY, 10).expect("top")), []);
+        assert_eq!(s.prune(MONDAY + WEEK_BOARD_KEEP_SECS - 1).expect("prune"), 0);
+        assert_eq!(s.prune(now).expect("prune"), 1, "ancient's week board");
+        // All time and recent's rows stay.
         assert_eq!(names(&s.top(Period::AllTime, now, 10).expect("top")), [("recent", 7), ("ancient", 5)]);
         assert_eq!(names(&s.top(Period::Day, now - DAY_SECS, 10).expect("top")), [("recent", 7)]);
+        assert_eq!(names(&s.top(Period::Week, now - DAY_SECS, 10).expect("top")), [("recent", 7)]);
     }
 
     #[test]

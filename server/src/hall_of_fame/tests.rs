@@ -1,31 +1,15 @@
-//! Tests of the [`HallOfFame`] handle: the writer thread, placements sent back, persistence
-//! across a reopen, and every way of opening degraded. (Ranking and periods are tested beside
-//! the SQLite store and the period functions.)
+//! Tests of the [`HallOfFame`] handle that only its SQLite backend or a fake store can drive:
+//! durability across a crash, every way of opening degraded, and the writer's error and
+//! back-pressure paths. (What the handle does over any backend is in `contract_tests`; ranking
+//! and periods are tested there and beside the period functions.)
 
 use std::sync::mpsc;
 use std::time::Duration;
 
+use driftfire_shared::protocol::Placement;
+
+use super::test_support::{MONDAY, life, life_notified, names};
 use super::*;
-
-/// 2024-01-07 23:59:59 UTC, the last second of a Sunday.
-const SUNDAY_LAST_SECOND: i64 = 1_704_671_999;
-
-fn life(name: &str, score: u32, ended_at: i64) -> LifeResult {
-    LifeResult { name: name.into(), score, kills: 1, deaths: 1, alive_secs: 30, room: "Nebula".into(), ended_at, notify: None }
-}
-
-/// A result whose placements arrive on the returned channel.
-fn life_notified(name: &str, score: u32, ended_at: i64) -> (LifeResult, mpsc::Receiver<Vec<Placement>>) {
-    let (tx, rx) = mpsc::channel();
-    let notify: Box<dyn FnOnce(Vec<Placement>) + Send> = Box::new(move |placed| {
-        let _ = tx.send(placed);
-    });
-    (LifeResult { notify: Some(notify), ..life(name, score, ended_at) }, rx)
-}
-
-fn scores(entries: &[BoardEntry]) -> Vec<(&str, u32)> {
-    entries.iter().map(|e| (e.name.as_str(), e.score)).collect()
-}
 
 fn assert_degraded(hall: &HallOfFame, reason_contains: &str) {
     let status = hall.status();
@@ -40,72 +24,11 @@ fn assert_degraded(hall: &HallOfFame, reason_contains: &str) {
 }
 
 #[test]
-fn results_reach_the_boards_and_placements_come_back() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let clock = Arc::new(ManualClock::new(SUNDAY_LAST_SECOND));
-    let hall = HallOfFame::open(dir.path(), clock.clone());
-    assert_eq!(hall.status(), HallOfFameStatus { available: true, reason: None, writes_ok: 0, write_errors: 0, dropped: 0, queued: 0 });
-
-    let (first, placed) = life_notified("ada", 500, SUNDAY_LAST_SECOND);
-    assert!(hall.record(first));
-    let all = [Period::AllTime, Period::Week, Period::Day];
-    let expect = |rank| all.iter().map(|&period| Placement { period, rank }).collect::<Vec<_>>();
-    assert_eq!(placed.recv_timeout(Duration::from_secs(2)).expect("placements"), expect(1));
-
-    // Monday 00:00:00: a new week and a new day.
-    clock.set(SUNDAY_LAST_SECOND + 1);
-    let (second, placed) = life_notified("bob", 100, SUNDAY_LAST_SECOND + 1);
-    assert!(hall.record(second));
-    let placed = placed.recv_timeout(Duration::from_secs(2)).expect("placements");
-    assert_eq!(
-        placed,
-        [
-            Placement { period: Period::AllTime, rank: 2 },
-            Placement { period: Period::Week, rank: 1 },
-            Placement { period: Period::Day, rank: 1 }
-        ]
-    );
-
-    // Last week's, and not its pilot's best there: no board, no call at all.
-    let (worse, placed) = life_notified("ADA", 1, SUNDAY_LAST_SECOND);
-    let (marker, marker_placed) = life_notified("cy", 50, SUNDAY_LAST_SECOND + 1);
-    assert!(hall.record(worse) && hall.record(marker));
-    marker_placed.recv_timeout(Duration::from_secs(2)).expect("marker placed");
-    assert!(placed.try_recv().is_err(), "no placement, no call");
-
-    assert_eq!(scores(&hall.top(Period::AllTime, 10).expect("top")), [("ada", 500), ("bob", 100), ("cy", 50)]);
-    assert_eq!(scores(&hall.top(Period::Week, 10).expect("top")), [("bob", 100), ("cy", 50)]);
-    assert_eq!(hall.board(Period::Day, 1).entries.len(), 1);
-    clock.set(SUNDAY_LAST_SECOND);
-    assert_eq!(scores(&hall.top(Period::Week, 10).expect("top")), [("ada", 500)]);
-
-    let status = hall.status();
-    assert_eq!((status.writes_ok, status.write_errors, status.dropped, status.queued), (4, 0, 0, 0));
-    hall.shutdown();
-    assert!(!hall.record(life("late", 1, 0)), "shut down: dropped");
-    hall.shutdown();
-}
-
-#[test]
-fn shutdown_commits_what_is_queued() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let hall = HallOfFame::open(dir.path(), Arc::new(ManualClock::new(SUNDAY_LAST_SECOND)));
-    for i in 0..200 {
-        assert!(hall.record(life(&format!("p{i}"), i, SUNDAY_LAST_SECOND)));
-    }
-    hall.shutdown();
-    assert_eq!(hall.status().writes_ok, 200);
-    drop(hall);
-    let reopened = HallOfFame::open(dir.path(), Arc::new(ManualClock::new(SUNDAY_LAST_SECOND)));
-    assert_eq!(reopened.top(Period::AllTime, 1000).expect("top").len(), 200);
-}
-
-#[test]
 fn committed_results_survive_a_crash() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let clock = Arc::new(ManualClock::new(SUNDAY_LAST_SECOND));
+    let clock = Arc::new(ManualClock::new(MONDAY));
     let hall = HallOfFame::open(dir.path(), clock.clone());
-    let (result, placed) = life_notified("ada", 42, SUNDAY_LAST_SECOND);
+    let (result, placed) = life_notified("ada", 42, MONDAY);
     assert!(hall.record(result));
     // Placements are sent after the commit.
     placed.recv_timeout(Duration::from_secs(2)).expect("committed");
@@ -114,7 +37,7 @@ fn committed_results_survive_a_crash() {
 
     let reopened = HallOfFame::open(dir.path(), clock);
     assert!(reopened.status().available);
-    assert_eq!(scores(&reopened.top(Period::Day, 10).expect("top")), [("ada", 42)]);
+    assert_eq!(names(&reopened.top(Period::Day, 10).expect("top")), [("ada", 42)]);
     reopened.shutdown();
 }
 

@@ -177,7 +177,7 @@ impl Writer {
                         && !placed.is_empty()
                         && catch_unwind(AssertUnwindSafe(|| notify(placed))).is_err()
                     {
-                        tracing::warn!(name = %result.name, "hall of fame placement callback panicked");
+                        tracing::warn!(name = %result.entry.name, "hall of fame placement callback panicked");
                     }
                 }
             }

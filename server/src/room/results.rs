@@ -5,7 +5,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use driftfire_shared::protocol::{Placement, PlayerId, ServerMsg};
+use driftfire_shared::protocol::{BoardEntry, Placement, PlayerId, ServerMsg};
 use driftfire_shared::sim::{Score, Ship, SimConfig, SimTick};
 
 use super::{Room, RoomCommand};
@@ -33,13 +33,15 @@ impl Room {
         member.life_started = tick + respawn_ticks;
         let inbox = self.inbox.clone();
         let result = LifeResult {
-            name: member.name.clone(),
-            score: score.score,
-            kills: score.kills,
-            deaths: score.deaths,
-            alive_secs: u32::try_from(alive_ticks / u64::from(self.tick_hz.max(1))).unwrap_or(u32::MAX),
-            room: self.shared.name.clone(),
-            ended_at: unix_now(),
+            entry: BoardEntry {
+                name: member.name.clone(),
+                score: score.score,
+                kills: score.kills,
+                deaths: score.deaths,
+                alive_secs: u32::try_from(alive_ticks / u64::from(self.tick_hz.max(1))).unwrap_or(u32::MAX),
+                room: self.shared.name.clone(),
+                ended_at: unix_now(),
+            },
             notify: Some(Box::new(move |placements: Vec<Placement>| {
                 if let Some(inbox) = inbox.upgrade() {
                     // Best effort: a full inbox or a closed room only loses the note.
