@@ -2,22 +2,24 @@
 //! a windowless client predicts its own ship (immediate response, small reconciliation errors)
 //! and draws a remote ship without jumps.
 
+mod harness;
+
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
-use bevy::state::app::StatesPlugin;
+use driftfire_client::Screen;
 use driftfire_client::game::input::CursorWorld;
 use driftfire_client::game::predict::Prediction;
 use driftfire_client::game::sync::{MyShip, ServerClock, ShipView, Smoothed};
 use driftfire_client::session::Session;
 use driftfire_client::session::roster::RoundTrip;
 use driftfire_client::state::PilotName;
-use driftfire_client::{Launch, Screen, logic_plugin};
 use driftfire_server::ServerConfig;
 use driftfire_server::conditioner::LinkConditions;
 use driftfire_shared::codec::{decode_server, encode_client};
 use driftfire_shared::protocol::{ClientMsg, InputFrame};
 use futures_util::{SinkExt, StreamExt};
+use harness::{Clock, FRAME, logic_app, update_until};
 use tokio_tungstenite::tungstenite::Message;
 
 /// Starts a server with the conditioner on a background runtime; returns its socket URL.
@@ -52,17 +54,22 @@ async fn circling_pilot(url: String) {
     }
 }
 
-fn client_app(url: String) -> App {
-    let mut app = App::new();
-    app.add_plugins((MinimalPlugins, StatesPlugin));
-    app.init_resource::<ButtonInput<KeyCode>>();
-    app.init_resource::<ButtonInput<MouseButton>>();
-    app.insert_resource(Launch { server_url: url, ..Launch::default() });
-    app.add_plugins(logic_plugin);
+/// The game's logic in real time, connecting to `url`.
+fn client_app(url: &str) -> App {
+    let mut app = logic_app(url, Clock::Real);
     app.insert_resource(PilotName("predictor".into()));
-    app.update();
     app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
     app
+}
+
+/// Whether our own ship is in the game.
+fn own_ship_seen(app: &mut App) -> bool {
+    app.world_mut().query_filtered::<(), With<MyShip>>().iter(app.world()).count() > 0
+}
+
+/// Whether our own ship is drawn moving.
+fn own_ship_moving(app: &mut App) -> bool {
+    app.world_mut().query_filtered::<&Smoothed, With<MyShip>>().iter(app.world()).any(|s| s.vel.length() > 1.0)
 }
 
 fn percentile(values: &mut [f32], p: f32) -> f32 {
@@ -75,28 +82,17 @@ fn prediction_and_interpolation_hold_up_at_150_ms_with_jitter() {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let url = start_server(&runtime);
     runtime.spawn(circling_pilot(url.clone()));
-    let mut app = client_app(url);
+    let mut app = client_app(&url);
 
-    // Join and wait for our ship.
-    let joined_by = Instant::now() + Duration::from_secs(10);
-    while app.world_mut().query_filtered::<(), With<MyShip>>().iter(app.world()).count() == 0 {
-        assert!(Instant::now() < joined_by, "never saw our own ship");
-        app.update();
-        std::thread::sleep(Duration::from_millis(16));
-    }
+    // Join and wait for our ship: 625 frames of 16 ms are 10 s at least.
+    assert!(own_ship_seen(&mut app) || update_until(&mut app, 625, FRAME, own_ship_seen), "never saw our own ship");
 
     // Thrust, and check the ship answers within a few frames although the server is 150 ms away.
     app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::KeyW);
     let pressed = Instant::now();
-    let responded_after = loop {
-        app.update();
-        std::thread::sleep(Duration::from_millis(16));
-        let moving = app.world_mut().query_filtered::<&Smoothed, With<MyShip>>().iter(app.world()).any(|s| s.vel.length() > 1.0);
-        if moving {
-            break pressed.elapsed();
-        }
-        assert!(pressed.elapsed() < Duration::from_secs(2), "ship never moved");
-    };
+    // 125 frames of 16 ms: 2 s at least.
+    assert!(update_until(&mut app, 125, FRAME, own_ship_moving), "ship never moved");
+    let responded_after = pressed.elapsed();
     assert!(responded_after < Duration::from_millis(100), "own ship answered thrust only after {responded_after:?}");
 
     // Fly a varied course for 8 s while watching the remote ship.
@@ -128,7 +124,7 @@ fn prediction_and_interpolation_hold_up_at_150_ms_with_jitter() {
             remote_steps.push(now.distance(before) / allowed);
         }
         last_remote = remote;
-        std::thread::sleep(Duration::from_millis(16));
+        std::thread::sleep(FRAME);
     }
 
     let prediction = app.world().resource::<Prediction>();

@@ -10,35 +10,19 @@
 // `node tests/e2e/browser.mjs --bench-first-frame` instead measures page load → first rendered
 // frame, five times, and prints the median (BENCHMARKS.md).
 import net from "node:net";
-import { createRequire } from "node:module";
-import { mkdirSync, readFileSync, copyFileSync, rmSync } from "node:fs";
+import { copyFileSync } from "node:fs";
 import path from "node:path";
 
-import { CHROMIUM_FLAGS, artifacts, root, startServer, waitFor as waitUntil } from "./server.mjs";
-
-const require = createRequire(path.join(root, "tools/package.json"));
-const { chromium } = require("playwright-core");
-const { PNG } = require("pngjs");
-
-mkdirSync(artifacts, { recursive: true });
+import {
+  CHROMIUM_FLAGS, artifacts, captureConsole, failer, freshArtifactDir, lastMatch, luminanceStddev, screenshotLuminance,
+  serverStatus as status, sleep, waitFor as waitUntil, withServerAndBrowser,
+} from "./server.mjs";
 
 const BROWSER_FLAGS = [...CHROMIUM_FLAGS, "--window-size=1280,720"];
 
 const openPages = [];
 
-function fail(message) {
-  console.error(`e2e FAILED: ${message}`);
-  for (const p of openPages) {
-    console.error(`--- last console lines of ${p.name}:`);
-    for (const l of p.lines.slice(-25)) console.error(`  ${l.text}`);
-  }
-  process.exitCode = 1;
-  throw new Error(message);
-}
-
-async function status(url) {
-  return (await fetch(new URL("api/status", url))).json();
-}
+const fail = failer("e2e", () => openPages.map((p) => [` of ${p.name}`, p.lines, 25]));
 
 const waitFor = (what, predicate, timeoutMs) => waitUntil(what, predicate, timeoutMs, fail);
 
@@ -46,40 +30,13 @@ function openPage(browser, url, name, query = "", autoplay = true) {
   return (async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
-    const lines = [];
-    page.on("console", (msg) => {
-      const text = msg.text();
-      lines.push({ at: Date.now(), text });
-      const interesting = (text.startsWith("driftfire:") && !text.includes(" me id=")) || /panick|error|warn/i.test(`${msg.type()} ${text}`);
-      if (interesting) console.log(`[${name}] ${msg.type()}: ${text}`);
-    });
-    page.on("pageerror", (error) => console.log(`[${name}] page error: ${error}`));
+    const lines = captureConsole(page, [], { label: name, warnings: true });
     const started = Date.now();
     await page.goto(`${url}?name=${name}${autoplay ? "&autoplay=1" : ""}${query}`);
     const opened = { page, lines, started, name };
     openPages.push(opened);
     return opened;
   })();
-}
-
-const lastMatch = (lines, re) => {
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const m = lines[i].text.match(re);
-    if (m) return m;
-  }
-  return null;
-};
-
-/// Standard deviation of luminance over the screenshot: a blank or single-colour canvas is ~0.
-function luminanceStddev(file) {
-  const png = PNG.sync.read(readFileSync(file));
-  let sum = 0, sumSq = 0, n = 0;
-  for (let i = 0; i < png.data.length; i += 4) {
-    const l = 0.2126 * png.data[i] + 0.7152 * png.data[i + 1] + 0.0722 * png.data[i + 2];
-    sum += l; sumSq += l * l; n++;
-  }
-  const mean = sum / n;
-  return Math.sqrt(Math.max(0, sumSq / n - mean * mean));
 }
 
 /// A TCP proxy in front of the server whose connections the test can cut, as a flaky network
@@ -201,9 +158,7 @@ async function endToEnd(browser, url) {
   console.log("chat: B read A's line");
 
   for (const p of [a, b]) {
-    const file = path.join(artifacts, `${p.name}.png`);
-    await p.page.screenshot({ path: file });
-    const stddev = luminanceStddev(file);
+    const { stddev } = await screenshotLuminance(p.page, p.name);
     console.log(`${p.name}.png luminance stddev ${stddev.toFixed(2)}`);
     if (stddev < 4) fail(`${p.name} screenshot looks blank (stddev ${stddev})`);
   }
@@ -214,7 +169,7 @@ async function endToEnd(browser, url) {
   // network stack still answers the server's pings, so B must still be there afterwards.
   const cdp = await b.page.context().newCDPSession(b.page);
   await cdp.send("Page.setWebLifecycleState", { state: "frozen" });
-  await new Promise((r) => setTimeout(r, 20000));
+  await sleep(20000);
   const during = await status(url);
   await cdp.send("Page.setWebLifecycleState", { state: "active" });
   if (during.players !== 2) fail(`a frozen tab was dropped: players=${during.players}`);
@@ -282,12 +237,12 @@ async function endToEnd(browser, url) {
   const leaders = await waitFor("leaders on the minimap", () => lastMatch(lone.lines, /driftfire: minimap leaders=([1-9])/), 60000);
   const withPilots = await waitFor("AI pilots", async () => { const s = await status(url); return s.ai_pilots > 0 ? s : null; }, 30000);
   console.log(`lone player: ${withPilots.ai_pilots} AI pilots, minimap shows ${leaders[1]} leaders`);
-  await new Promise((r) => setTimeout(r, 1500));
+  await sleep(1500);
   await shoot(lone, "play", [["minimap", 1280 - 190, 720 - 190, 190, 190], ["score", 540, 0, 200, 90], ["hull", 440, 620, 400, 100], ["leaderboard", 1000, 0, 280, 260]]);
   copyFileSync(path.join(artifacts, "play.png"), path.join(artifacts, "screenshot.png"));
   const death = await waitFor("the lone player's death screen", () => lastMatch(lone.lines, /driftfire: death killer=(.*) alive=(\d+) kills=(\d+)/), 180000);
   console.log(`death screen: destroyed by ${death[1]} after ${death[2]} s`);
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   await shoot(lone, "death", [["overlay", 440, 100, 400, 170]]);
   await lone.page.context().close();
   console.log("browser e2e: 1 passed, 0 failed");
@@ -297,22 +252,10 @@ async function endToEnd(browser, url) {
 /// named region [label, x, y, w, h] has something drawn in it (a HUD element over the dark
 /// arena has a luminance spread a flat background has not).
 async function shoot(p, name, regions) {
-  const file = path.join(artifacts, `${name}.png`);
-  await p.page.screenshot({ path: file });
-  const whole = luminanceStddev(file);
+  const { png, stddev: whole } = await screenshotLuminance(p.page, name);
   if (whole < 4) fail(`${name} screenshot looks blank (stddev ${whole})`);
-  const png = PNG.sync.read(readFileSync(file));
   const spreads = regions.map(([label, x, y, w, h]) => {
-    let sum = 0, sumSq = 0, n = 0;
-    for (let row = y; row < Math.min(y + h, png.height); row++) {
-      for (let col = x; col < Math.min(x + w, png.width); col++) {
-        const i = (row * png.width + col) * 4;
-        const l = 0.2126 * png.data[i] + 0.7152 * png.data[i + 1] + 0.0722 * png.data[i + 2];
-        sum += l; sumSq += l * l; n++;
-      }
-    }
-    const mean = sum / n;
-    const spread = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+    const spread = luminanceStddev(png, { x, y, width: w, height: h });
     if (spread < 6) fail(`${name}.png: nothing drawn in the ${label} region (luminance stddev ${spread.toFixed(1)})`);
     return `${label} ${spread.toFixed(1)}`;
   });
@@ -333,14 +276,8 @@ async function benchFirstFrame(browser, url) {
 }
 
 // A fresh hall of fame for every run.
-const dataDir = path.join(artifacts, "e2e-data");
-rmSync(dataDir, { recursive: true, force: true });
-const { server, url } = await startServer(dataDir);
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: BROWSER_FLAGS, ignoreDefaultArgs: ["--headless=new"] }).catch((e) => { server.kill(); throw e; });
-try {
+const dataDir = freshArtifactDir("e2e-data");
+await withServerAndBrowser({ dataDir, browserArgs: BROWSER_FLAGS }, async (browser, url) => {
   if (process.argv.includes("--bench-first-frame")) await benchFirstFrame(browser, url);
   else await endToEnd(browser, url);
-} finally {
-  await browser.close();
-  server.kill("SIGTERM");
-}
+});

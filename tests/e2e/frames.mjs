@@ -17,14 +17,11 @@
 // With `--min-fps F` it fails below F frames per second (CI sets a floor well under the goal:
 // the machine is shared). DRIFTFIRE_E2E_SERVER / DRIFTFIRE_E2E_DIST point it at another build
 // (before/after figures in BENCHMARKS.md).
-import { createRequire } from "node:module";
-import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 
-import { CHROMIUM_FLAGS, artifacts, root, startServer } from "./server.mjs";
-
-const require = createRequire(path.join(root, "tools/package.json"));
-const { chromium } = require("playwright-core");
+import {
+  CHROMIUM_FLAGS, artifacts, captureConsole, freshArtifactDir, lastMatch, sleep, waitFor, withServerAndBrowser,
+} from "./server.mjs";
 
 // The value after `name` on the command line, if it is there.
 const option = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
@@ -41,39 +38,19 @@ const WARM_UP_SECONDS = PINNED_SCALE === null ? 6 : 1;
 // Ships the room keeps in play (AI pilots fill up to it).
 const SHIPS = 20;
 
-mkdirSync(artifacts, { recursive: true });
-const dataDir = path.join(artifacts, "frames-data");
-rmSync(dataDir, { recursive: true, force: true });
-const { server, url } = await startServer(dataDir, ["--min-ships", String(SHIPS)]);
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: [...CHROMIUM_FLAGS, `--window-size=${WIDTH},${HEIGHT}`],
-  ignoreDefaultArgs: ["--headless=new"],
-});
-
+/// The first console line matching `re`, once there is one; throws after `timeoutMs` with the
+/// last lines.
 function waitForLine(lines, re, what, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const timer = setInterval(() => {
-      const line = lines.find((l) => re.test(l.text));
-      if (line) {
-        clearInterval(timer);
-        resolve(line);
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(timer);
-        reject(new Error(`timed out waiting for ${what}; last lines:\n${lines.slice(-15).map((l) => l.text).join("\n")}`));
-      }
-    }, 100);
-  });
+  const fail = (message) => { throw new Error(`${message}; last lines:\n${lines.slice(-15).map((l) => l.text).join("\n")}`); };
+  return waitFor(what, () => lines.find((l) => re.test(l.text)), timeoutMs, fail, 100);
 }
 
-let failed = false;
-try {
+/// Opens the game in a page of `browser` (the server at `url`) with the instruments the flags
+/// ask for, and measures the title screen or the crowded arena; throws what went wrong.
+async function measure(browser, url) {
   const context = await browser.newContext({ viewport: { width: WIDTH, height: HEIGHT } });
   const page = await context.newPage();
-  const lines = [];
-  page.on("console", (msg) => lines.push({ at: Date.now(), text: msg.text() }));
-  page.on("pageerror", (error) => console.log(`page error: ${error}`));
+  const lines = captureConsole(page, []);
   // `--count-gl`: count WebGL calls per frame (what a frame asks of the GPU).
   if (process.argv.includes("--count-gl")) {
     await page.addInitScript(() => {
@@ -146,18 +123,22 @@ try {
   const first = await waitForLine(lines, /driftfire: first frame/, "the first frame", 180000);
   checkProgress(await page.evaluate(() => window.__loadingTexts));
   if (onTitle) {
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     const measured = await countFrames(page, SECONDS);
     console.log(`title screen: ${measured.fps.toFixed(1)} fps, ${WIDTH}x${HEIGHT}, SwiftShader`);
   } else {
-    await inTheArena(page, lines, started, first);
+    await inTheArena(browser, page, lines, started, first);
   }
+}
+
+let failed = false;
+try {
+  const serverArgs = ["--min-ships", String(SHIPS)];
+  const browserArgs = [...CHROMIUM_FLAGS, `--window-size=${WIDTH},${HEIGHT}`];
+  await withServerAndBrowser({ dataDir: freshArtifactDir("frames-data"), serverArgs, browserArgs }, measure);
 } catch (error) {
   failed = true;
   console.error(`frames FAILED: ${error.message}`);
-} finally {
-  await browser.close();
-  server.kill("SIGTERM");
 }
 process.exitCode = failed ? 1 : 0;
 
@@ -194,7 +175,7 @@ async function countFrames(page, seconds) {
 }
 
 /// Plays in the crowded arena and reports its frame rate; throws when under the floor.
-async function inTheArena(page, lines, started, first) {
+async function inTheArena(browser, page, lines, started, first) {
   const joined = await waitForLine(lines, /driftfire: joined as/, "joining", 60000);
   const crowded = await waitForLine(lines, new RegExp(`driftfire: ships=(${SHIPS}|[2-9][0-9])\\b`), `${SHIPS} ships in view`, 60000);
   console.log(`page load -> first frame ${first.at - started} ms, -> in the arena ${joined.at - started} ms, -> ${SHIPS} ships in view ${crowded.at - started} ms`);
@@ -203,10 +184,10 @@ async function inTheArena(page, lines, started, first) {
   await page.mouse.move(900, 300);
   await page.keyboard.down("w");
   await page.mouse.down();
-  await new Promise((r) => setTimeout(r, WARM_UP_SECONDS * 1000));
+  await sleep(WARM_UP_SECONDS * 1000);
   const scaleAt = () => {
-    const line = [...lines].reverse().find((l) => /driftfire: render scale/.test(l.text));
-    return line ? Number(line.text.match(/render scale ([0-9.]+)/)[1]) : (PINNED_SCALE ?? 1);
+    const reported = lastMatch(lines, /driftfire: render scale ([0-9.]+)/);
+    return reported ? Number(reported[1]) : (PINNED_SCALE ?? 1);
   };
   const scaleBefore = scaleAt();
   if (process.argv.includes("--log-frame")) {
@@ -228,8 +209,7 @@ async function inTheArena(page, lines, started, first) {
   }
   await page.mouse.up();
   await page.keyboard.up("w");
-  const shipsLine = [...lines].reverse().find((l) => /driftfire: ships=\d+/.test(l.text));
-  const ships = Number(shipsLine.text.match(/ships=(\d+)/)[1]);
+  const ships = Number(lastMatch(lines, /driftfire: ships=(\d+)/)[1]);
   const { gaps, fps } = measured;
   const scale = scaleAt();
   const scaleNote = scale === scaleBefore ? `render scale ${scale}` : `render scale ${scaleBefore} -> ${scale} during the run`;

@@ -6,18 +6,14 @@
 // box that sends a line, and neither pinching nor swiping scrolls or zooms the page. All of it
 // at a render scale of 0.8 (the canvas drawn with fewer pixels and scaled up, as on a slow phone).
 // Screenshots go to e2e-artifacts/touch-*.png.
-import { createRequire } from "node:module";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-import { CHROMIUM_FLAGS, artifacts, root, startServer, waitFor as waitUntil } from "./server.mjs";
-
-const require = createRequire(path.join(root, "tools/package.json"));
-const { chromium } = require("playwright-core");
-const { PNG } = require("pngjs");
-
-mkdirSync(artifacts, { recursive: true });
+import {
+  captureConsole, decodePng, failer, firstMatch, screenshotLuminance, serverStatus, sleep, waitFor as waitUntil,
+  withServerAndBrowser,
+} from "./server.mjs";
 
 const PORTRAIT = { width: 390, height: 844 };
 const LANDSCAPE = { width: 844, height: 390 };
@@ -27,13 +23,7 @@ const RENDER_SCALE = 0.8;
 const lines = [];
 let passed = 0;
 
-function fail(message) {
-  console.error(`touch e2e FAILED: ${message}`);
-  console.error("--- last console lines:");
-  for (const l of lines.slice(-30)) console.error(`  ${l.text}`);
-  process.exitCode = 1;
-  throw new Error(message);
-}
+const fail = failer("touch e2e", () => [["", lines, 30]]);
 
 function check(what, ok, detail = "") {
   if (!ok) fail(`${what}${detail ? `: ${detail}` : ""}`);
@@ -44,31 +34,10 @@ function check(what, ok, detail = "") {
 const waitFor = (what, predicate, timeoutMs) => waitUntil(what, predicate, timeoutMs, fail, 100);
 
 /// The first console line from index `from` on matching `re`.
-const lineAfter = (from, re) => {
-  for (let i = from; i < lines.length; i++) {
-    const m = lines[i].text.match(re);
-    if (m) return m;
-  }
-  return null;
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/// Standard deviation of luminance over the screenshot: a blank or single-colour canvas is ~0.
-function luminanceStddev(png) {
-  let sum = 0, sumSq = 0, n = 0;
-  for (let i = 0; i < png.data.length; i += 4) {
-    const l = 0.2126 * png.data[i] + 0.7152 * png.data[i + 1] + 0.0722 * png.data[i + 2];
-    sum += l; sumSq += l * l; n++;
-  }
-  const mean = sum / n;
-  return Math.sqrt(Math.max(0, sumSq / n - mean * mean));
-}
+const lineAfter = (from, re) => firstMatch(lines, re, from);
 
 async function screenshot(page, name) {
-  const file = path.join(artifacts, `touch-${name}.png`);
-  await page.screenshot({ path: file });
-  const png = PNG.sync.read(readFileSync(file));
-  const stddev = luminanceStddev(png);
+  const { png, stddev } = await screenshotLuminance(page, `touch-${name}`);
   check(`screenshot touch-${name}.png shows a rendered screen`, stddev >= 4, `luminance stddev ${stddev.toFixed(1)}`);
   return png;
 }
@@ -125,13 +94,7 @@ async function touchTest(browser, url) {
   // it does on Safari (CSS size × devicePixelRatio), which is right here.
   await context.addInitScript(() => { delete ResizeObserverEntry.prototype.devicePixelContentBoxSize; });
   const page = await context.newPage();
-  page.on("console", (msg) => {
-    const text = msg.text();
-    lines.push({ at: Date.now(), text });
-    const interesting = (text.startsWith("driftfire:") && !text.includes(" me id=")) || /panick|error/i.test(`${msg.type()} ${text}`);
-    if (interesting) console.log(`[phone] ${msg.type()}: ${text}`);
-  });
-  page.on("pageerror", (error) => console.log(`[phone] page error: ${error}`));
+  captureConsole(page, lines, { label: "phone" });
   const cdp = await context.newCDPSession(page);
   // At a render scale under 1 (a slow phone's; pinned so every run is the same): the canvas
   // has fewer pixels than the screen, and taps, the text box and the UI must still line up.
@@ -164,7 +127,7 @@ async function touchTest(browser, url) {
   await sleep(2000);
   const nameBox = await waitFor("the name field", () => entryRect(page), 10000);
   check("the name field fits the portrait screen", nameBox.x >= 0 && nameBox.x + nameBox.width <= PORTRAIT.width, JSON.stringify(nameBox));
-  const title = PNG.sync.read(await page.screenshot());
+  const title = decodePng(await page.screenshot());
   await page.touchscreen.tap(nameBox.x + nameBox.width / 2, nameBox.y + nameBox.height / 2);
   await waitFor("the text box to take the focus", () => entryFocused(page), 5000);
   await page.keyboard.press("Control+A");
@@ -183,7 +146,7 @@ async function touchTest(browser, url) {
   check("Play was tapped and the typed name was used", joined[1] === NAME, joined[0]);
   const id = joined[2];
   await waitFor("your ship", () => lineAfter(0, new RegExp(`driftfire: me id=${id} `)), 60000);
-  const status = await (await fetch(new URL("api/status", url))).json();
+  const status = await serverStatus(url);
   check("the server sees the player", status.players >= 1, `players=${status.players}`);
 
   // The stick: a thumb lands mid-left (the stick centres there), drags up and right: 45°,
@@ -257,13 +220,11 @@ async function touchTest(browser, url) {
 }
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "driftfire-touch-"));
-const { server, url } = await startServer(dataDir);
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS, ignoreDefaultArgs: ["--headless=new"] }).catch((e) => { server.kill(); throw e; });
 try {
-  await touchTest(browser, url);
-  console.log(`touch e2e: ${passed} passed, 0 failed`);
+  await withServerAndBrowser({ dataDir }, async (browser, url) => {
+    await touchTest(browser, url);
+    console.log(`touch e2e: ${passed} passed, 0 failed`);
+  });
 } finally {
-  await browser.close();
-  server.kill("SIGTERM");
   rmSync(dataDir, { recursive: true, force: true });
 }

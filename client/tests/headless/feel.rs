@@ -187,7 +187,7 @@ fn while_you_are_dead_the_camera_follows_your_killer() {
     play(&mut app, 101, 4, |t| vec![ship(1, ME, Vec2::ZERO), ship(2, OTHER, killer_at(t))], |_| {});
     assert!(rig(&app).focus.length() < 5.0, "on your ship");
 
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Kill { killer: Some(OTHER), victim: ME }));
+    receive(&mut app, ServerMsg::Kill { killer: Some(OTHER), victim: ME });
     let wreck = ShipState { health: 0, respawn_in: Some(60), ..ship(1, ME, Vec2::ZERO) };
     play(&mut app, 105, 30, |t| vec![wreck, ship(2, OTHER, killer_at(t))], |_| {});
     let watching = rig(&app);
@@ -218,21 +218,12 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 
 /// The logic in a game, remembering the mute choice in `store`.
 fn sound_app(store: &MuteStore) -> App {
-    let mut app = bare_app(NOWHERE);
+    let mut app = bare_app(NOWHERE, Clock::Stepped);
     app.insert_resource(store.clone());
     app.add_plugins(logic_plugin);
     app.update();
     welcome(&mut app);
     app
-}
-
-/// One frame with `key` just pressed, then released.
-fn tap(app: &mut App, key: KeyCode) {
-    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(key);
-    app.update();
-    let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
-    keys.release(key);
-    keys.clear();
 }
 
 #[test]
@@ -244,7 +235,7 @@ fn sound_waits_for_a_first_input_and_m_mutes_remembered() {
     assert!(!sound.muted && !sound.unlocked && !sound.audible(), "silent until a first input: {sound:?}");
 
     // A kill before any input plays nothing.
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Kill { killer: Some(ME), victim: OTHER }));
+    receive(&mut app, ServerMsg::Kill { killer: Some(ME), victim: OTHER });
     app.update();
     app.update();
     assert_eq!(app.world().resource::<Sound>().played(Sfx::Kill), 0);
@@ -252,7 +243,7 @@ fn sound_waits_for_a_first_input_and_m_mutes_remembered() {
     // Any key lifts the hold; the next kill is heard.
     tap(&mut app, KeyCode::KeyQ);
     assert!(app.world().resource::<Sound>().audible());
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Kill { killer: Some(ME), victim: OTHER }));
+    receive(&mut app, ServerMsg::Kill { killer: Some(ME), victim: OTHER });
     app.update();
     app.update();
     assert_eq!(app.world().resource::<Sound>().played(Sfx::Kill), 1);
@@ -262,21 +253,14 @@ fn sound_waits_for_a_first_input_and_m_mutes_remembered() {
     app.update();
     assert!(app.world().resource::<Sound>().muted);
     assert_eq!(std::fs::read_to_string(dir.join("muted")).unwrap(), "true");
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Kill { killer: Some(ME), victim: OTHER }));
+    receive(&mut app, ServerMsg::Kill { killer: Some(ME), victim: OTHER });
     app.update();
     app.update();
     assert_eq!(app.world().resource::<Sound>().played(Sfx::Kill), 1, "muted: not played");
 
     // While typing a chat line, M is a letter.
     tap(&mut app, KeyCode::Enter);
-    app.world_mut().write_message(bevy::input::keyboard::KeyboardInput {
-        key_code: KeyCode::Enter,
-        logical_key: bevy::input::keyboard::Key::Enter,
-        state: bevy::input::ButtonState::Pressed,
-        text: None,
-        repeat: false,
-        window: Entity::PLACEHOLDER,
-    });
+    key(&mut app, KeyCode::Enter, bevy::input::keyboard::Key::Enter);
     app.update();
     tap(&mut app, KeyCode::KeyM);
     assert!(app.world().resource::<Sound>().muted, "typing m does not unmute");

@@ -3,71 +3,9 @@
 //! fleet that keeps passing the player on is given up on after `MAX_REDIRECTS`, and a listed
 //! room that lives on another server is joined there directly.
 
-use std::sync::Arc;
-use std::sync::mpsc::Receiver;
-
 use driftfire_client::state::{GameServer, MAX_REDIRECTS, PilotName};
 
-use super::interface::{interface_app, shown_texts, update_until_shown};
 use super::*;
-
-/// A listener on a free local port, and its game-socket URL.
-fn listen() -> (std::net::TcpListener, String) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
-    (listener, url)
-}
-
-/// Serves game sockets on `listener` (any number, at once): every client message is reported on
-/// the returned channel, then answered with what `answer` returns; a `Disconnect` among the
-/// answers is followed by its close frame (the server's contract), which ends that socket.
-fn serve(listener: std::net::TcpListener, answer: impl Fn(&ClientMsg) -> Vec<ServerMsg> + Send + Sync + 'static) -> Receiver<ClientMsg> {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-
-    let (heard, messages) = std::sync::mpsc::channel();
-    let answer = Arc::new(answer);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(async move {
-            listener.set_nonblocking(true).unwrap();
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            while let Ok((tcp, _)) = listener.accept().await {
-                let (answer, heard) = (answer.clone(), heard.clone());
-                tokio::spawn(async move {
-                    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
-                    while let Some(Ok(frame)) = ws.next().await {
-                        let Message::Binary(bytes) = frame else { continue };
-                        let msg = driftfire_shared::codec::decode_client(&bytes).expect("the client speaks the protocol");
-                        let replies = answer(&msg);
-                        let _ = heard.send(msg);
-                        for reply in replies {
-                            let bytes = driftfire_shared::codec::encode_server(&reply).unwrap();
-                            if ws.send(Message::Binary(bytes.into())).await.is_err() {
-                                return;
-                            }
-                            if let ServerMsg::Disconnect(reason) = reply {
-                                let frame = CloseFrame { code: reason.close_code().0.into(), reason: reason.to_string().into() };
-                                let _ = ws.close(Some(frame)).await;
-                                return;
-                            }
-                        }
-                    }
-                });
-            }
-        });
-    });
-    messages
-}
-
-/// The fake server's answer to the title screen's room list: `rooms`.
-fn rooms_reply(msg: &ClientMsg, rooms: &[RoomInfo]) -> Vec<ServerMsg> {
-    match msg {
-        ClientMsg::ListRooms { request } => vec![ServerMsg::Reply { request: *request, reply: Reply::Rooms(rooms.to_vec()) }],
-        _ => Vec::new(),
-    }
-}
 
 /// Answers Hello with a redirect to `url` for `room`, then says why and closes, as a server of
 /// a fleet does.
@@ -89,11 +27,6 @@ fn welcoming(msg: &ClientMsg) -> Vec<ServerMsg> {
     }
 }
 
-/// The Hellos among what a fake server heard so far.
-fn hellos(heard: &Receiver<ClientMsg>) -> Vec<ClientMsg> {
-    heard.try_iter().filter(|msg| matches!(msg, ClientMsg::Hello { .. })).collect()
-}
-
 fn hello(name: &str, room: RoomTarget) -> ClientMsg {
     ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.into(), room, resume: None }
 }
@@ -104,18 +37,14 @@ fn hello(name: &str, room: RoomTarget) -> ClientMsg {
 fn update_until_screen(app: &mut App, wanted: Screen) -> (Vec<Screen>, bool) {
     let mut screens = Vec::new();
     let mut moving = false;
-    for _ in 0..2000 {
-        app.update();
-        let screen = *app.world().resource::<State<Screen>>().get();
+    update_until(app, 2000, NET_PAUSE, |app| {
+        let screen = current_screen(app);
         if screens.last() != Some(&screen) {
             screens.push(screen);
         }
         moving |= shown_texts(app).iter().any(|text| text.starts_with("Moving to another server"));
-        if screen == wanted {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+        screen == wanted
+    });
     (screens, moving)
 }
 
@@ -137,8 +66,8 @@ fn a_redirect_answering_hello_is_followed_to_the_other_server() {
     assert!(moving, "the Connecting screen says the game is moving to another server");
     assert!(app.world().resource::<EndedLog>().0.is_empty(), "{:?}", app.world().resource::<EndedLog>().0);
     assert_eq!(app.world().resource::<DisconnectNotice>().0, None);
-    assert_eq!(hellos(&heard_a), [hello("Wanderer", RoomTarget::QuickPlay)]);
-    assert_eq!(hellos(&heard_b), [hello("Wanderer", RoomTarget::Code("AB2CD".into()))]);
+    assert_eq!(heard_a.hellos(), [hello("Wanderer", RoomTarget::QuickPlay)]);
+    assert_eq!(heard_b.hellos(), [hello("Wanderer", RoomTarget::Code("AB2CD".into()))]);
     // The session is on B now: a reconnect after a drop resumes there.
     let server = app.world().resource::<GameServer>();
     assert_eq!((server.url.as_str(), server.hops), (b_url.as_str(), 0));
@@ -147,13 +76,7 @@ fn a_redirect_answering_hello_is_followed_to_the_other_server() {
     // The link to B drops: the client resumes on B, where the session is, not on A.
     app.world_mut().remove_resource::<driftfire_client::net::Connection>();
     app.world_mut().write_message(NetEvent::Closed(LinkEnd::Lost("connection reset".into())));
-    for _ in 0..2000 {
-        app.update();
-        if app.world().get_resource::<Reconnecting>().is_none() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    update_until(&mut app, 2000, NET_PAUSE, |app| app.world().get_resource::<Reconnecting>().is_none());
     assert_eq!(app.world().resource::<StartedLog>().0.len(), 2, "B welcomed the reconnect");
     let resumed = ClientMsg::Hello {
         version: PROTOCOL_VERSION,
@@ -161,8 +84,8 @@ fn a_redirect_answering_hello_is_followed_to_the_other_server() {
         room: RoomTarget::QuickPlay,
         resume: Some(ResumeToken([4; 16])),
     };
-    assert_eq!(hellos(&heard_b), [resumed]);
-    assert!(hellos(&heard_a).is_empty(), "A is not asked again");
+    assert_eq!(heard_b.hellos(), [resumed]);
+    assert!(heard_a.hellos().is_empty(), "A is not asked again");
 }
 
 /// Two servers that keep sending the player to each other: the client follows
@@ -174,9 +97,7 @@ fn a_fleet_that_keeps_passing_the_player_on_is_given_up_on() {
     let room = RoomTarget::Code("AB2CD".into());
     let heard_a = serve(a, redirecting(b_url.clone(), room.clone()));
     let heard_b = serve(b, redirecting(a_url.clone(), room.clone()));
-    let mut app = bare_app(&a_url);
-    app.add_plugins(logic_plugin);
-    app.update();
+    let mut app = logic_app(&a_url, Clock::Stepped);
     app.world_mut().resource_mut::<PilotName>().0 = "Wanderer".into();
     app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
 
@@ -185,7 +106,7 @@ fn a_fleet_that_keeps_passing_the_player_on_is_given_up_on() {
     let notice = app.world().resource::<DisconnectNotice>().text();
     assert!(notice.starts_with("Too many redirects"), "{notice}");
     // The first Hello, then one per redirect followed: A, B, A, B.
-    let (at_a, at_b) = (hellos(&heard_a), hellos(&heard_b));
+    let (at_a, at_b) = (heard_a.hellos(), heard_b.hellos());
     assert_eq!((at_a.len() + at_b.len()) as u32, 1 + MAX_REDIRECTS, "{at_a:?} {at_b:?}");
     assert_eq!(at_a[0], hello("Wanderer", RoomTarget::QuickPlay));
     assert!(at_a[1..].iter().chain(&at_b).all(|msg| *msg == hello("Wanderer", room.clone())), "{at_a:?} {at_b:?}");
@@ -223,13 +144,11 @@ fn a_listed_room_on_another_server_is_joined_there() {
     let orion = format!("Orion   3/50   public   on {b_host}");
     assert!(shown_texts(&mut app).contains(&orion), "{:?}", shown_texts(&mut app));
 
-    let world = app.world_mut();
-    let row = world.query::<(&Text, &ChildOf)>().iter(world).find(|(text, _)| text.0 == orion).map(|(_, parent)| parent.parent());
-    app.world_mut().entity_mut(row.expect("Orion's row")).insert(Interaction::Pressed);
+    press_labelled(&mut app, &orion);
     let (screens, moving) = update_until_screen(&mut app, Screen::Playing);
     assert_eq!(screens.last(), Some(&Screen::Playing), "{screens:?}");
     assert!(!moving, "no redirect: the room's own server was asked");
-    assert_eq!(hellos(&heard_b), [hello("Wanderer", RoomTarget::Code("ZQ7PX".into()))]);
-    assert!(hellos(&heard_a).is_empty());
+    assert_eq!(heard_b.hellos(), [hello("Wanderer", RoomTarget::Code("ZQ7PX".into()))]);
+    assert!(heard_a.hellos().is_empty());
     assert_eq!(app.world().resource::<GameServer>().url, b_url);
 }

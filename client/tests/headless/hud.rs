@@ -9,21 +9,10 @@ use driftfire_client::game::hud::{
 use driftfire_client::game::minimap::{LeaderMarker, Minimap, YouMarker};
 use driftfire_shared::sim::SimConfig;
 
-use super::interface::{interface_app, shown_texts};
 use super::*;
 
 /// An AI pilot that joins after Welcome.
 const ROBO: PlayerId = PlayerId(20);
-
-fn send(app: &mut App, msg: ServerMsg) {
-    app.world_mut().write_message(NetEvent::Received(msg));
-}
-
-fn frames(app: &mut App, count: usize) {
-    for _ in 0..count {
-        app.update();
-    }
-}
 
 /// The one entity with marker `M`.
 fn the<M: Component>(app: &mut App) -> Entity {
@@ -117,9 +106,9 @@ fn entry(id: PlayerId, score: u32) -> ScoreEntry {
 fn crowded_arena(pos: Vec2) -> App {
     let mut app = interface_app(NOWHERE);
     welcome(&mut app);
-    send(&mut app, ServerMsg::PlayerJoined(PlayerInfo { id: ROBO, name: "Robo".into(), ai: true }));
+    receive(&mut app, ServerMsg::PlayerJoined(PlayerInfo { id: ROBO, name: "Robo".into(), ai: true }));
     for id in 21..31 {
-        send(&mut app, ServerMsg::PlayerJoined(PlayerInfo { id: PlayerId(id), name: format!("p{id}"), ai: false }));
+        receive(&mut app, ServerMsg::PlayerJoined(PlayerInfo { id: PlayerId(id), name: format!("p{id}"), ai: false }));
     }
     snapshot(&mut app, 101, SnapshotBody { ships: vec![ship(1, ME, pos)], ..default() });
     frames(&mut app, 2);
@@ -156,7 +145,7 @@ fn the_hud_shows_bars_score_leaderboard_with_your_place_and_the_minimap() {
     entries.insert(0, entry(ROBO, 900));
     entries.push(entry(OTHER, 20));
     entries.push(entry(ME, 5));
-    send(&mut app, ServerMsg::Scoreboard { entries: entries.clone() });
+    receive(&mut app, ServerMsg::Scoreboard { entries: entries.clone() });
     frames(&mut app, 2);
     let rows = board(&mut app);
     assert_eq!(rows.len(), 10, "{rows:?}");
@@ -169,7 +158,7 @@ fn the_hud_shows_bars_score_leaderboard_with_your_place_and_the_minimap() {
     // In the top ten: marked in the list, no line under it.
     entries.retain(|e| e.id != ME);
     entries.insert(3, entry(ME, 700));
-    send(&mut app, ServerMsg::Scoreboard { entries });
+    receive(&mut app, ServerMsg::Scoreboard { entries });
     frames(&mut app, 2);
     assert_eq!(board(&mut app)[3], "4. > me  700");
     assert_eq!(shown_text::<RankLine>(&mut app), None);
@@ -192,10 +181,10 @@ fn the_hud_shows_bars_score_leaderboard_with_your_place_and_the_minimap() {
         Leader { id: ME, pos: Vec2::new(-1000.0, 0.0) },
         Leader { id: PlayerId(21), pos: Vec2::new(0.0, -2000.0) },
     ];
-    send(&mut app, ServerMsg::Leaders { leaders });
+    receive(&mut app, ServerMsg::Leaders { leaders });
     frames(&mut app, 2);
     assert_eq!(leaders_shown(&mut app), vec![(0, Vec2::new(75.0, 25.0)), (1, Vec2::new(25.0, 50.0)), (2, Vec2::new(50.0, 100.0))]);
-    send(&mut app, ServerMsg::Leaders { leaders: vec![Leader { id: OTHER, pos: Vec2::ZERO }] });
+    receive(&mut app, ServerMsg::Leaders { leaders: vec![Leader { id: OTHER, pos: Vec2::ZERO }] });
     frames(&mut app, 2);
     assert_eq!(leaders_shown(&mut app), vec![(0, Vec2::new(50.0, 50.0))]);
 }
@@ -204,23 +193,23 @@ fn the_hud_shows_bars_score_leaderboard_with_your_place_and_the_minimap() {
 fn kills_pop_points_and_streaks_and_the_death_overlay_tells_that_life() {
     let mut app = crowded_arena(Vec2::ZERO);
     let points = SimConfig::new(30).score_per_kill;
-    send(&mut app, ServerMsg::Scoreboard { entries: vec![entry(ME, 0), entry(OTHER, 0)] });
+    receive(&mut app, ServerMsg::Scoreboard { entries: vec![entry(ME, 0), entry(OTHER, 0)] });
     frames(&mut app, 2);
     assert!(popups_shown(&mut app).is_empty());
 
     // A kill: "+100" at once, before the scoreboard counts it; no streak for one.
-    send(&mut app, ServerMsg::Kill { killer: Some(ME), victim: OTHER });
+    receive(&mut app, ServerMsg::Kill { killer: Some(ME), victim: OTHER });
     frames(&mut app, 1);
     assert_eq!(popups_shown(&mut app), vec![format!("+{points}")]);
     assert_eq!(shown_text::<StreakText>(&mut app), None);
     // The kill feed tags AI pilots.
-    send(&mut app, ServerMsg::Kill { killer: Some(ME), victim: ROBO });
+    receive(&mut app, ServerMsg::Kill { killer: Some(ME), victim: ROBO });
     frames(&mut app, 1);
     assert_eq!(shown_text::<StreakText>(&mut app).as_deref(), Some("Double kill"));
     let feed = shown_text::<KillFeedText>(&mut app).unwrap();
     assert_eq!(feed, "me destroyed them\nme destroyed [AI] Robo");
     // The scoreboard catches up, with a broken rock too: only the rock's points pop.
-    send(&mut app, ServerMsg::Scoreboard { entries: vec![entry(ME, 2 * points + 10), entry(OTHER, 0)] });
+    receive(&mut app, ServerMsg::Scoreboard { entries: vec![entry(ME, 2 * points + 10), entry(OTHER, 0)] });
     frames(&mut app, 1);
     assert_eq!(shown_text::<ScoreText>(&mut app).as_deref(), Some(format!("{}", 2 * points + 10).as_str()));
     assert!(popups_shown(&mut app).contains(&"+10".to_string()), "{:?}", popups_shown(&mut app));
@@ -230,7 +219,7 @@ fn kills_pop_points_and_streaks_and_the_death_overlay_tells_that_life() {
     assert_eq!(shown_text::<StreakText>(&mut app), None);
 
     // Robo shoots you down a little over three seconds into your life.
-    send(&mut app, ServerMsg::Kill { killer: Some(ROBO), victim: ME });
+    receive(&mut app, ServerMsg::Kill { killer: Some(ROBO), victim: ME });
     let wreck = ShipState { respawn_in: Some(90), ..ship(1, ME, Vec2::ZERO) };
     snapshot(&mut app, 102, SnapshotBody { ships: vec![wreck], ..default() });
     frames(&mut app, 2);
@@ -248,14 +237,14 @@ fn kills_pop_points_and_streaks_and_the_death_overlay_tells_that_life() {
     frames(&mut app, 2);
     assert_eq!(shown_text::<DeathText>(&mut app), None);
     assert!(marker_at(&mut app, you).is_some());
-    send(&mut app, ServerMsg::Kill { killer: Some(ME), victim: OTHER });
+    receive(&mut app, ServerMsg::Kill { killer: Some(ME), victim: OTHER });
     frames(&mut app, 1);
     assert_eq!(shown_text::<StreakText>(&mut app), None, "one kill in this life");
 
     // An asteroid: said so, the kill of this life counted, and the session's best kept.
-    send(&mut app, ServerMsg::Scoreboard { entries: vec![entry(ME, score + points), entry(OTHER, 0)] });
+    receive(&mut app, ServerMsg::Scoreboard { entries: vec![entry(ME, score + points), entry(OTHER, 0)] });
     frames(&mut app, 1);
-    send(&mut app, ServerMsg::Kill { killer: None, victim: ME });
+    receive(&mut app, ServerMsg::Kill { killer: None, victim: ME });
     snapshot(&mut app, 104, SnapshotBody { ships: vec![ShipState { respawn_in: Some(30), ..ship(1, ME, Vec2::ZERO) }], ..default() });
     frames(&mut app, 2);
     let overlay = shown_text::<DeathText>(&mut app).expect("the overlay");
@@ -269,14 +258,14 @@ fn kills_pop_points_and_streaks_and_the_death_overlay_tells_that_life() {
 /// newest lines; back on a desktop-sized window everything returns.
 #[test]
 fn an_upright_phone_gets_the_portrait_hud() {
-    use bevy::window::{PrimaryWindow, WindowResolution};
+    use bevy::window::WindowResolution;
     use driftfire_client::game::hud::{RoomLine, VitalsRoot};
 
     let mut app = crowded_arena(Vec2::ZERO);
     let scores: Vec<ScoreEntry> = (21..31).map(|id| entry(PlayerId(id), 1000 - id)).chain([entry(ME, 0)]).collect();
-    send(&mut app, ServerMsg::Scoreboard { entries: scores });
+    receive(&mut app, ServerMsg::Scoreboard { entries: scores });
     for victim in [OTHER, ROBO, PlayerId(21), PlayerId(22)] {
-        send(&mut app, ServerMsg::Kill { killer: Some(ME), victim });
+        receive(&mut app, ServerMsg::Kill { killer: Some(ME), victim });
     }
     frames(&mut app, 2);
     assert_eq!(board(&mut app).len(), 10, "{:?}", board(&mut app));
@@ -284,8 +273,7 @@ fn an_upright_phone_gets_the_portrait_hud() {
     let room_line = the::<RoomLine>(&mut app);
     assert!(is_shown(&mut app, room_line));
 
-    let phone = Window { resolution: WindowResolution::new(390, 844), ..default() };
-    let window = app.world_mut().spawn((phone, PrimaryWindow)).id();
+    let window = phone_window(&mut app);
     frames(&mut app, 2);
     assert_eq!(app.world().resource::<driftfire_client::ui::layout::Layout>().fit, driftfire_client::ui::layout::Fit::Portrait);
     assert_eq!(board(&mut app).len(), driftfire_client::game::hud::PORTRAIT_ROWS, "{:?}", board(&mut app));

@@ -3,7 +3,12 @@
 //! typed ending is obeyed (reconnect exactly when `may_resume()`). [`interface`]: the menus
 //! and the HUD on top (text only): the title screen's hall of fame and the death overlay's
 //! record. [`fleet`]: several servers as one game: redirects followed (and capped), a listed
-//! room joined on its own server.
+//! room joined on its own server. [`feel`], [`hud`] and [`touch`]: the game's feel, the HUD
+//! as a player reads it, and touch controls. The app, its fake server and the game's messages
+//! come from the [`harness`] the `netcode` test shares.
+
+#[path = "../harness/mod.rs"]
+mod harness;
 
 mod feel;
 mod fleet;
@@ -15,134 +20,19 @@ use std::f32::consts::FRAC_PI_2;
 use std::time::Duration;
 
 use bevy::prelude::*;
-use bevy::state::app::StatesPlugin;
-use bevy::time::TimeUpdateStrategy;
 use driftfire_client::game::input::CursorWorld;
-use driftfire_client::game::sync::{MyShip, NetObject, Vanished};
+use driftfire_client::game::sync::{MyShip, NetObject};
 use driftfire_client::net::{LinkEnd, NetEvent};
 use driftfire_client::session::Session;
-use driftfire_client::session::events::{MadeBoard, Outgoing, SessionEnded, SessionStarted};
+use driftfire_client::session::events::{MadeBoard, SessionStarted};
 use driftfire_client::session::reconnect::Reconnecting;
 use driftfire_client::session::roster::ChatLog;
 use driftfire_client::state::{DisconnectNotice, EndReason};
 use driftfire_client::ui::kit::*;
 use driftfire_client::{Launch, Screen, logic_plugin};
-use driftfire_shared::delta::{Budget, DeltaEncoder};
 use driftfire_shared::protocol::*;
 use driftfire_shared::snapshot::*;
-
-#[derive(Resource, Default)]
-struct Sent(Vec<ClientMsg>);
-
-#[derive(Resource, Default)]
-struct VanishedLog(Vec<Vanished>);
-
-#[derive(Resource, Default)]
-struct EndedLog(Vec<EndReason>);
-
-#[derive(Resource, Default)]
-struct StartedLog(Vec<SessionStarted>);
-
-#[derive(Resource, Default)]
-struct MadeBoardLog(Vec<MadeBoard>);
-
-fn record(
-    mut outbox: MessageReader<Outgoing>,
-    mut sent: ResMut<Sent>,
-    mut vanished: MessageReader<Vanished>,
-    mut log: ResMut<VanishedLog>,
-    mut ended: MessageReader<SessionEnded>,
-    mut ended_log: ResMut<EndedLog>,
-    mut started: MessageReader<SessionStarted>,
-    mut started_log: ResMut<StartedLog>,
-    mut made_board: MessageReader<MadeBoard>,
-    mut made_board_log: ResMut<MadeBoardLog>,
-) {
-    sent.0.extend(outbox.read().map(|o| o.0.clone()));
-    log.0.extend(vanished.read().copied());
-    ended_log.0.extend(ended.read().map(|e| e.0.clone()));
-    started_log.0.extend(started.read().cloned());
-    made_board_log.0.extend(made_board.read().cloned());
-}
-
-/// Nothing listens on the discard port: the Connecting screen cannot reach a real server.
-const NOWHERE: &str = "ws://127.0.0.1:9/ws";
-
-/// The app without the client's plugins, talking to `server_url`.
-fn bare_app(server_url: &str) -> App {
-    let mut app = App::new();
-    app.add_plugins((MinimalPlugins, StatesPlugin));
-    // 16 ms frames: about half a server tick each at 30 Hz.
-    app.insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(16)));
-    app.init_resource::<ButtonInput<KeyCode>>();
-    app.init_resource::<ButtonInput<MouseButton>>();
-    app.insert_resource(Launch { server_url: server_url.into(), ..Launch::default() });
-    app.init_resource::<Sent>();
-    app.init_resource::<VanishedLog>();
-    app.init_resource::<EndedLog>();
-    app.init_resource::<StartedLog>();
-    app.init_resource::<MadeBoardLog>();
-    app.add_systems(Last, record);
-    app
-}
-
-fn app() -> App {
-    let mut app = bare_app(NOWHERE);
-    app.add_plugins(logic_plugin);
-    app.update();
-    app
-}
-
-const ME: PlayerId = PlayerId(7);
-const OTHER: PlayerId = PlayerId(8);
-
-/// Welcome for [`ME`] in a public room, with `token` and `resume`, as the socket delivers it.
-fn welcome_msg(token: ResumeToken, resume: ResumeOutcome) -> NetEvent {
-    NetEvent::Received(ServerMsg::Welcome(welcome_body(token, resume)))
-}
-
-/// Welcome for [`ME`] in a public room, with `token` and `resume`.
-fn welcome_body(token: ResumeToken, resume: ResumeOutcome) -> Welcome {
-    Welcome {
-        player_id: ME,
-        name: "me".into(),
-        tick_hz: 30,
-        tick: 100,
-        arena: Vec2::splat(4000.0),
-        players: vec![PlayerInfo { id: ME, name: "me".into(), ai: false }, PlayerInfo { id: OTHER, name: "them".into(), ai: false }],
-        room: RoomWelcome { name: "Vega".into(), code: "AB2CD".into(), private: false, max_players: 50 },
-        resume_token: token,
-        resume,
-    }
-}
-
-fn welcome(app: &mut App) {
-    app.world_mut().write_message(welcome_msg(ResumeToken([9; 16]), ResumeOutcome::Fresh));
-    app.update();
-    app.update();
-    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Playing);
-}
-
-fn ship(id: u32, owner: PlayerId, pos: Vec2) -> ShipState {
-    ShipState { id: NetId(id), owner, pos, vel: Vec2::ZERO, angle: 0.0, health: 100, thrusting: false, shielded: false, respawn_in: None }
-}
-
-/// The server side of the delta stream, so test snapshots travel the real wire format.
-#[derive(Resource)]
-struct ServerEncoder(DeltaEncoder);
-
-fn snapshot(app: &mut App, tick: u64, body: SnapshotBody) {
-    let mut encoder = app.world_mut().remove_resource::<ServerEncoder>().unwrap_or(ServerEncoder(DeltaEncoder::new(30)));
-    let (delta, _) = encoder.0.encode(&body.to_grid(), &Budget::UNLIMITED);
-    app.insert_resource(encoder);
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Snapshot(SnapshotFrame { tick, last_input_seq: 0, delta })));
-}
-
-fn net_objects(app: &mut App) -> Vec<NetId> {
-    let mut ids: Vec<NetId> = app.world_mut().query::<&NetObject>().iter(app.world()).map(|o| o.id).collect();
-    ids.sort();
-    ids
-}
+use harness::*;
 
 #[test]
 fn snapshots_map_to_entities_and_missing_ones_are_despawned() {
@@ -235,11 +125,8 @@ fn input_sampling_sends_numbered_inputs_at_tick_rate_with_aim_thrust_and_fire() 
     app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(KeyCode::Space);
     app.world_mut().resource_mut::<Sent>().0.clear();
     // One second of 16 ms frames.
-    for _ in 0..63 {
-        app.update();
-    }
-    let inputs: Vec<InputFrame> =
-        app.world().resource::<Sent>().0.iter().filter_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).collect();
+    frames(&mut app, 63);
+    let inputs = inputs_sent(&app);
     assert!((27..=32).contains(&inputs.len()), "about 30 inputs per second, got {}", inputs.len());
     for pair in inputs.windows(2) {
         assert_eq!(pair[1].seq, pair[0].seq + 1, "consecutive sequence numbers");
@@ -250,11 +137,8 @@ fn input_sampling_sends_numbered_inputs_at_tick_rate_with_aim_thrust_and_fire() 
 
     app.world_mut().resource_mut::<ButtonInput<KeyCode>>().release_all();
     app.world_mut().resource_mut::<ButtonInput<MouseButton>>().press(MouseButton::Right);
-    for _ in 0..4 {
-        app.update();
-    }
-    let last =
-        app.world().resource::<Sent>().0.iter().rev().find_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).unwrap();
+    frames(&mut app, 4);
+    let last = last_input(&app);
     assert!(last.thrust && !last.fire, "right mouse thrusts without firing");
     // Pings go out too, once a second.
     assert!(app.world().resource::<Sent>().0.iter().any(|m| matches!(m, ClientMsg::Ping { .. })));
@@ -263,51 +147,44 @@ fn input_sampling_sends_numbered_inputs_at_tick_rate_with_aim_thrust_and_fire() 
 #[test]
 fn rejection_and_close_reasons_reach_the_player() {
     let mut app = app();
-    app.world_mut()
-        .write_message(NetEvent::Received(ServerMsg::Rejected { reason: RejectReason::VersionMismatch { server: 2, client: 1 } }));
+    receive(&mut app, ServerMsg::Rejected { reason: RejectReason::VersionMismatch { server: 2, client: 1 } });
     // After a version mismatch the server sends no `Disconnect`: only the version-proof Rejected.
     app.world_mut().write_message(NetEvent::Closed(LinkEnd::Frame { code: CloseCode::POLICY, reason: "protocol version mismatch".into() }));
     app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
     app.update();
     app.update();
     app.update();
-    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
+    assert_eq!(current_screen(&app), Screen::Disconnected);
     let notice = app.world().resource::<DisconnectNotice>().text();
     assert!(notice.contains("version mismatch") && notice.contains("server speaks 2"), "{notice}");
 
     // A refusing close carries its code and reason (and is not retried).
-    let mut app = app_with_session();
-    app.world_mut()
-        .write_message(NetEvent::Closed(LinkEnd::Frame { code: CloseCode::UNSUPPORTED, reason: "text frames are not supported".into() }));
-    app.update();
-    app.update();
-    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
-    assert_eq!(
-        app.world().resource::<DisconnectNotice>().text(),
-        "The server refused this client: text frames are not supported (code 1003)."
-    );
+    let close = LinkEnd::Frame { code: CloseCode::UNSUPPORTED, reason: "text frames are not supported".into() };
+    let refused = "The server refused this client: text frames are not supported (code 1003).";
+    assert_eq!(ending(None, close), (Screen::Disconnected, refused.to_string()));
 
     // The server's typed reason wins over the close frame's text, and the player reads it.
-    let mut app = app_with_session();
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Disconnect(DisconnectReason::Violation(Violation::RateLimited))));
-    app.world_mut().write_message(NetEvent::Closed(LinkEnd::Frame { code: CloseCode::POLICY, reason: "anything".into() }));
-    app.update();
-    app.update();
-    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
-    assert_eq!(
-        app.world().resource::<DisconnectNotice>().text(),
-        "The server refused this client: rate limit exceeded: too many messages (code 1008)."
-    );
+    let close = LinkEnd::Frame { code: CloseCode::POLICY, reason: "anything".into() };
+    let limited = "The server refused this client: rate limit exceeded: too many messages (code 1008).";
+    assert_eq!(ending(Some(DisconnectReason::Violation(Violation::RateLimited)), close), (Screen::Disconnected, limited.to_string()));
 
     // A server that shuts down says so first; the player reads it and is not retried
     // (a bare 1001 from a proxy would be: only the typed reason says "shutting down").
+    let close = LinkEnd::Frame { code: CloseCode::GOING_AWAY, reason: "server shutting down".into() };
+    let shutting_down = "The server is shutting down.";
+    assert_eq!(ending(Some(DisconnectReason::ShuttingDown), close), (Screen::Disconnected, shutting_down.to_string()));
+}
+
+/// In a game, the server's typed `reason` (when it sends one) and then `close`: the screen the
+/// player is left on two frames later, and the notice it shows.
+fn ending(reason: Option<DisconnectReason>, close: LinkEnd) -> (Screen, String) {
     let mut app = app_with_session();
-    app.world_mut().write_message(NetEvent::Received(ServerMsg::Disconnect(DisconnectReason::ShuttingDown)));
-    app.world_mut().write_message(NetEvent::Closed(LinkEnd::Frame { code: CloseCode::GOING_AWAY, reason: "server shutting down".into() }));
-    app.update();
-    app.update();
-    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
-    assert_eq!(app.world().resource::<DisconnectNotice>().text(), "The server is shutting down.");
+    if let Some(reason) = reason {
+        receive(&mut app, ServerMsg::Disconnect(reason));
+    }
+    app.world_mut().write_message(NetEvent::Closed(close));
+    frames(&mut app, 2);
+    (current_screen(&app), app.world().resource::<DisconnectNotice>().text())
 }
 
 /// The client obeys the server's typed contract: every ending the server can announce leads to
@@ -318,13 +195,13 @@ fn rejection_and_close_reasons_reach_the_player() {
 fn the_client_obeys_may_resume() {
     for reason in DisconnectReason::examples() {
         let mut app = app_with_session();
-        app.world_mut().write_message(NetEvent::Received(ServerMsg::Disconnect(reason.clone())));
+        receive(&mut app, ServerMsg::Disconnect(reason.clone()));
         app.world_mut().write_message(NetEvent::Closed(LinkEnd::Frame { code: reason.close_code(), reason: reason.to_string() }));
         app.update();
         app.update();
         let retrying = app.world().get_resource::<Reconnecting>().is_some();
         assert_eq!(retrying, reason.may_resume(), "{reason:?}");
-        let screen = *app.world().resource::<State<Screen>>().get();
+        let screen = current_screen(&app);
         let ended = &app.world().resource::<EndedLog>().0;
         if reason.may_resume() {
             assert_eq!(screen, Screen::Playing, "{reason:?}");
@@ -356,7 +233,7 @@ fn a_dropped_game_reconnects_with_backoff_and_resumes() {
     app.world_mut().write_message(NetEvent::Closed(LinkEnd::Lost(String::new())));
     app.update();
     app.update();
-    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Playing, "the game stays, frozen, while reconnecting");
+    assert_eq!(current_screen(&app), Screen::Playing, "the game stays, frozen, while reconnecting");
     let first = app.world().resource::<Reconnecting>().clone();
     assert_eq!(first.attempt, 1);
     assert_eq!(first.token, ResumeToken([9; 16]));
@@ -364,18 +241,14 @@ fn a_dropped_game_reconnects_with_backoff_and_resumes() {
     app.world_mut().resource_mut::<Sent>().0.clear();
     // Nothing listens on the discard port: each attempt fails and the next waits longer.
     let mut attempts = vec![1];
-    for _ in 0..400 {
-        app.update();
-        std::thread::sleep(Duration::from_millis(5));
+    update_until(&mut app, 400, NET_PAUSE, |app| {
         if let Some(r) = app.world().get_resource::<Reconnecting>()
             && attempts.last() != Some(&r.attempt)
         {
             attempts.push(r.attempt);
         }
-        if attempts.len() >= 3 {
-            break;
-        }
-    }
+        attempts.len() >= 3
+    });
     assert_eq!(attempts, [1, 2, 3], "attempts follow one another as each fails");
     assert!(app.world().resource::<Sent>().0.iter().all(|m| !matches!(m, ClientMsg::Input(_))), "no inputs while disconnected");
 
@@ -384,7 +257,7 @@ fn a_dropped_game_reconnects_with_backoff_and_resumes() {
     app.update();
     app.update();
     assert!(app.world().get_resource::<Reconnecting>().is_none());
-    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Playing);
+    assert_eq!(current_screen(&app), Screen::Playing);
     let session = app.world().resource::<Session>();
     assert_eq!(session.resume_token, ResumeToken([10; 16]));
     assert_eq!(app.world().resource::<StartedLog>().0.last(), Some(&SessionStarted { me: ME, resume: ResumeOutcome::Resumed }));
@@ -392,44 +265,17 @@ fn a_dropped_game_reconnects_with_backoff_and_resumes() {
     assert!(chat.iter().any(|line| line.text.starts_with("Reconnected")), "{chat:?}");
 }
 
-fn app_with_session() -> App {
-    let mut app = app();
-    welcome(&mut app);
-    assert!(app.world().get_resource::<Session>().is_some());
-    app
-}
-
 /// A hidden browser tab (requestAnimationFrame throttled) or a frame stuck compiling shaders
 /// must still finish the handshake: the transport sends Hello when the socket opens, with no
 /// game frame in between.
 #[test]
 fn hello_goes_out_when_the_socket_opens_without_any_frame() {
-    use futures_util::StreamExt;
-
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let addr = listener.local_addr().unwrap();
+    let (url, heard) = fake_server(silent);
     let hello = ClientMsg::hello("background");
     // No App and no update: only the transport runs.
-    let connection = driftfire_client::net::Connection::open(&format!("ws://{addr}/ws"), &hello);
-    let first = runtime.block_on(async {
-        let (tcp, _) = listener.accept().await.unwrap();
-        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
-        tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("Hello within 5 s").unwrap().unwrap()
-    });
-    assert_eq!(driftfire_shared::codec::decode_client(&first.into_data()).unwrap(), hello);
+    let connection = driftfire_client::net::Connection::open(&url, &hello);
+    assert_eq!(heard.next_within(Duration::from_secs(5)).expect("Hello within 5 s"), hello);
     drop(connection);
-}
-
-fn key(app: &mut App, code: KeyCode, logical: bevy::input::keyboard::Key) {
-    app.world_mut().write_message(bevy::input::keyboard::KeyboardInput {
-        key_code: code,
-        logical_key: logical,
-        state: bevy::input::ButtonState::Pressed,
-        text: None,
-        repeat: false,
-        window: Entity::PLACEHOLDER,
-    });
 }
 
 #[test]
@@ -450,11 +296,8 @@ fn enter_opens_chat_typing_does_not_fly_and_enter_sends_esc_cancels() {
     key(&mut app, KeyCode::Space, Key::Space);
     key(&mut app, KeyCode::KeyG, Key::Character("gg".into()));
     app.world_mut().resource_mut::<Sent>().0.clear();
-    for _ in 0..6 {
-        app.update();
-    }
-    let inputs: Vec<InputFrame> =
-        app.world().resource::<Sent>().0.iter().filter_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None }).collect();
+    frames(&mut app, 6);
+    let inputs = inputs_sent(&app);
     assert!(!inputs.is_empty() && inputs.iter().all(|f| !f.thrust && !f.fire), "{inputs:?}");
     key(&mut app, KeyCode::Enter, Key::Enter);
     app.update();
@@ -476,29 +319,13 @@ fn enter_opens_chat_typing_does_not_fly_and_enter_sends_esc_cancels() {
 /// leaves the player on the Disconnected screen with a reason, not on "Connecting" for ever.
 #[test]
 fn a_server_that_never_answers_hello_is_given_up_on() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(async move {
-            listener.set_nonblocking(true).unwrap();
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            let (tcp, _) = listener.accept().await.unwrap();
-            let _ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
-            tokio::time::sleep(Duration::from_secs(60)).await;
-        });
-    });
+    let (url, _heard) = fake_server(silent);
     let mut app = app();
-    app.insert_resource(Launch { server_url: format!("ws://{addr}/ws"), ..Launch::default() });
+    app.insert_resource(Launch { server_url: url, ..Launch::default() });
     app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
     // 16 ms per update: 1,200 updates are 19 s of game time.
-    for _ in 0..1200 {
-        app.update();
-        if *app.world().resource::<State<Screen>>().get() == Screen::Disconnected {
-            break;
-        }
-    }
-    assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Disconnected);
+    update_until(&mut app, 1200, Duration::ZERO, |app| current_screen(app) == Screen::Disconnected);
+    assert_eq!(current_screen(&app), Screen::Disconnected);
     let notice = app.world().resource::<DisconnectNotice>().text();
     assert!(notice.contains("did not answer"), "{notice}");
 }

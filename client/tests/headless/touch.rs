@@ -7,41 +7,23 @@
 use std::f32::consts::{FRAC_PI_2, FRAC_PI_4, PI};
 
 use bevy::input::touch::{TouchInput, TouchPhase};
-use bevy::window::{PrimaryWindow, WindowResolution};
 use driftfire_client::game::chat::{ChatBox, ChatLine};
 use driftfire_client::game::touch::{Geometry, TouchControls};
 use driftfire_client::state::PilotName;
 use driftfire_client::ui::layout::{Fit, Layout};
 use driftfire_client::ui::page::{TextBox, TextBoxSubmitted};
 
-use super::interface::{interface_app, shown_texts};
 use super::*;
-
-const PHONE: Vec2 = Vec2::new(390.0, 844.0);
-
-/// A phone-sized primary window (no real one: only its size is read).
-fn phone_window(app: &mut App) -> Entity {
-    let window = Window { resolution: WindowResolution::new(PHONE.x as u32, PHONE.y as u32), ..default() };
-    app.world_mut().spawn((window, PrimaryWindow)).id()
-}
 
 /// A finger `id` at `at` (window pixels, y down).
 fn finger(app: &mut App, window: Entity, id: u64, phase: TouchPhase, at: Vec2) {
     app.world_mut().write_message(TouchInput { phase, position: at, window, force: None, id });
 }
 
-/// Runs `frames` frames and returns the last input sent.
-fn last_input_after(app: &mut App, frames: usize) -> InputFrame {
-    for _ in 0..frames {
-        app.update();
-    }
-    app.world()
-        .resource::<Sent>()
-        .0
-        .iter()
-        .rev()
-        .find_map(|m| if let ClientMsg::Input(f) = m { Some(*f) } else { None })
-        .expect("inputs sent")
+/// Runs `count` frames and returns the last input sent.
+fn last_input_after(app: &mut App, count: usize) -> InputFrame {
+    frames(app, count);
+    last_input(app)
 }
 
 fn assert_aim(frame: &InputFrame, expected: f32) {
@@ -200,6 +182,6 @@ fn a_phone_gets_the_compact_title_screen_and_the_text_box_names_the_pilot() {
     app.world_mut().write_message(TextBoxSubmitted { entity: field, text: "Thumbs".into() });
     app.update();
     app.update();
-    assert_ne!(*app.world().resource::<State<Screen>>().get(), Screen::Title, "Play was pressed");
+    assert_ne!(current_screen(&app), Screen::Title, "Play was pressed");
     assert_eq!(app.world().resource::<PilotName>().0, "Thumbs");
 }
