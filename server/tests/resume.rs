@@ -16,9 +16,11 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// On paused time: the real default resume window (30 s, 900 ticks) passes in virtual
+/// seconds while the room runs every tick of it.
+#[tokio::test(start_paused = true)]
 async fn a_dropped_ship_waits_shielded_for_the_resume_window_then_goes() {
-    let window = Duration::from_secs(1);
+    let window = ServerConfig::default().resume_window;
     let config = ServerConfig { arena_side: SMALL_ARENA, resume_window: window, ..ServerConfig::default() };
     let server = TestServer::start_with(config).await;
     let mut a = Client::join(&server.ws_url(), "stays").await;

@@ -22,7 +22,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// Generous bound for anything a test waits on, so a broken server fails instead of hanging.
-pub const WAIT: Duration = Duration::from_secs(10);
+/// Longer than the server's default handshake timeout (10 s), so a test on paused time that
+/// waits for that deadline meets the server's timer before its own.
+pub const WAIT: Duration = Duration::from_secs(15);
 
 /// Arena side for tests that need every player in everyone's view.
 pub const SMALL_ARENA: f32 = 700.0;
