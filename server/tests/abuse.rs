@@ -180,15 +180,13 @@ async fn every_tcp_connection_counts_against_the_per_address_cap() {
     Client::join(&server.ws_url(), "welcome").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// On paused time: an empty private room's real default idle close (10 s) passes in virtual
+/// seconds, checked on both sides.
+#[tokio::test(start_paused = true)]
 async fn one_address_cannot_fill_the_room_slots_and_empty_private_rooms_close_sooner() {
-    let private_idle_close = Duration::from_millis(300);
-    let config = ServerConfig {
-        max_rooms_per_ip: 2,
-        private_room_idle_close: private_idle_close,
-        room_idle_close: Duration::from_secs(60),
-        ..ServerConfig::default()
-    };
+    let private_idle_close = ServerConfig::default().private_room_idle_close;
+    let config = ServerConfig { max_rooms_per_ip: 2, ..ServerConfig::default() };
+    assert!(private_idle_close < config.room_idle_close);
     let server = TestServer::start_with(config).await;
     let url = server.ws_url();
     let mut first = Client::hello(&url, hello("host1", new_room(true), None)).await.unwrap();
@@ -207,14 +205,20 @@ async fn one_address_cannot_fill_the_room_slots_and_empty_private_rooms_close_so
     // The private room's creator and guest leave: it closes well before a public room would,
     // and its creator may open another.
     assert_eq!(server.rooms().await.len(), 2);
-    let leaving = Instant::now();
+    let leaving = tokio::time::Instant::now();
     for mut client in [first, guest] {
         send(&mut client.ws, &ClientMsg::Leave).await;
         expect_close(&mut client.ws).await;
     }
+    tokio::time::sleep_until(leaving + private_idle_close - Duration::from_secs(1)).await;
+    assert!(server.rooms().await.iter().any(|r| r.private), "the private room closed before its idle period");
     let no_private_room = async || server.rooms().await.iter().all(|r| !r.private);
     eventually(Duration::from_secs(3), "the empty private room never closed", no_private_room).await;
-    assert!(leaving.elapsed() >= private_idle_close, "the private room closed {:?} after its last player left", leaving.elapsed());
+    let closed_after = leaving.elapsed();
+    assert!(
+        closed_after >= private_idle_close && closed_after < private_idle_close + Duration::from_secs(2),
+        "the private room closed {closed_after:?} after its last player left"
+    );
     Client::hello(&url, hello("host3", new_room(true), None)).await.unwrap();
 }
 

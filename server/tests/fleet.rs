@@ -79,34 +79,38 @@ async fn three_server_processes_share_rooms_codes_quick_play_and_announcements()
     let mut host = Client::hello(&s1.ws_url(), hello("host", new_room(true), None)).await.unwrap();
     let code = host.welcome.room.code.clone();
     // ...is listed on server 2 (without its code), as living on server 1.
-    let took = until_listed(s2.addr, "server 1's private room on server 2", |rooms| {
+    let listed = until_listed(s2.addr, "server 1's private room on server 2", |rooms| {
         rooms.iter().any(|r| r.private && r.code.is_none() && r.server.as_deref() == Some(s1.ws_url().as_str()))
-    })
-    .await;
+    });
+    // Waiting players keep reading (answering pings), as a browser does: a step of this test
+    // can take longer than the server's ping and pong timeouts on a loaded machine.
+    let took = Client::reading_while(&mut [&mut host], listed).await;
     println!("directory converged in {took:?}");
     // Players who send nothing for 15 s are closed as idle, and on a loaded machine this test's
     // steps can take that long: the waiting players send an input now and then.
     host.input(0.0, false, false).await;
 
     // Its share link opened on server 2: a Redirect to server 1, which seats the guest there.
-    let redirect = expect_redirect(&s2.ws_url(), RoomTarget::Code(code.to_lowercase())).await;
+    let redirect = Client::reading_while(&mut [&mut host], expect_redirect(&s2.ws_url(), RoomTarget::Code(code.to_lowercase()))).await;
     assert_eq!(redirect, Redirect { url: s1.ws_url(), room: RoomTarget::Code(code.clone()) });
-    let guest = Client::hello(&redirect.url, hello("guest", redirect.room, None)).await.unwrap();
+    let guest = Client::reading_while(&mut [&mut host], Client::hello(&redirect.url, hello("guest", redirect.room, None))).await.unwrap();
     assert_eq!(guest.welcome.room.code, code, "the guest is in the host's room");
 
     // Quick play on server 3 while server 2 has the only public room with players: go there,
     // and server 2 seats the player in that room.
     let mut public = Client::join(&s2.ws_url(), "local").await;
     let public_code = public.welcome.room.code.clone();
-    until_listed(s3.addr, "server 2's public room on server 3", |rooms| {
+    let listed = until_listed(s3.addr, "server 2's public room on server 3", |rooms| {
         rooms.iter().any(|r| r.code.as_deref() == Some(public_code.as_str()) && r.players >= 1)
-    })
-    .await;
+    });
+    Client::reading_while(&mut [&mut host, &mut public], listed).await;
     host.input(0.0, false, false).await;
     public.input(0.0, false, false).await;
-    let redirect = expect_redirect(&s3.ws_url(), RoomTarget::QuickPlay).await;
+    let redirect = Client::reading_while(&mut [&mut host, &mut public], expect_redirect(&s3.ws_url(), RoomTarget::QuickPlay)).await;
     assert_eq!(redirect, Redirect { url: s2.ws_url(), room: RoomTarget::QuickPlayHere });
-    let quick = Client::hello(&redirect.url, hello("quick", redirect.room, None)).await.unwrap();
+    let quick = Client::reading_while(&mut [&mut host, &mut public], Client::hello(&redirect.url, hello("quick", redirect.room, None)))
+        .await
+        .unwrap();
     assert_eq!(quick.welcome.room.code, public_code, "seated in the fleet's fullest room");
 
     // An announcement posted to server 3 reaches players on servers 1 and 2.

@@ -91,10 +91,12 @@ async fn a_cut_connection_resumes_with_the_same_id_ship_and_score() {
     assert_ne!(again.welcome.player_id, id);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// On paused time: the real default resume window (30 s) passes in virtual seconds, for the
+/// lobby's ticket and the room's waiting ship alike (both run on tokio's clock).
+#[tokio::test(start_paused = true)]
 async fn forged_and_expired_tokens_get_a_fresh_join() {
-    let config = ServerConfig { arena_side: SMALL_ARENA, resume_window: Duration::from_millis(500), ..ServerConfig::default() };
-    let server = TestServer::start_with(config).await;
+    let window = ServerConfig::default().resume_window;
+    let server = TestServer::start_with(ServerConfig { arena_side: SMALL_ARENA, ..ServerConfig::default() }).await;
     let url = server.ws_url();
     let forged = Client::resume(&url, "forger", ResumeToken([0x42; 16])).await;
     assert_eq!(forged.welcome.resume, ResumeOutcome::Expired);
@@ -102,9 +104,7 @@ async fn forged_and_expired_tokens_get_a_fresh_join() {
     let a = Client::join(&url, "slowpoke").await;
     let (id, token) = (a.welcome.player_id, a.welcome.resume_token);
     drop(a);
-    // Real time: the lobby's resume tickets expire by the system clock (the room's window is
-    // counted in ticks), and this is the ticket's expiry at work.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::time::sleep(window + Duration::from_secs(1)).await;
     let late = Client::resume(&url, "slowpoke", token).await;
     assert_eq!(late.welcome.resume, ResumeOutcome::Expired);
     assert_ne!(late.welcome.player_id, id);

@@ -8,10 +8,13 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use driftfire_shared::protocol::{PlayerId, ResumeToken};
 use tokio::sync::{mpsc, oneshot};
+// Tokio's clock (the system's monotonic clock unless a test pauses it), the same one the rooms'
+// resume windows run on, so a paused-time test sees both expire together.
+use tokio::time::Instant;
 
 use crate::room::RoomHandle;
 use crate::secrets::random_bytes;

@@ -167,6 +167,26 @@ impl Client {
         welcome
     }
 
+    /// Runs `work` while every one of `clients` keeps reading its socket, as a browser tab
+    /// does in the background: the server's pings are answered (a player whose ping goes
+    /// unanswered for 3 s is closed as not reading) and snapshots still pass through each
+    /// reader. What arrives meanwhile is dropped; a close panics.
+    pub async fn reading_while<T>(clients: &mut [&mut Client], work: impl Future<Output = T>) -> T {
+        let mut work = std::pin::pin!(work);
+        loop {
+            // `Client::next` is cancel-safe: it only waits inside the socket's `next`.
+            let reads = futures_util::future::select_all(clients.iter_mut().map(|client| Box::pin(client.next())));
+            tokio::select! {
+                out = &mut work => return out,
+                (read, _, _) = reads => {
+                    if let Err(frame) = read {
+                        panic!("a waiting player was closed: {frame:?}");
+                    }
+                }
+            }
+        }
+    }
+
     pub async fn input(&mut self, aim: f32, thrust: bool, fire: bool) {
         self.seq += 1;
         send(&mut self.ws, &ClientMsg::Input(InputFrame { seq: self.seq, aim, thrust, fire, view_tick: 0 })).await;
