@@ -60,8 +60,9 @@ async fn names_that_would_render_the_same_or_as_nothing_do_not_pass() {
         // Padded with characters the old deny-list did not know: a variation selector, a
         // musical-notation and a shorthand format control.
         "alice\u{FE0F}\u{1D173}\u{1BCA0}",
-        // A Cyrillic "а", and full-width letters.
-        "\u{430}lice",
+        // A dotless "ı" (still Latin: a Cyrillic "а" is refused outright, below), and
+        // full-width letters.
+        "al\u{131}ce",
         "ａｌｉｃｅ",
     ];
     let mut names = Vec::new();
@@ -81,6 +82,28 @@ async fn names_that_would_render_the_same_or_as_nothing_do_not_pass() {
     }
     for invisible in ["\u{FE0F}\u{FE0F}", "\u{1D173}\u{1D174}", "\u{2800}\u{3164}", "\u{1BCA1} \u{E0100}"] {
         assert_eq!(Client::hello(&url, ClientMsg::hello(invisible)).await.err(), Some(RejectReason::InvalidName), "{invisible:?}");
+    }
+    // Latin mixed with Cyrillic or Greek letters gets its own reason, which the player reads.
+    for mixed in ["\u{430}lice", "\u{391}lice", "alice Алиса"] {
+        assert_eq!(Client::hello(&url, ClientMsg::hello(mixed)).await.err(), Some(RejectReason::MixedScripts), "{mixed:?}");
+    }
+}
+
+#[tokio::test]
+async fn names_in_every_script_join_as_written() {
+    let server = TestServer::start().await;
+    let url = server.ws_url();
+    let names = ["Дмитрий", "李小龍", "محمد", "עברית", "हिन्दी", "สมชาย", "Zoë Łukasz", "🚀Ace", "李小龍 Bruce"];
+    let mut clients = Vec::new();
+    for name in names {
+        let client = Client::join(&url, name).await;
+        assert_eq!(client.welcome.name, name);
+        clients.push(client);
+    }
+    // Every player sees every other's name as written.
+    let last = clients.last().unwrap();
+    for name in names {
+        assert!(last.welcome.players.iter().any(|p| p.name == name), "{name:?} missing from {:?}", last.welcome.players);
     }
 }
 

@@ -23,6 +23,9 @@ pub enum InputError {
     /// The name has no visible characters.
     #[error("empty name")]
     EmptyName,
+    /// The name mixes scripts beyond what one writer would (see [`mixes_scripts`]).
+    #[error("name mixes scripts")]
+    MixedScripts,
 }
 
 /// Controls that passed validation, as the simulation consumes them.
@@ -74,11 +77,44 @@ pub fn normalize_angle(angle: f32) -> f32 {
 /// Makes a display name out of what a client asked for: NFKC-normalized (full-width,
 /// mathematical and other compatibility forms become their plain letters), then cleaned like
 /// chat (see [`sanitize_chat`]: only visible characters kept, whitespace folded, trimmed), cut
-/// to [`MAX_NAME_CHARS`]. A name with nothing visible left is refused. Two names that look
-/// alike ([`names_look_alike`]) count as the same name in a room.
+/// to [`MAX_NAME_CHARS`]. A name with nothing visible left is refused, and so is one that
+/// [`mixes_scripts`]. Two names that look alike ([`names_look_alike`]) count as the same name
+/// in a room.
 pub fn sanitize_name(requested: &str) -> Result<String, InputError> {
     let normalized: String = requested.nfkc().collect();
-    clean_text(&normalized, MAX_NAME_CHARS).ok_or(InputError::EmptyName)
+    let name = clean_text(&normalized, MAX_NAME_CHARS).ok_or(InputError::EmptyName)?;
+    if mixes_scripts(&name) { Err(InputError::MixedScripts) } else { Ok(name) }
+}
+
+/// Whether a name mixes scripts more than UTS #39's "moderately restrictive" level allows, the
+/// level its section 5.2 suggests for identifiers that people read: letters of one script
+/// (Japanese kana with kanji, and Korean hangul with hanja, count as one), or Latin with
+/// letters of one other script that cannot pass for Latin (Chinese, Japanese or Korean, Arabic,
+/// Hebrew, Devanagari, Thai…: "李小龍 Bruce", "Ali محمد"). Refused: Latin with Cyrillic or
+/// Greek ("Ivаn" with a Cyrillic "а" passes for "Ivan"), and letters of two scripts besides
+/// Latin. Digits, punctuation, symbols and emoji belong to every script ("Common") and never
+/// count. Unlike the `unicode-security` crate's `detect_restriction_level`, a character that
+/// is not allowed in programming identifiers (emoji, punctuation, a historic script) does not
+/// make the name "unrestricted": names are not identifiers.
+pub fn mixes_scripts(name: &str) -> bool {
+    use unicode_script::Script;
+    use unicode_security::mixed_script::AugmentedScriptSet;
+    let mut all = AugmentedScriptSet::default();
+    let mut besides_latin = AugmentedScriptSet::default();
+    for c in name.chars() {
+        let scripts = AugmentedScriptSet::for_char(c);
+        all.intersect_with(scripts);
+        // (Common and Inherited characters contain every script, Latin included: skipped.)
+        if !scripts.base.contains_script(Script::Latin) {
+            besides_latin.intersect_with(scripts);
+        }
+    }
+    let single_script = !all.is_empty();
+    // Latin with Han and kana (Japanese), Han and hangul (Korean) or Han and bopomofo.
+    let highly_restrictive = besides_latin.jpan || besides_latin.kore || besides_latin.hanb;
+    let moderately_restrictive = besides_latin.base.len() == 1
+        && besides_latin.base.iter().next().is_some_and(|s| s.is_recommended() && s != Script::Cyrillic && s != Script::Greek);
+    !(single_script || highly_restrictive || moderately_restrictive)
 }
 
 /// A name checked the way a client can afford to: [`sanitize_name`] without the NFKC step,
@@ -229,6 +265,42 @@ mod tests {
 
     fn frame(aim: f32) -> InputFrame {
         InputFrame { seq: 1, aim, thrust: true, fire: false, view_tick: 0 }
+    }
+
+    #[test]
+    fn names_in_one_script_or_latin_with_one_other_pass() {
+        for name in [
+            "Ace",
+            "Zoë",
+            "Łukasz",
+            "Дмитрий",
+            "李小龍",
+            "محمد",
+            "עברית",
+            "हिन्दी",
+            "สมชาย",
+            "🚀Ace",
+            "ひらがなカタカナ漢字",
+            "한글漢字",
+            "李小龍 Bruce",
+            "Ali محمد",
+            "Иван 42 ★",
+            "Ελένη",
+        ] {
+            assert_eq!(sanitize_name(name).as_deref(), Ok(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn names_mixing_latin_with_cyrillic_or_greek_or_two_other_scripts_are_refused() {
+        // "Ivan" with a Cyrillic "а" (U+0430), "Alpha" with a Greek "Α", Cyrillic with Greek,
+        // Arabic with Hebrew, Cyrillic with Han.
+        for name in ["Iv\u{430}n", "\u{391}lpha", "Ivan Иван", "Дмитрий Ελένη", "محمد עברית", "Иван李"] {
+            assert_eq!(sanitize_name(name), Err(InputError::MixedScripts), "{name:?}");
+            assert!(mixes_scripts(name), "{name:?}");
+        }
+        // The check runs on the cleaned name: dropped characters do not count.
+        assert_eq!(sanitize_name("Ivan\u{200B}").as_deref(), Ok("Ivan"));
     }
 
     #[test]

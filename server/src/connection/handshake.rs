@@ -3,7 +3,7 @@
 //! check its version and name, then resume the player's dropped session or seat them where
 //! they asked.
 
-use driftfire_shared::input::sanitize_name;
+use driftfire_shared::input::{InputError, sanitize_name};
 use driftfire_shared::protocol::{
     BOARD_SIZE, Board, ClientMsg, DisconnectReason, PROTOCOL_VERSION, Period, PlayerId, Redirect, RejectReason, Reply, RequestId,
     ResumeOutcome, ServerMsg, Violation,
@@ -50,7 +50,10 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
     let admitted = if version != PROTOCOL_VERSION {
         Err(RejectReason::VersionMismatch { server: PROTOCOL_VERSION, client: version })
     } else {
-        sanitize_name(&name).map_err(|_| RejectReason::InvalidName)
+        sanitize_name(&name).map_err(|error| match error {
+            InputError::MixedScripts => RejectReason::MixedScripts,
+            _ => RejectReason::InvalidName,
+        })
     };
     let name = match admitted {
         Ok(name) => name,

@@ -166,7 +166,8 @@ impl DisconnectReason {
                 | RejectReason::RoomFull
                 | RejectReason::RoomNotFound
                 | RejectReason::BadRoomCode
-                | RejectReason::TooManyRooms,
+                | RejectReason::TooManyRooms
+                | RejectReason::MixedScripts,
             ) => (),
             Self::Violation(
                 HandshakeTimeout | FirstMessageNotHello | HelloTwice | RateLimited | InputOutOfRange | Undecodable | TooBig | TextFrame
@@ -194,6 +195,7 @@ impl DisconnectReason {
                 RejectReason::RoomNotFound,
                 RejectReason::BadRoomCode,
                 RejectReason::TooManyRooms,
+                RejectReason::MixedScripts,
             ]
             .map(Self::Rejected),
         );
@@ -237,6 +239,7 @@ impl DisconnectReason {
                 RejectReason::RoomNotFound => "rejected_room_not_found",
                 RejectReason::BadRoomCode => "rejected_bad_room_code",
                 RejectReason::TooManyRooms => "rejected_too_many_rooms",
+                RejectReason::MixedScripts => "rejected_mixed_scripts",
             },
             Self::Violation(violation) => violation.label(),
         }

@@ -287,6 +287,11 @@ pub enum RejectReason {
     BadRoomCode,
     /// The client's address already holds as many rooms it opened as the server allows.
     TooManyRooms,
+    /// The requested name mixes scripts in a way that lets it pass for another name: Latin
+    /// letters with Cyrillic or Greek ones, or letters of two scripts other than Latin (UTS #39's
+    /// "moderately restrictive" level is the most a name may mix; see
+    /// `input::mixes_scripts`).
+    MixedScripts,
 }
 
 impl std::fmt::Display for RejectReason {
@@ -301,6 +306,9 @@ impl std::fmt::Display for RejectReason {
             Self::RoomNotFound => f.write_str("no room has that code (it may have closed)"),
             Self::BadRoomCode => f.write_str("that is not a room code"),
             Self::TooManyRooms => f.write_str("too many rooms opened from your address; join one or wait for one to close"),
+            Self::MixedScripts => {
+                f.write_str("names may not mix Latin letters with Cyrillic or Greek ones, nor letters of two other scripts")
+            }
         }
     }
 }
