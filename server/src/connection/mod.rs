@@ -163,6 +163,7 @@ mod tests {
             (Ending::Server(R::Rejected(RejectReason::TooManyRooms)), Some(1008), None),
             (Ending::Server(R::Rejected(RejectReason::ServerFull)), Some(1013), None),
             (Ending::Server(R::Rejected(RejectReason::InvalidName)), Some(1008), None),
+            (Ending::Server(R::Rejected(RejectReason::MixedScripts)), Some(1008), None),
             (Ending::Server(R::Rejected(RejectReason::RoomFull)), Some(1008), None),
             (Ending::Server(R::Rejected(RejectReason::RoomNotFound)), Some(1008), None),
             (Ending::Server(R::Rejected(RejectReason::BadRoomCode)), Some(1008), None),

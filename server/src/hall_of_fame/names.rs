@@ -1,17 +1,17 @@
 //! Which name a result is stored under ([`board_name`]) and which names are one pilot on a
 //! board ([`name_key`]); both backends use these two, so they agree on who is who.
 
-use driftfire_shared::input::{name_skeleton, sanitize_name};
+use driftfire_shared::input::{clean_name, name_skeleton};
 
 /// What a name that cleans to nothing is stored as (room names are already cleaned, so this
 /// only guards against a caller that did not): one shared "pilot" rather than a lost result.
 const FALLBACK_NAME: &str = "pilot";
 
-/// The name a result is stored under: the in-game name cleaner ([`sanitize_name`]: NFKC,
-/// visible characters only, whitespace folded, at most `MAX_NAME_CHARS`), or `"pilot"` if
-/// nothing is left.
+/// The name a result is stored under: the in-game name cleaner ([`clean_name`]: NFKC,
+/// visible characters only, whitespace folded, at most `MAX_NAME_CHARS`; the handshake's rule
+/// on mixed scripts already kept such names out of the rooms), or `"pilot"` if nothing is left.
 pub fn board_name(raw: &str) -> String {
-    sanitize_name(raw).unwrap_or_else(|_| FALLBACK_NAME.to_string())
+    clean_name(raw).unwrap_or_else(|_| FALLBACK_NAME.to_string())
 }
 
 /// The key that makes names one pilot on a board: the name lower-cased, then its TR39
