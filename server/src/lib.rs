@@ -27,14 +27,15 @@
 //! - `tick_stats`: recent tick durations, percentiles and snapshot totals (`/api/status`).
 //! - `metrics`: the Prometheus registry; `scrape`: the figures it reads at scrape time;
 //!   `admin`: the admin listener (`/metrics`, the admin page and its announcement form).
-//! - [`hall_of_fame`]: ended lives stored in SQLite off the tick, and the boards read back.
+//! - [`hall_of_fame`]: ended lives stored off the tick (SQLite, or Redis in a fleet), and the
+//!   boards read back.
 //! - [`fleet`]: with `--redis`, many servers as one game (directory, placement, redirects,
 //!   announcements); below the lobby, which it never names.
+//! - `secrets`: random bytes from the OS for tokens and room codes.
+//! - [`bots`]: a swarm of protocol-speaking bots for load tests (the `driftfire-bots` binary).
 //!
 //! Imports point one way: connection → lobby → fleet → room → services → metrics and
 //! hall_of_fame; `bots` (the load-test swarm) is a client of `pilot` and nothing imports it.
-//! - `secrets`: random bytes from the OS for tokens and room codes.
-//! - [`bots`]: a swarm of protocol-speaking bots for load tests (the `driftfire-bots` binary).
 
 mod admin;
 mod admission;
