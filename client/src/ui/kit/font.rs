@@ -25,8 +25,20 @@ const CAP_PER_EM: f32 = 0.7;
 const LINE_PER_EM: f32 = 1.2;
 /// Hershey's y at the middle of the capitals, placed at the middle of the line.
 const CAP_MIDDLE_Y: f32 = -1.5;
-/// Drawn for a character the font lacks (nor a plain form of it).
-const MISSING: char = '?';
+/// Stands for a character the font lacks (nor a plain form of it): drawn as the missing-glyph
+/// box ([`MISSING_BOX`]), so it cannot be read as a real character such as `?`.
+const MISSING: char = '\u{FFFD}';
+
+/// The standard missing-glyph box ("tofu"): a rectangle from the capitals' top to the baseline,
+/// a little narrower than an "O", so "Иван" reads as four unknown letters, not "????".
+static MISSING_BOX: LazyLock<Glyph> = LazyLock::new(|| Glyph {
+    advance: 18.0,
+    strokes: vec![vec![Vec2::new(3.0, -12.0), Vec2::new(15.0, -12.0), Vec2::new(15.0, 9.0), Vec2::new(3.0, 9.0), Vec2::new(3.0, -12.0)]],
+});
+
+/// Drawn for characters that have no look of their own (zero-width joiners and spaces,
+/// variation selectors, the byte-order mark): nothing, taking no room.
+static ZERO_WIDTH: Glyph = Glyph { advance: 0.0, strokes: Vec::new() };
 
 /// One glyph: how far it advances the pen and its strokes, in Hershey units with x from the
 /// glyph's left edge.
@@ -59,7 +71,9 @@ fn parse_glyph(line: &str) -> Glyph {
 static GLYPHS: LazyLock<Vec<Glyph>> = LazyLock::new(|| SIMPLEX.lines().map(parse_glyph).collect());
 
 /// The ASCII character drawn for `c`: itself, or the plain letter or mark it is a variant of
-/// (accents dropped, typographic dashes and quotes made plain), or [`MISSING`].
+/// (accents dropped, typographic dashes and quotes made plain), or [`MISSING`]. (Accented
+/// Latin still reads as its base letter here, "Zoë" as "Zoe": player text in every script is
+/// for a real text engine to draw; see the README.)
 fn plain(c: char) -> char {
     match c {
         ' '..='~' => c,
@@ -90,8 +104,14 @@ fn plain(c: char) -> char {
 }
 
 fn glyph(c: char) -> &'static Glyph {
-    let index = (plain(c) as usize).checked_sub(32).filter(|&i| i < GLYPHS.len());
-    &GLYPHS[index.unwrap_or(0)]
+    if matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}') {
+        return &ZERO_WIDTH;
+    }
+    let plain = plain(c);
+    match (plain as usize).checked_sub(32).filter(|&i| plain != MISSING && i < GLYPHS.len()) {
+        Some(index) => &GLYPHS[index],
+        None => &MISSING_BOX,
+    }
 }
 
 /// Pixels per Hershey unit at `size`.
@@ -206,14 +226,25 @@ mod tests {
     }
 
     #[test]
-    fn accents_and_typographic_marks_become_plain_and_the_rest_a_question_mark() {
+    fn accents_and_typographic_marks_become_plain_and_the_rest_the_missing_glyph_box() {
         assert!(std::ptr::eq(glyph('é'), glyph('e')));
         assert!(std::ptr::eq(glyph('Ö'), glyph('O')));
         assert!(std::ptr::eq(glyph('—'), glyph('-')));
         assert!(std::ptr::eq(glyph('’'), glyph('\'')));
-        assert!(std::ptr::eq(glyph('\u{7f}'), glyph('?')));
-        assert!(std::ptr::eq(glyph('漢'), glyph('?')));
+        for unknown in ['\u{7f}', '漢', 'И', '\u{FFFD}', '🚀'] {
+            assert!(std::ptr::eq(glyph(unknown), &*MISSING_BOX), "{unknown:?}");
+            assert!(!std::ptr::eq(glyph(unknown), glyph('?')), "{unknown:?} must not read as a question mark");
+        }
+        // The box is one closed rectangle within the capitals' height.
+        assert_eq!(MISSING_BOX.strokes.len(), 1);
+        assert_eq!(MISSING_BOX.strokes[0].first(), MISSING_BOX.strokes[0].last());
+        assert!(MISSING_BOX.strokes[0].iter().all(|p| (-12.0..=9.0).contains(&p.y) && p.x > 0.0 && p.x < MISSING_BOX.advance));
         assert_eq!(text_width("é", 30.0), text_width("e", 30.0));
+        // Joiners and variation selectors take no room and draw nothing.
+        assert_eq!(text_width("a\u{200D}b\u{FE0F}", 30.0), text_width("ab", 30.0));
+        let mut segments = 0;
+        strokes("\u{200C}\u{200D}\u{FE0F}", 30.0, Vec2::ZERO, None, |_, _| segments += 1);
+        assert_eq!(segments, 0);
     }
 
     #[test]
