@@ -3,7 +3,6 @@
 //! title screen shows it), and `/api/hall-of-fame` (a board of the hall of fame).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -15,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::hall_of_fame::HallOfFameStatus;
 use crate::room::{RoomId, RoomSummary};
 use crate::state::ServerState;
-use crate::tick_stats::{SnapshotSummary, SnapshotTotals, percentile};
+use crate::tick_stats::SnapshotSummary;
 
 /// `/api/status`.
 #[derive(Debug, Serialize)]
@@ -109,20 +108,8 @@ pub async fn rooms(State(state): State<Arc<ServerState>>) -> Json<Vec<RoomInfo>>
 
 /// Gathers the figures of every open room.
 pub(crate) fn summarize(state: &ServerState) -> Status {
-    let mut samples: Vec<Duration> = Vec::new();
-    let mut room_list = Vec::new();
-    let mut overruns = 0;
-    let mut snapshots = SnapshotTotals::default();
-    for room in state.lobby.rooms() {
-        {
-            let stats = room.shared.stats.lock().expect("tick stats lock");
-            samples.extend_from_slice(stats.recent());
-            overruns += stats.overruns;
-            snapshots.add(&stats.snapshots);
-        }
-        room_list.push(RoomStatus::from(room.shared.summary()));
-    }
-    let mean = if samples.is_empty() { 0.0 } else { samples.iter().map(Duration::as_secs_f64).sum::<f64>() / samples.len() as f64 };
+    let mut ticks = state.lobby.pooled_ticks();
+    let room_list: Vec<RoomStatus> = state.lobby.summaries().into_iter().map(RoomStatus::from).collect();
     Status {
         version: env!("CARGO_PKG_VERSION"),
         protocol: PROTOCOL_VERSION,
@@ -132,10 +119,10 @@ pub(crate) fn summarize(state: &ServerState) -> Status {
         players: room_list.iter().map(|s| s.players).sum(),
         ai_pilots: room_list.iter().map(|s| s.ai_pilots).sum(),
         rooms: room_list.len(),
-        tick_p99_ms: percentile(&mut samples, 99.0).as_secs_f64() * 1e3,
-        tick_mean_ms: mean * 1e3,
-        tick_overruns: overruns,
-        snapshots: snapshots.into(),
+        tick_p99_ms: ticks.p99_ms(),
+        tick_mean_ms: ticks.mean_ms(),
+        tick_overruns: ticks.overruns,
+        snapshots: ticks.snapshots.into(),
         room_list,
         hall_of_fame: state.services.hall_of_fame.status(),
         fleet: state.fleet.as_ref().map(|fleet| FleetStatus {

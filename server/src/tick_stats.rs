@@ -112,6 +112,41 @@ impl TickStats {
     }
 }
 
+/// Every open room's tick statistics pooled: the server-wide figures of `/api/status` and of
+/// the fleet's registry entry, gathered in one place.
+#[derive(Debug, Default)]
+pub struct PooledTicks {
+    /// Every room's recent tick durations.
+    pub recent: Vec<Duration>,
+    /// Ticks that overran their deadline, all rooms.
+    pub overruns: u64,
+    /// Snapshots sent, all rooms.
+    pub snapshots: SnapshotTotals,
+}
+
+impl PooledTicks {
+    /// Adds one room's statistics.
+    pub fn add(&mut self, stats: &TickStats) {
+        self.recent.extend_from_slice(stats.recent());
+        self.overruns += stats.overruns;
+        self.snapshots.add(&stats.snapshots);
+    }
+
+    /// 99th percentile of the pooled recent ticks, milliseconds.
+    pub fn p99_ms(&mut self) -> f64 {
+        percentile(&mut self.recent, 99.0).as_secs_f64() * 1e3
+    }
+
+    /// Mean of the pooled recent ticks, milliseconds (0 without any).
+    pub fn mean_ms(&self) -> f64 {
+        if self.recent.is_empty() {
+            0.0
+        } else {
+            self.recent.iter().map(Duration::as_secs_f64).sum::<f64>() / self.recent.len() as f64 * 1e3
+        }
+    }
+}
+
 /// The `p`-th percentile (0..=100) of `samples` by nearest rank; zero (the default) for no
 /// samples. Used for tick durations here and for the bots' round trips.
 pub fn percentile<T: Copy + PartialOrd + Default>(samples: &mut [T], p: f64) -> T {

@@ -15,7 +15,6 @@ pub mod tickets;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::time::Duration;
 
 use driftfire_shared::input::normalize_room_code;
 use driftfire_shared::protocol::{PlayerId, ROOM_CODE_ALPHABET, ROOM_CODE_LEN, RejectReason, RoomInfo, RoomTarget};
@@ -28,6 +27,7 @@ use crate::fleet::{Fleet, LocalLoad, Seating};
 use crate::room::{AttachId, RoomCommand, RoomHandle, RoomId, RoomSpec, RoomSummary, spawn_room};
 use crate::secrets::random_bytes;
 use crate::services::Services;
+use crate::tick_stats::PooledTicks;
 use tickets::Tickets;
 
 /// Names public rooms take in turn (with a number once the list wraps).
@@ -126,7 +126,7 @@ impl Lobby {
     /// This server as the fleet sees it: what it publishes each heartbeat, and what placement
     /// weighs against the other servers.
     pub fn local_load(&self) -> LocalLoad {
-        self.load_with(self.summaries(), self.tick_p99_ms())
+        self.load_with(self.summaries(), self.pooled_ticks().p99_ms())
     }
 
     fn load_with(&self, rooms: Vec<RoomSummary>, tick_p99_ms: f64) -> LocalLoad {
@@ -138,13 +138,13 @@ impl Lobby {
         self.rooms().iter().map(|r| r.shared.summary()).collect()
     }
 
-    /// 99th percentile of every room's recent ticks, milliseconds.
-    fn tick_p99_ms(&self) -> f64 {
-        let mut samples: Vec<Duration> = Vec::new();
+    /// Every open room's tick statistics, pooled.
+    pub fn pooled_ticks(&self) -> PooledTicks {
+        let mut pooled = PooledTicks::default();
         for room in self.rooms() {
-            samples.extend_from_slice(room.shared.stats.lock().expect("tick stats lock").recent());
+            pooled.add(&room.shared.stats.lock().expect("tick stats lock"));
         }
-        crate::tick_stats::percentile(&mut samples, 99.0).as_secs_f64() * 1e3
+        pooled
     }
 
     /// Reserves a seat where `target` says, for a client at `from`. The caller must then send
