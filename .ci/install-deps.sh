@@ -18,7 +18,11 @@ log() { printf '\033[1;34m[deps]\033[0m %s\n' "$*" >&2; }
 
 # libasound2-dev: the native client's sound (Bevy audio through ALSA). redis-server: the fleet
 # tests (several servers as one game) start a real one.
-apt_pkgs=(pkg-config libx11-dev libudev-dev libwayland-dev libxkbcommon-dev libasound2-dev redis-server)
+# The Noto fonts: players' names and chat in every script (Cyrillic, CJK, Arabic, Hebrew,
+# Devanagari, Thai… and colour emoji), drawn by the desktop client's text engine and by
+# Chromium in the tests (client/tests/written_names.rs, tests/e2e).
+apt_pkgs=(pkg-config libx11-dev libudev-dev libwayland-dev libxkbcommon-dev libasound2-dev redis-server
+  fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji)
 [ "$want_browser" = 1 ] && apt_pkgs+=(chromium)
 # gzip/brotli: the web build writes precompressed copies of the bundle.
 [ "$want_web" = 1 ] && apt_pkgs+=(brotli gzip)

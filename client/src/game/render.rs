@@ -17,6 +17,7 @@ use super::sync::{AsteroidView, BulletView, MyShip, NetObject, ShipView, Smoothe
 use crate::session::Session;
 use crate::session::roster::Roster;
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::written::{Labels, WrittenText};
 
 /// Stars per parallax layer tile, and the layers' depth factors (fraction of camera motion
 /// they follow: smaller is farther away).
@@ -136,9 +137,13 @@ const HOT: Color = Color::srgb(1.0, 0.9, 0.55);
 const FLAME: Color = Color::srgb(1.0, 0.55, 0.15);
 /// Asteroids and their dust.
 const ROCK: Color = Color::srgb(0.72, 0.66, 0.58);
+/// A ship's name's em, world units (~14 px at the usual zoom).
+const NAME_TAG_EM: f32 = 14.0;
 
 fn draw_ships(
     mut lines: ResMut<Lines>,
+    mut labels: Option<ResMut<Labels>>,
+    written: Option<Res<WrittenText>>,
     time: Res<Time>,
     input: Res<InputClock>,
     ships: Query<(&Smoothed, &ShipView, Option<&ShipFeel>, Option<&ShipName>, Has<MyShip>)>,
@@ -172,8 +177,13 @@ fn draw_ships(
         let health_color = Color::hsl(120.0 * fraction, 0.9, 0.5);
         lines.line(left, left + Vec2::X * width * fraction, health_color);
         if let Some(name) = name {
-            // The name above the ship, in its colour, a little lighter.
-            lines.text(smoothed.pos + Vec2::new(0.0, 30.0), &name.0, 14.0, color.lighter(0.15));
+            // The name above the ship, in its colour, a little lighter: by the text engine, or
+            // the stroke font on a machine without fonts.
+            let (at, color) = (smoothed.pos + Vec2::new(0.0, 30.0), color.lighter(0.15));
+            match (&written, labels.as_deref_mut()) {
+                (Some(written), Some(labels)) if written.available() => labels.text(at, &name.0, NAME_TAG_EM, color),
+                _ => lines.text(at, &name.0, NAME_TAG_EM, color),
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use driftfire_shared::protocol::{BOARD_SIZE, Board, BoardEntry, Period};
 
 use crate::session::hall_of_fame::HallOfFame;
 use crate::state::{GameSet, Screen};
+use crate::ui::kit::written::Written;
 use crate::ui::kit::*;
 use crate::ui::layout::Fit;
 use crate::ui::widgets::{ACCENT, DIM, label, tab, tab_border};
@@ -167,7 +168,7 @@ fn row(cells: [String; 5], columns: [f32; 5], color: Color) -> impl Bundle {
     let cell = |text: String, column: usize, align: JustifyContent| {
         (
             Node { width: px(columns[column]), justify_content: align, overflow: Overflow::clip_x(), ..default() },
-            children![(Text::new(text), TextFont::from_font_size(16.0), TextColor(color), TextLayout::no_wrap())],
+            children![(Text::new(text), TextFont::from_font_size(16.0), TextColor(color), TextLayout::no_wrap(), Written)],
         )
     };
     (

@@ -10,6 +10,7 @@ use crate::console::{Report, describe_rooms, report};
 use crate::launch::Launch;
 use crate::session::room_list::RoomList;
 use crate::state::{GameServer, GameSet, PilotName, PlayTarget, Screen};
+use crate::ui::kit::written::Written;
 use crate::ui::kit::*;
 use crate::ui::layout::Fit;
 use crate::ui::widgets::{ACCENT, DIM, label, side_button};
@@ -102,7 +103,7 @@ fn row(text: String, width: f32, marker: JoinRow) -> impl Bundle {
         },
         BorderColor::all(ACCENT.with_alpha(0.5)),
         BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.4)),
-        children![label(text, 16.0, Color::WHITE)],
+        children![(label(text, 16.0, Color::WHITE), Written)],
     )
 }
 

@@ -18,6 +18,7 @@ use super::hall_of_fame::hall_of_fame_section;
 use super::rooms::room_list_section;
 use crate::launch::{Launch, initial_name};
 use crate::state::{PilotName, PlayTarget, Screen};
+use crate::ui::kit::written::Written;
 use crate::ui::kit::*;
 use crate::ui::layout::{Fit, Layout};
 use crate::ui::page::{TextBox, TextBoxSubmitted, TypingAt};
@@ -178,7 +179,7 @@ fn name_field(name: &PilotName, min_width: f32, font_size: f32) -> impl Bundle {
         BackgroundColor(Color::srgba(0.0, 0.0, 0.0, 0.5)),
         TextBox::new(name.0.clone(), MAX_NAME_CHARS, "go", TypingAt::Node),
         NameField,
-        children![(label("", font_size, Color::WHITE), NameText)],
+        children![(label("", font_size, Color::WHITE), NameText, Written)],
     )
 }
 

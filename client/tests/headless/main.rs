@@ -4,7 +4,7 @@
 //! and the HUD on top (text only): the title screen's hall of fame and the death overlay's
 //! record. [`fleet`]: several servers as one game: redirects followed (and capped), a listed
 //! room joined on its own server. [`feel`], [`hud`] and [`touch`]: the game's feel, the HUD
-//! as a player reads it, and touch controls. The app, its fake server and the game's messages
+//! as a player reads it, and touch controls. [`written`]: names in every script, natively. The app, its fake server and the game's messages
 //! come from the [`harness`] the `netcode` test shares.
 
 #[path = "../harness/mod.rs"]
@@ -15,6 +15,7 @@ mod fleet;
 mod hud;
 mod interface;
 mod touch;
+mod written;
 
 use std::f32::consts::FRAC_PI_2;
 use std::time::Duration;

@@ -7,7 +7,7 @@
 use bevy::prelude::*;
 
 use super::life::{Cause, Life, track};
-use super::style::{centred_row, reveal, show, text};
+use super::style::{centred_row, reveal, show, text, written};
 use crate::game::sync::MyShip;
 use crate::game::sync::ShipView;
 use crate::session::Session;
@@ -83,7 +83,7 @@ fn spawn(mut commands: Commands) {
         children![(
             Node { padding: UiRect::axes(px(32), px(20)), border_radius: BorderRadius::all(px(10)), ..default() },
             BackgroundColor(Color::srgba(0.08, 0.0, 0.02, 0.7)),
-            children![(text(26.0, Color::WHITE), TextLayout::justify(Justify::Center), DeathText)],
+            children![(written(26.0, Color::WHITE), TextLayout::justify(Justify::Center), DeathText)],
         )],
     ));
 }

@@ -4,7 +4,7 @@
 
 use bevy::prelude::*;
 
-use super::style::{centred_row, reveal, show, text};
+use super::style::{centred_row, reveal, show, written};
 use crate::game::chat::ChatLine;
 use crate::launch::{Launch, share_link};
 use crate::session::Session;
@@ -70,7 +70,7 @@ fn spawn(mut commands: Commands) {
         Node { position_type: PositionType::Absolute, left: px(12), top: px(10), max_width: px(420), ..default() },
         RoomLine,
         DespawnOnExit(Screen::Playing),
-        children![(text(13.0, DIM), RoomText)],
+        children![(written(13.0, DIM), RoomText)],
     ));
     commands.spawn((
         Node {
@@ -83,7 +83,7 @@ fn spawn(mut commands: Commands) {
             ..default()
         },
         DespawnOnExit(Screen::Playing),
-        children![(text(15.0, Color::srgb(0.85, 0.9, 1.0)), ChatText), (text(15.0, DIM), KillFeedText)],
+        children![(written(15.0, Color::srgb(0.85, 0.9, 1.0)), ChatText), (written(15.0, DIM), KillFeedText)],
     ));
     commands.spawn((
         centred_row(BANNER_TOP),
@@ -93,7 +93,7 @@ fn spawn(mut commands: Commands) {
         children![(
             Node { padding: UiRect::axes(px(20), px(10)), border_radius: BorderRadius::all(px(8)), ..default() },
             BackgroundColor(Color::srgba(0.35, 0.2, 0.0, 0.8)),
-            children![(text(20.0, Color::WHITE), AnnouncementText)],
+            children![(written(20.0, Color::WHITE), AnnouncementText)],
         )],
     ));
 }

@@ -3,7 +3,7 @@
 
 use bevy::prelude::*;
 
-use super::style::{panel, reveal_row, show, text};
+use super::style::{panel, reveal_row, show, written};
 use crate::session::Session;
 use crate::session::roster::Roster;
 use crate::state::{GameSet, Screen};
@@ -53,10 +53,10 @@ fn spawn(mut commands: Commands) {
     commands.spawn((panel(column), DespawnOnExit(Screen::Playing))).with_children(|board| {
         board.spawn((Text::new("LEADERBOARD"), TextFont::from_font_size(14.0), TextColor(ACCENT)));
         for place in 0..ROWS {
-            board.spawn((text(16.0, Color::WHITE), LeaderRow(place), Node { display: Display::None, ..default() }, Visibility::Hidden));
+            board.spawn((written(16.0, Color::WHITE), LeaderRow(place), Node { display: Display::None, ..default() }, Visibility::Hidden));
         }
         let below = Node { display: Display::None, margin: UiRect::top(px(6)), ..default() };
-        board.spawn((text(16.0, ACCENT), RankLine, below, Visibility::Hidden));
+        board.spawn((written(16.0, ACCENT), RankLine, below, Visibility::Hidden));
     });
 }
 

@@ -3,6 +3,7 @@
 
 use bevy::prelude::*;
 
+use crate::ui::kit::written;
 use crate::ui::kit::*;
 
 /// Behind every panel: dark enough to read over a bright explosion, light enough to see the
@@ -22,6 +23,12 @@ pub(super) const BAD: Color = Color::srgb(1.0, 0.3, 0.3);
 /// An empty text of `size` in `color`, for a system to fill.
 pub(super) fn text(size: f32, color: Color) -> impl Bundle {
     (Text::new(""), TextFont::from_font_size(size), TextColor(color))
+}
+
+/// An empty text of `size` in `color` that shows what players wrote (names, chat): drawn by the
+/// text engine, in every script.
+pub(super) fn written(size: f32, color: Color) -> impl Bundle {
+    (text(size, color), written::Written)
 }
 
 /// A translucent rounded panel laid out as `node` says.

@@ -4,7 +4,9 @@
 //! triangles (a software rasteriser pays per triangle: with a quad of fading edge on each side,
 //! the HUD's ~4,000 text strokes cost SwiftShader ~15 ms a frame). The mesh is rebuilt only in
 //! frames where something in the UI changed, and rides with the game's camera (z above the
-//! arena), so the UI costs no pass of its own.
+//! arena), so the UI costs no pass of its own. Text players wrote ([`Written`]) is drawn by the
+//! text engine into an atlas texture ([`written`]) and shown as textured quads of the same mesh,
+//! in the same order as the rest.
 
 use std::f32::consts::{FRAC_PI_2, FRAC_PI_4, PI};
 
@@ -20,7 +22,8 @@ use bevy::window::PrimaryWindow;
 
 use super::layout::{Relaid, UiStack};
 use super::style::*;
-use super::{UiSystems, font, shown};
+use super::written::{ATLAS_SIDE, Written, WrittenText};
+use super::{UiSystems, font, shown, written};
 
 /// The UI's depth in the camera's view: in front of everything the arena draws (which stays
 /// within ±100), inside the 2D camera's ±1000.
@@ -28,33 +31,71 @@ const UI_Z: f32 = 900.0;
 /// Segments of a rounded corner's quarter circle.
 const CORNER_SEGMENTS: usize = 6;
 
-/// Draws the UI (needs rendering; headless tests leave it out).
+/// Draws the UI (needs rendering; headless tests leave it out) and the arena's labels, with the
+/// text engine for what players wrote.
 pub fn plugin(app: &mut App) {
     bevy::asset::embedded_asset!(app, "stroke.wgsl");
     app.add_plugins(Material2dPlugin::<UiMaterial>::default());
-    app.add_systems(Startup, spawn_ui_mesh);
+    app.add_plugins((written::plugin, written::labels_plugin));
+    app.add_systems(Startup, (make_atlas_texture, spawn_ui_mesh.after(make_atlas_texture)));
     // After the camera's projection is updated for this frame's window, before meshes go to
-    // the GPU.
+    // the GPU; the labels first, so a frame that empties the atlas shows the UI's text right.
     app.add_systems(
         PostUpdate,
-        draw_ui
-            .after(UiSystems::Layout)
-            .after(bevy::camera::CameraUpdateSystems)
-            .before(bevy::asset::AssetEventSystems)
-            .before(TransformSystems::Propagate),
+        (
+            draw_ui
+                .after(UiSystems::Layout)
+                .after(written::LabelSystems)
+                .after(bevy::camera::CameraUpdateSystems)
+                .before(bevy::asset::AssetEventSystems)
+                .before(TransformSystems::Propagate),
+            upload_atlas.after(draw_ui).before(bevy::asset::AssetEventSystems),
+        ),
     );
+}
+
+/// The texture the text engine's lines are drawn into ([`written`]'s atlas), shared by the UI
+/// and the arena's labels.
+#[derive(Resource, Debug, Clone)]
+pub(super) struct AtlasTexture(pub Handle<Image>);
+
+pub(super) fn make_atlas_texture(mut commands: Commands, mut images: ResMut<Assets<Image>>) {
+    let size = bevy::render::render_resource::Extent3d { width: ATLAS_SIDE, height: ATLAS_SIDE, depth_or_array_layers: 1 };
+    let image = Image::new_fill(
+        size,
+        bevy::render::render_resource::TextureDimension::D2,
+        &[0, 0, 0, 0],
+        bevy::render::render_resource::TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::default(),
+    );
+    commands.insert_resource(AtlasTexture(images.add(image)));
+}
+
+/// Sends the atlas to the GPU in frames it changed in.
+fn upload_atlas(written: Option<ResMut<WrittenText>>, texture: Option<Res<AtlasTexture>>, mut images: ResMut<Assets<Image>>) {
+    let (Some(mut written), Some(texture)) = (written, texture) else { return };
+    if let Some(pixels) = written.take_changed_pixels()
+        && let Some(mut image) = images.get_mut(&texture.0)
+    {
+        image.data = Some(pixels.to_vec());
+    }
 }
 
 /// The mesh entity the UI is drawn with.
 #[derive(Component)]
 struct UiMesh;
 
-/// Vertex colours, alpha-blended, strokes faded at their edges (`stroke.wgsl`).
+/// Vertex colours, alpha-blended, strokes faded at their edges, and quads of the text atlas
+/// (`stroke.wgsl`).
 #[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
-struct UiMaterial {
+pub(super) struct UiMaterial {
     /// Multiplies every colour (white: as they are).
     #[uniform(0)]
-    tint: LinearRgba,
+    pub tint: LinearRgba,
+    /// The written lines ([`AtlasTexture`]).
+    #[texture(1)]
+    #[sampler(2)]
+    pub atlas: Handle<Image>,
 }
 
 impl Material2d for UiMaterial {
@@ -67,8 +108,13 @@ impl Material2d for UiMaterial {
     }
 }
 
-fn spawn_ui_mesh(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<UiMaterial>>) {
-    let material = UiMaterial { tint: LinearRgba::WHITE };
+fn spawn_ui_mesh(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<UiMaterial>>,
+    atlas: Res<AtlasTexture>,
+) {
+    let material = UiMaterial { tint: LinearRgba::WHITE, atlas: atlas.0.clone() };
     commands.spawn((
         UiMesh,
         Mesh2d(meshes.add(Painter::default().into_mesh())),
@@ -94,6 +140,8 @@ pub(super) struct Painter {
     half: Vec2,
     /// Width of the fading edge (a physical pixel).
     feather: f32,
+    /// Physical pixels per window pixel.
+    scale_factor: f32,
 }
 
 fn linear(color: Color) -> [f32; 4] {
@@ -131,7 +179,8 @@ fn contour(rect: Rect, radius: f32, segments: usize) -> Vec<(Vec2, Vec2)> {
 
 impl Painter {
     fn new(window: Vec2, scale_factor: f32) -> Self {
-        Self { half: window / 2.0, feather: 1.0 / scale_factor.max(0.25), ..default() }
+        let scale_factor = scale_factor.max(0.25);
+        Self { half: window / 2.0, feather: 1.0 / scale_factor, scale_factor, ..default() }
     }
 
     fn vertex(&mut self, at: Vec2, color: [f32; 4]) -> u32 {
@@ -238,6 +287,76 @@ impl Painter {
         }
     }
 
+    /// A quad over `rect` showing `uv` of the atlas (premultiplied; `stroke.wgsl` knows a
+    /// textured vertex by its u, which is 2 more than the atlas's, where strokes have 0).
+    fn image(&mut self, rect: Rect, uv: Rect) {
+        let white = [1.0; 4];
+        let corners = [
+            (rect.min, uv.min),
+            (Vec2::new(rect.max.x, rect.min.y), Vec2::new(uv.max.x, uv.min.y)),
+            (rect.max, uv.max),
+            (Vec2::new(rect.min.x, rect.max.y), Vec2::new(uv.min.x, uv.max.y)),
+        ];
+        let first = self.positions.len() as u32;
+        for (at, uv) in corners {
+            self.positions.push([at.x - self.half.x, self.half.y - at.y, 0.0]);
+            self.colors.push(white);
+            self.across.push([uv.x + 2.0, uv.y]);
+        }
+        self.quad([first, first + 1, first + 2, first + 3]);
+    }
+
+    /// Written `text` laid out in `content` as [`WrittenText::lines`] does, `size` pixels, each
+    /// line from the atlas; a line that does not fit where it may not wrap (or its ancestor's
+    /// clip) is cut with an ellipsis. False if a line could not be placed in the atlas.
+    #[allow(clippy::too_many_arguments)]
+    fn written_text(
+        &mut self,
+        written: &mut WrittenText,
+        text: &str,
+        size: f32,
+        layout: TextLayout,
+        color: Color,
+        content: Rect,
+        clip_x: Option<(f32, f32)>,
+    ) -> bool {
+        let wrap = layout.wrap.then_some(content.width() + 2.0);
+        let right_edge = clip_x.map_or(f32::INFINITY, |(_, max)| max).min(if layout.wrap { f32::INFINITY } else { content.max.x + 2.0 });
+        let line_height = font::line_height(size);
+        let scale_factor = self.scale_factor;
+        let snap = |v: f32| (v * scale_factor).round() / scale_factor;
+        let mut placed_all = true;
+        let mut y = content.min.y;
+        for line in written.lines(text, size, wrap) {
+            let start = |width: f32| {
+                let room = content.width() - line.indent;
+                content.min.x
+                    + line.indent
+                    + match layout.justify {
+                        Justify::Left => 0.0,
+                        Justify::Center => (room - width) / 2.0,
+                        Justify::Right => room - width,
+                    }
+            };
+            let mut shown = std::borrow::Cow::Borrowed(line.text);
+            let mut x = start(line.width);
+            if x + line.width > right_edge + 0.5 {
+                shown = written.ellipsize(line.text, size, right_edge - x.max(content.min.x)).into();
+                x = start(written.width(&shown, size)).max(content.min.x);
+            }
+            match written.line(&shown, size * self.scale_factor, color) {
+                Some(placed) => {
+                    let extent = placed.size / self.scale_factor;
+                    let min = Vec2::new(snap(x), snap(y + (line_height - extent.y) / 2.0));
+                    self.image(Rect { min, max: min + extent }, placed.uv);
+                }
+                None => placed_all = false,
+            }
+            y += line_height;
+        }
+        placed_all
+    }
+
     fn into_mesh(self) -> Mesh {
         Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
             .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, self.positions)
@@ -265,6 +384,7 @@ type Drawn<'a> = (
     &'a BorderColor,
     Option<(&'a Text, &'a TextFont, &'a TextLayout, &'a TextColor)>,
     Option<&'a UiTransform>,
+    Has<Written>,
 );
 
 #[allow(clippy::too_many_arguments)]
@@ -278,7 +398,9 @@ fn draw_ui(
     camera: Option<Single<(&Camera, &Projection, &Transform), Without<UiMesh>>>,
     ui_mesh: Option<Single<(&Mesh2d, &mut Transform, &mut Visibility), (With<UiMesh>, Without<Node>)>>,
     mut meshes: ResMut<Assets<Mesh>>,
+    mut written: Option<ResMut<WrittenText>>,
     mut last_window: Local<Option<(Vec2, f32)>>,
+    mut last_generation: Local<u64>,
 ) {
     let (Ok(window), Some(ui_mesh), Some(camera)) = (window.single(), ui_mesh, camera) else { return };
     let (mesh, mut transform, mut mesh_visibility) = ui_mesh.into_inner();
@@ -296,21 +418,40 @@ fn draw_ui(
     transform.set_if_neq(follow);
 
     let window_now = Some((window.size(), window.scale_factor()));
-    if !relaid.0 && changed.is_empty() && *last_window == window_now {
+    let generation = written.as_ref().map_or(0, |written| written.generation());
+    if !relaid.0 && changed.is_empty() && *last_window == window_now && *last_generation == generation {
         return;
     }
     *last_window = window_now;
+    let mut written = written.as_deref_mut().filter(|written| written.available());
+    // Drawn again if the atlas was emptied while drawing (what was placed before is gone).
+    let mut painter = paint(&stack, &nodes, scale.0, window, written.as_deref_mut());
+    if let Some(written) = written.as_deref_mut()
+        && written.generation() != generation
+    {
+        painter = paint(&stack, &nodes, scale.0, window, Some(written));
+    }
+    *last_generation = written.map_or(0, |written| written.generation());
+    // An empty mesh is hidden rather than sent (Bevy does not allocate it, and complains).
+    mesh_visibility.set_if_neq(if painter.positions.is_empty() { Visibility::Hidden } else { Visibility::Inherited });
+    if let Some(mut mesh) = meshes.get_mut(&mesh.0) {
+        *mesh = painter.into_mesh();
+    }
+}
+
+/// The UI's boxes and texts, back to front.
+fn paint(stack: &UiStack, nodes: &Query<Drawn>, scale: f32, window: &Window, mut written: Option<&mut WrittenText>) -> Painter {
     let mut painter = Painter::new(window.size(), window.scale_factor());
-    let shown = shown(&stack, |entity| nodes.get(entity).map_or(Visibility::Hidden, |node| *node.2));
+    let shown = shown(stack, |entity| nodes.get(entity).map_or(Visibility::Hidden, |node| *node.2));
     // Each entry's offset: its own UiTransform plus its parent's.
     let mut offsets: Vec<Vec2> = Vec::with_capacity(stack.entries.len());
     for (entry, shown) in stack.entries.iter().zip(shown) {
-        let Ok((node, computed, _, background, border, text, moved)) = nodes.get(entry.entity) else {
+        let Ok((node, computed, _, background, border, text, moved, is_written)) = nodes.get(entry.entity) else {
             offsets.push(Vec2::ZERO);
             continue;
         };
         let inherited = entry.parent.and_then(|parent| offsets.get(parent).copied()).unwrap_or(Vec2::ZERO);
-        let offset = inherited + moved.map_or(Vec2::ZERO, |moved| moved.translation * scale.0);
+        let offset = inherited + moved.map_or(Vec2::ZERO, |moved| moved.translation * scale);
         offsets.push(offset);
         if !shown {
             continue;
@@ -318,24 +459,26 @@ fn draw_ui(
         let rect = Rect { min: computed.rect.min + offset, max: computed.rect.max + offset };
         let content = Rect { min: computed.content.min + offset, max: computed.content.max + offset };
         let radius = match node.border_radius.0 {
-            Val::Px(px) => px * scale.0,
+            Val::Px(px) => px * scale,
             Val::Percent(percent) => rect.width().min(rect.height()) * percent / 100.0,
             Val::Auto => 0.0,
         };
         let border_width = match node.border.left {
-            Val::Px(px) => px * scale.0,
+            Val::Px(px) => px * scale,
             _ => 0.0,
         };
         painter.rounded_box(rect, radius, background.0, border_width, border.0);
         if let Some((text, font, layout, color)) = text {
-            painter.text(&text.0, font.font_size * scale.0, *layout, color.0, content, entry.clip_x);
+            let size = font.font_size * scale;
+            match written.as_deref_mut() {
+                Some(written) if is_written => {
+                    painter.written_text(written, &text.0, size, *layout, color.0, content, entry.clip_x);
+                }
+                _ => painter.text(&text.0, size, *layout, color.0, content, entry.clip_x),
+            }
         }
     }
-    // An empty mesh is hidden rather than sent (Bevy does not allocate it, and complains).
-    mesh_visibility.set_if_neq(if painter.positions.is_empty() { Visibility::Hidden } else { Visibility::Inherited });
-    if let Some(mut mesh) = meshes.get_mut(&mesh.0) {
-        *mesh = painter.into_mesh();
-    }
+    painter
 }
 
 #[cfg(test)]

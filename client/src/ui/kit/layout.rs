@@ -9,6 +9,7 @@ use taffy::{AvailableSpace, Dimension, LengthPercentage, LengthPercentageAuto, T
 
 use super::font;
 use super::style::*;
+use super::written::{Written, WrittenText};
 
 /// What a text node's measurement needs.
 #[derive(Debug, Clone)]
@@ -16,6 +17,8 @@ struct TextMeasure {
     text: String,
     size: f32,
     wrap: bool,
+    /// Players wrote it: measured by the text engine (when there is one).
+    written: bool,
 }
 
 /// The UI's nodes, back to front: a node comes after its parent and before its later siblings.
@@ -58,10 +61,11 @@ pub(super) fn lay_out(
     changed: Query<(), (With<Node>, Changes)>,
     mut removed: RemovedComponents<Node>,
     nodes: Query<(Entity, &Node, Option<&ChildOf>, Option<&GlobalZIndex>, Option<&Children>)>,
-    texts: Query<(&Text, &TextFont, &TextLayout)>,
+    texts: Query<(&Text, &TextFont, &TextLayout, Has<Written>)>,
     mut computed: Query<&mut ComputedNode>,
     mut stack: ResMut<UiStack>,
     mut relaid: ResMut<Relaid>,
+    mut written: Option<ResMut<WrittenText>>,
     mut last: Local<LaidOutFor>,
 ) {
     // Without a window (headless tests) the UI is laid out over a desktop-sized screen.
@@ -93,7 +97,11 @@ pub(super) fn lay_out(
         };
         let Ok(viewport_id) = tree.new_with_children(viewport_style, &[root_id]) else { continue };
         let available = taffy::Size { width: AvailableSpace::Definite(viewport.x), height: AvailableSpace::Definite(viewport.y) };
-        if tree.compute_layout_with_measure(viewport_id, available, measure).is_err() {
+        let mut engine = written.as_deref_mut().filter(|written| written.available());
+        let measured = |known, available, id, context: Option<&mut Option<TextMeasure>>, style: &taffy::Style| {
+            measure(known, available, id, context, style, engine.as_deref_mut())
+        };
+        if tree.compute_layout_with_measure(viewport_id, available, measured).is_err() {
             continue;
         }
         place(&tree, &built, 0, Vec2::ZERO, None, None, now.scale, &mut computed, &mut stack.entries);
@@ -114,7 +122,7 @@ fn build(
     tree: &mut TaffyTree<Option<TextMeasure>>,
     entity: Entity,
     nodes: &Query<(Entity, &Node, Option<&ChildOf>, Option<&GlobalZIndex>, Option<&Children>)>,
-    texts: &Query<(&Text, &TextFont, &TextLayout)>,
+    texts: &Query<(&Text, &TextFont, &TextLayout, Has<Written>)>,
     built: &mut Vec<Built>,
 ) -> Option<taffy::NodeId> {
     let (_, node, _, _, children) = nodes.get(entity).ok()?;
@@ -135,8 +143,9 @@ fn build(
     }
     let style = style_of(node);
     let id = match texts.get(entity) {
-        Ok((text, font, layout)) if child_ids.is_empty() => {
-            tree.new_leaf_with_context(style, Some(TextMeasure { text: text.0.clone(), size: font.font_size, wrap: layout.wrap })).ok()?
+        Ok((text, font, layout, written)) if child_ids.is_empty() => {
+            let measure = TextMeasure { text: text.0.clone(), size: font.font_size, wrap: layout.wrap, written };
+            tree.new_leaf_with_context(style, Some(measure)).ok()?
         }
         _ => tree.new_with_children(style, &child_ids).ok()?,
     };
@@ -151,6 +160,7 @@ fn measure(
     _id: taffy::NodeId,
     context: Option<&mut Option<TextMeasure>>,
     _style: &taffy::Style,
+    engine: Option<&mut WrittenText>,
 ) -> taffy::Size<f32> {
     let Some(Some(text)) = context else { return taffy::Size::ZERO };
     // Not `_known`: that is the node's whole box (padding and border included) where taffy
@@ -160,7 +170,10 @@ fn measure(
         AvailableSpace::MinContent => Some(0.0),
         AvailableSpace::MaxContent => None,
     });
-    let size = font::measure(&text.text, text.size, wrap_width);
+    let size = match engine {
+        Some(engine) if text.written => engine.measure(&text.text, text.size, wrap_width),
+        _ => font::measure(&text.text, text.size, wrap_width),
+    };
     taffy::Size { width: size.x, height: size.y }
 }
 

@@ -1,6 +1,7 @@
 //! The game's own UI kit: boxes, text and buttons described with Bevy-UI-like components
 //! ([`style`]), laid out as flexbox ([`layout`]), drawn as one mesh in the game's vector style
-//! with a stroke font ([`draw`], [`font`]), and pressed with mouse or finger ([`focus`]).
+//! with a stroke font ([`draw`], [`font`]), and pressed with mouse or finger ([`focus`]). Text
+//! players wrote goes through a real text engine instead ([`written`]), for every script.
 //!
 //! Why not `bevy_ui`: it needs `bevy_text` and its shaping stack (parley, harfrust, skrifa,
 //! swash, a font), which with `bevy_ui`'s own render path were 0.55 MB of the 2.7 MB brotli
@@ -14,6 +15,7 @@ mod layout;
 mod style;
 #[cfg(test)]
 mod tests;
+pub mod written;
 
 use bevy::input::InputSystems;
 use bevy::prelude::*;

@@ -1,0 +1,93 @@
+//! The browser's text engine: a canvas 2D context (not in the page) measures and draws a line
+//! of text with the system's fonts, so the browser shapes it, runs right-to-left scripts,
+//! falls back from font to font and draws colour emoji; the pixels are read back for the atlas.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+use super::{Raster, raster_height};
+
+/// The families asked for, in order: the system's interface font, then emoji fonts; the
+/// browser falls back by script from there.
+const FAMILIES: &str = "system-ui, -apple-system, \"Segoe UI\", Roboto, \"Noto Sans\", sans-serif, \"Apple Color Emoji\", \"Segoe UI Emoji\", \"Noto Color Emoji\"";
+
+/// Draws with a canvas 2D context.
+pub struct Engine {
+    canvas: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
+    /// The font the context was last set to.
+    font_px: f32,
+}
+
+// SAFETY: the browser build has one thread (wasm32 without atomics), so the JavaScript objects
+// inside are only ever touched from it.
+unsafe impl Send for Engine {}
+// SAFETY: as above.
+unsafe impl Sync for Engine {}
+
+/// A canvas with a 2D context that is read back often (kept in memory, not on the GPU).
+fn canvas() -> Option<(HtmlCanvasElement, CanvasRenderingContext2d)> {
+    let document = web_sys::window()?.document()?;
+    let canvas: HtmlCanvasElement = document.create_element("canvas").ok()?.dyn_into().ok()?;
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE).ok()?;
+    let context = canvas.get_context_with_context_options("2d", &options).ok()??.dyn_into().ok()?;
+    Some((canvas, context))
+}
+
+/// Whether `text`'s first strongly directional letter is right-to-left (Hebrew, Arabic,
+/// Syriac, Thaana, N'Ko…, and their presentation forms).
+fn right_to_left(text: &str) -> bool {
+    text.chars()
+        .find(|c| c.is_alphabetic())
+        .is_some_and(|c| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}' | '\u{10800}'..='\u{10FFF}' | '\u{1E800}'..='\u{1EFFF}'))
+}
+
+impl Engine {
+    /// A canvas of its own.
+    pub fn new() -> Self {
+        Self { canvas: canvas(), font_px: 0.0 }
+    }
+
+    /// Whether the canvas could be made (the browser has fonts).
+    pub fn has_fonts(&self) -> bool {
+        self.canvas.is_some()
+    }
+
+    fn set_font(context: &CanvasRenderingContext2d, px: f32) {
+        context.set_font(&format!("{px}px {FAMILIES}"));
+    }
+
+    /// How wide `text` is on one line at `px` pixels to the em.
+    pub fn measure(&mut self, text: &str, px: f32) -> f32 {
+        let Some((_, context)) = &self.canvas else { return 0.0 };
+        if self.font_px != px {
+            Self::set_font(context, px);
+            self.font_px = px;
+        }
+        context.measure_text(text).map_or(0.0, |metrics| metrics.width() as f32)
+    }
+
+    /// `text` on one line at `px` pixels to the em in `color` (sRGB), its line centred in
+    /// [`raster_height`] rows.
+    pub fn draw(&mut self, text: &str, px: f32, color: [u8; 4]) -> Raster {
+        let width = (self.measure(text, px).ceil() as u32).max(1);
+        let height = raster_height(px);
+        let Some((canvas, context)) = &self.canvas else { return Raster::empty(width, height) };
+        // Resizing clears the canvas and resets its state.
+        canvas.set_width(width);
+        canvas.set_height(height);
+        Self::set_font(context, px);
+        let rtl = right_to_left(text);
+        let _ = js_sys::Reflect::set(context, &"direction".into(), &(if rtl { "rtl" } else { "ltr" }).into());
+        context.set_text_baseline("middle");
+        context.set_fill_style_str(&format!("rgba({},{},{},{})", color[0], color[1], color[2], color[3] as f32 / 255.0));
+        let x = if rtl { width as f64 } else { 0.0 };
+        let _ = context.fill_text(text, x, height as f64 / 2.0);
+        let mut raster = Raster::empty(width, height);
+        if let Ok(image) = context.get_image_data(0.0, 0.0, width as f64, height as f64) {
+            raster.rgba = image.data().0;
+            raster.premultiply();
+        }
+        raster
+    }
+}
