@@ -11,18 +11,17 @@ use super::{Raster, raster_height};
 /// browser falls back by script from there.
 const FAMILIES: &str = "system-ui, -apple-system, \"Segoe UI\", Roboto, \"Noto Sans\", sans-serif, \"Apple Color Emoji\", \"Segoe UI Emoji\", \"Noto Color Emoji\"";
 
-/// Draws with a canvas 2D context.
+/// Draws with the canvas 2D context of [`CANVAS`].
 pub struct Engine {
-    canvas: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
     /// The font the context was last set to.
     font_px: f32,
 }
 
-// SAFETY: the browser build has one thread (wasm32 without atomics), so the JavaScript objects
-// inside are only ever touched from it.
-unsafe impl Send for Engine {}
-// SAFETY: as above.
-unsafe impl Sync for Engine {}
+thread_local! {
+    /// The engine's canvas (JavaScript objects stay on the page's one thread, so the engine
+    /// itself holds none and can be a resource).
+    static CANVAS: Option<(HtmlCanvasElement, CanvasRenderingContext2d)> = canvas();
+}
 
 /// A canvas with a 2D context that is read back often (kept in memory, not on the GPU).
 fn canvas() -> Option<(HtmlCanvasElement, CanvasRenderingContext2d)> {
@@ -43,14 +42,14 @@ fn right_to_left(text: &str) -> bool {
 }
 
 impl Engine {
-    /// A canvas of its own.
+    /// The page's text canvas, made on first use.
     pub fn new() -> Self {
-        Self { canvas: canvas(), font_px: 0.0 }
+        Self { font_px: 0.0 }
     }
 
     /// Whether the canvas could be made (the browser has fonts).
     pub fn has_fonts(&self) -> bool {
-        self.canvas.is_some()
+        CANVAS.with(Option::is_some)
     }
 
     fn set_font(context: &CanvasRenderingContext2d, px: f32) {
@@ -59,12 +58,14 @@ impl Engine {
 
     /// How wide `text` is on one line at `px` pixels to the em.
     pub fn measure(&mut self, text: &str, px: f32) -> f32 {
-        let Some((_, context)) = &self.canvas else { return 0.0 };
-        if self.font_px != px {
-            Self::set_font(context, px);
-            self.font_px = px;
-        }
-        context.measure_text(text).map_or(0.0, |metrics| metrics.width() as f32)
+        CANVAS.with(|canvas| {
+            let Some((_, context)) = canvas else { return 0.0 };
+            if self.font_px != px {
+                Self::set_font(context, px);
+                self.font_px = px;
+            }
+            context.measure_text(text).map_or(0.0, |metrics| metrics.width() as f32)
+        })
     }
 
     /// `text` on one line at `px` pixels to the em in `color` (sRGB), its line centred in
@@ -72,22 +73,24 @@ impl Engine {
     pub fn draw(&mut self, text: &str, px: f32, color: [u8; 4]) -> Raster {
         let width = (self.measure(text, px).ceil() as u32).max(1);
         let height = raster_height(px);
-        let Some((canvas, context)) = &self.canvas else { return Raster::empty(width, height) };
-        // Resizing clears the canvas and resets its state.
-        canvas.set_width(width);
-        canvas.set_height(height);
-        Self::set_font(context, px);
-        let rtl = right_to_left(text);
-        let _ = js_sys::Reflect::set(context, &"direction".into(), &(if rtl { "rtl" } else { "ltr" }).into());
-        context.set_text_baseline("middle");
-        context.set_fill_style_str(&format!("rgba({},{},{},{})", color[0], color[1], color[2], color[3] as f32 / 255.0));
-        let x = if rtl { width as f64 } else { 0.0 };
-        let _ = context.fill_text(text, x, height as f64 / 2.0);
         let mut raster = Raster::empty(width, height);
-        if let Ok(image) = context.get_image_data(0.0, 0.0, width as f64, height as f64) {
-            raster.rgba = image.data().0;
-            raster.premultiply();
-        }
+        CANVAS.with(|canvas| {
+            let Some((canvas, context)) = canvas else { return };
+            // Resizing clears the canvas and resets its state (the font is set again below).
+            canvas.set_width(width);
+            canvas.set_height(height);
+            Self::set_font(context, px);
+            let rtl = right_to_left(text);
+            let _ = js_sys::Reflect::set(context, &"direction".into(), &(if rtl { "rtl" } else { "ltr" }).into());
+            context.set_text_baseline("middle");
+            context.set_fill_style_str(&format!("rgba({},{},{},{})", color[0], color[1], color[2], color[3] as f32 / 255.0));
+            let x = if rtl { width as f64 } else { 0.0 };
+            let _ = context.fill_text(text, x, height as f64 / 2.0);
+            if let Ok(image) = context.get_image_data(0.0, 0.0, width as f64, height as f64) {
+                raster.rgba = image.data().0;
+                raster.premultiply();
+            }
+        });
         raster
     }
 }

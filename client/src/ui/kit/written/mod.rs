@@ -70,10 +70,9 @@ impl Raster {
         }
         let i = ((y as u32 * self.width + x as u32) * 4) as usize;
         let alpha = pixel[3] as u32;
-        for channel in 0..4 {
-            let source = if channel == 3 { alpha } else { pixel[channel] as u32 * alpha / 255 };
-            let below = self.rgba[i + channel] as u32;
-            self.rgba[i + channel] = (source + below * (255 - alpha) / 255).min(255) as u8;
+        for (channel, (value, below)) in pixel.iter().zip(&mut self.rgba[i..i + 4]).enumerate() {
+            let source = if channel == 3 { alpha } else { *value as u32 * alpha / 255 };
+            *below = (source + *below as u32 * (255 - alpha) / 255).min(255) as u8;
         }
     }
 
@@ -132,8 +131,10 @@ impl WrittenText {
     /// The platform's engine, with an empty atlas.
     pub fn new() -> Self {
         let engine = engine::Engine::new();
+        // (In the browser a canvas is always there: the page's own fonts draw.)
+        #[cfg(not(target_family = "wasm"))]
         if !engine.has_fonts() {
-            warn!("no fonts found: players' names and chat are drawn with the built-in stroke font (Latin letters only)");
+            bevy::log::warn!("no fonts found: players' names and chat are drawn with the built-in stroke font (Latin letters only)");
         }
         Self { engine, atlas: Atlas::default(), widths: HashMap::new(), cleared_this_frame: false }
     }
