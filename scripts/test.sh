@@ -32,6 +32,8 @@ bash scripts/check-bundle.sh
 
 echo "== browser end-to-end (headless Chromium)"
 node tests/e2e/browser.mjs
+echo "== every script (headless Chromium: eight pages named in eight scripts, input-method chat)"
+node tests/e2e/scripts.mjs
 echo "== phone end-to-end (headless Chromium, 390x844 touch emulation)"
 node tests/e2e/touch.mjs
 

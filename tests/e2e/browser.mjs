@@ -150,8 +150,11 @@ async function endToEnd(browser, url) {
   if (Number(after[4]) < 2) fail(`only ${after[4]} of A's bullets were seen while firing`);
   if (!a.lines.some((l) => /thrust=true fire=true/.test(l.text))) fail("no input frame with thrust and fire was reported");
 
-  // Chat: Enter opens the line on A, typing fills it, Enter sends it to the room.
+  // Chat: Enter opens the line on A in the page's text box (input methods work there), typing
+  // fills it, Enter sends it to the room.
   await a.page.keyboard.press("Enter");
+  await waitFor("A's chat text box to take the keys", () =>
+    a.page.evaluate(() => document.activeElement && document.activeElement.id === "text-entry"), 10000);
   await a.page.keyboard.type("hello from a");
   await a.page.keyboard.press("Enter");
   await waitFor("B to read A's chat line", () => lastMatch(b.lines, /driftfire: chat e2e-a: hello from a/), 20000);

@@ -4,27 +4,37 @@
 //! On a touch screen the touch controls' chat button ([`ChatBox`]) opens the line: in the
 //! browser the page's text box lies over it, so the tap opens the phone's keyboard, and what is
 //! typed there fills the line; the keyboard's Send sends it, closing the keyboard cancels it.
+//!
+//! In a desktop browser Enter opens the line in the page's text box too ([`ChatEntry`], a bar
+//! across the top while typing), so input methods, dead keys and paste work as in any page;
+//! its Enter sends, Escape cancels. Natively the window's input method commits text
+//! ([`Ime::Commit`]) into the line.
 
 use bevy::input::ButtonState;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
+use bevy::window::{Ime, PrimaryWindow};
 use driftfire_shared::protocol::{ClientMsg, MAX_CHAT_CHARS};
 
 use crate::session::events::Outgoing;
 use crate::state::{GameSet, Screen};
 use crate::ui::kit::*;
-use crate::ui::page::{TextBox, TextBoxSubmitted};
+use crate::ui::page::{FocusTextBox, TextBox, TextBoxSubmitted, TypingAt, has_page};
 use crate::ui::text_field::{Edit, edit};
 
 pub(super) fn plugin(app: &mut App) {
     // Registered by Bevy's input plugin and the UI in the game; headless tests run without them.
     app.add_message::<KeyboardInput>();
     app.add_message::<TextBoxSubmitted>();
+    app.add_message::<FocusTextBox>();
+    app.add_message::<Ime>();
     app.init_resource::<ChatLine>();
+    app.init_resource::<TypedByKeys>();
+    app.add_systems(OnEnter(Screen::Playing), spawn_entry);
     app.add_systems(OnExit(Screen::Playing), |mut line: ResMut<ChatLine>| *line = ChatLine::default());
-    app.add_systems(PreUpdate, type_chat.after(bevy::input::InputSystems).run_if(in_state(Screen::Playing)));
+    app.add_systems(PreUpdate, (type_chat, compose).chain().after(bevy::input::InputSystems).run_if(in_state(Screen::Playing)));
     // Before the inputs are sampled, so an open line stops the ship in the same frame.
-    app.add_systems(Update, chat_button.before(GameSet::Input).run_if(in_state(Screen::Playing)));
+    app.add_systems(Update, (chat_button, page_entry, window_ime).before(GameSet::Input).run_if(in_state(Screen::Playing)));
 }
 
 /// The chat line being typed, if open.
@@ -51,7 +61,96 @@ impl ChatLine {
 #[derive(Component, Debug, Default)]
 pub struct ChatBox;
 
-fn type_chat(mut keys: MessageReader<KeyboardInput>, mut line: ResMut<ChatLine>, mut outbox: MessageWriter<Outgoing>) {
+/// The page's text box for a line opened with Enter in a desktop browser: no size of its own
+/// (the page's box is a bar across the top while typing), shown only while the line is open.
+#[derive(Component, Debug, Default)]
+pub struct ChatEntry;
+
+fn spawn_entry(mut commands: Commands) {
+    if !has_page() {
+        return;
+    }
+    commands.spawn((
+        Node { position_type: PositionType::Absolute, width: px(0), height: px(0), ..default() },
+        Visibility::Hidden,
+        ChatEntry,
+        TextBox::new("", MAX_CHAT_CHARS, "send", TypingAt::TopBar),
+        DespawnOnExit(Screen::Playing),
+    ));
+}
+
+/// A line opened with Enter in a browser moves to the page's text box, which then has the keys:
+/// its text fills the line, its Enter sends, leaving it (Escape) cancels.
+#[allow(clippy::type_complexity)]
+fn page_entry(
+    mut entry: Query<(Entity, &mut TextBox, &mut Visibility), (With<ChatEntry>, Without<ChatBox>)>,
+    touch: Query<&TextBox, (With<ChatBox>, Without<ChatEntry>)>,
+    mut submitted: MessageReader<TextBoxSubmitted>,
+    mut line: ResMut<ChatLine>,
+    mut outbox: MessageWriter<Outgoing>,
+    mut focus: MessageWriter<FocusTextBox>,
+    mut was_open: Local<bool>,
+    mut was_typing: Local<bool>,
+) {
+    let Ok((entity, mut text_box, mut visibility)) = entry.single_mut() else { return };
+    // The touch controls' box has the line: not ours.
+    let by_touch = touch.iter().any(|text_box| text_box.focused);
+    let open = line.open && !by_touch;
+    visibility.set_if_neq(if open { Visibility::Inherited } else { Visibility::Hidden });
+    if open && !*was_open {
+        text_box.text.clone_from(&line.text);
+        focus.write(FocusTextBox);
+    }
+    *was_open = open;
+    if let Some(sent) = submitted.read().filter(|sent| sent.entity == entity).last() {
+        line.text = sent.text.clone();
+        line.send(&mut outbox);
+        text_box.text.clear();
+    } else if text_box.focused {
+        if line.text != text_box.text {
+            line.text.clone_from(&text_box.text);
+        }
+    } else if *was_typing && line.open && !by_touch {
+        line.open = false;
+        line.text.clear();
+        text_box.text.clear();
+    }
+    *was_typing = text_box.focused;
+}
+
+/// Natively the window's input method is on while the line is open; what it commits is typed.
+fn window_ime(line: Res<ChatLine>, mut window: Query<&mut Window, With<PrimaryWindow>>) {
+    let Ok(mut window) = window.single_mut() else { return };
+    if window.ime_enabled != line.open {
+        window.ime_enabled = line.open;
+    }
+}
+
+/// The characters key presses typed into the line this frame.
+#[derive(Resource, Debug, Default)]
+struct TypedByKeys(String);
+
+/// What the input method commits (a word of Chinese, a Korean syllable…) goes into the open line
+/// — unless the same key presses typed it already (some systems send both for plain keys).
+fn compose(mut ime: MessageReader<Ime>, mut line: ResMut<ChatLine>, typed: Res<TypedByKeys>) {
+    for event in ime.read() {
+        if let Ime::Commit { value, .. } = event
+            && line.open
+            && !typed.0.ends_with(value.as_str())
+        {
+            let room = MAX_CHAT_CHARS.saturating_sub(line.text.chars().count());
+            line.text.extend(value.chars().take(room));
+        }
+    }
+}
+
+fn type_chat(
+    mut keys: MessageReader<KeyboardInput>,
+    mut line: ResMut<ChatLine>,
+    mut outbox: MessageWriter<Outgoing>,
+    mut typed: ResMut<TypedByKeys>,
+) {
+    typed.0.clear();
     for key in keys.read() {
         if key.state != ButtonState::Pressed {
             continue;
@@ -62,6 +161,9 @@ fn type_chat(mut keys: MessageReader<KeyboardInput>, mut line: ResMut<ChatLine>,
                 line.open = true;
             }
             continue;
+        }
+        if let Key::Character(characters) = &key.logical_key {
+            typed.0.push_str(characters);
         }
         match edit(&mut line.text, &key.logical_key, MAX_CHAT_CHARS) {
             Edit::Submit => line.send(&mut outbox),

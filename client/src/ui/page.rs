@@ -6,6 +6,8 @@
 //!   marked [`TextBox`], invisible until focused: the tap lands on it, the keyboard opens, and
 //!   what is typed comes back into [`TextBox::text`]; Enter sends [`TextBoxSubmitted`]. Only
 //!   one [`TextBox`] is shown at a time (the title's name field, or the chat button in the game).
+//!   On a desktop browser the chat line uses it too (the owner asks for the focus with
+//!   [`FocusTextBox`]), so input methods (Chinese, Japanese, Korean…), dead keys and paste work.
 //! - Whether the device has a touch screen, for the hints before the first touch.
 
 #[cfg(not(target_family = "wasm"))]
@@ -24,6 +26,8 @@ use bevy::window::PrimaryWindow;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<TextBoxSubmitted>();
+    app.add_message::<FocusTextBox>();
+    app.init_resource::<PlacedBox>();
     app.add_systems(PreUpdate, read_box.after(InputSystems));
     app.add_systems(PostUpdate, place_box.after(UiSystems::Layout));
 }
@@ -70,6 +74,15 @@ pub struct TextBoxSubmitted {
     pub text: String,
 }
 
+/// Asks for the keyboard focus to go to the page's text box over the shown [`TextBox`] (in the
+/// browser; natively nothing happens).
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FocusTextBox;
+
+/// The [`TextBox`] the page's text box is over, if any.
+#[derive(Resource, Debug, Default)]
+struct PlacedBox(Option<Entity>);
+
 /// What the page's text box holds, read once a frame.
 #[derive(Debug, Clone, PartialEq)]
 struct PageBox {
@@ -93,6 +106,11 @@ struct Placement {
     enter_key: &'static str,
 }
 
+/// Whether there is a page with a text box (the browser); `false` natively.
+pub fn has_page() -> bool {
+    platform::has_page()
+}
+
 /// Whether the device has a touch screen (the browser says so); `false` natively.
 pub fn touch_screen() -> bool {
     platform::touch_screen()
@@ -103,9 +121,9 @@ fn clipped(text: &str, max_chars: usize) -> String {
     text.chars().take(max_chars).collect()
 }
 
-fn read_box(mut boxes: Query<(Entity, &mut TextBox)>, mut submitted: MessageWriter<TextBoxSubmitted>) {
+fn read_box(placed: Res<PlacedBox>, mut boxes: Query<(Entity, &mut TextBox)>, mut submitted: MessageWriter<TextBoxSubmitted>) {
     let Some(page) = platform::read() else { return };
-    let Some((entity, mut text_box)) = boxes.iter_mut().next() else { return };
+    let Some((entity, mut text_box)) = placed.0.and_then(|entity| boxes.get_mut(entity).ok()) else { return };
     // Typed into, or was until now (the last keys may have come with the focus going), or
     // Enter.
     if page.focused || text_box.focused || page.submitted || page.edited {
@@ -122,30 +140,36 @@ fn read_box(mut boxes: Query<(Entity, &mut TextBox)>, mut submitted: MessageWrit
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn place_box(
     boxes: Query<&TextBox>,
     nodes: Query<(&ComputedNode, &Visibility)>,
     stack: Res<UiStack>,
     window: Query<&Window, With<PrimaryWindow>>,
+    mut focus: MessageReader<FocusTextBox>,
+    mut placed: ResMut<PlacedBox>,
     mut last: Local<Option<Placement>>,
 ) {
+    let focus_asked = focus.read().count() > 0;
     let Ok(window) = window.single() else { return };
     let shown = shown(&stack, |entity| nodes.get(entity).map_or(Visibility::Hidden, |(_, visibility)| *visibility));
     let shown_box = stack.entries.iter().zip(shown).find_map(|(entry, shown)| {
         let text_box = boxes.get(entry.entity).ok().filter(|_| shown)?;
-        Some((text_box, nodes.get(entry.entity).ok()?.0))
+        Some((entry.entity, text_box, nodes.get(entry.entity).ok()?.0))
     });
-    let placement = shown_box.map(|(text_box, node)| {
-        // The node's box is in window (CSS) pixels already.
-        let rect = match (text_box.typing_at, text_box.focused) {
-            (TypingAt::TopBar, true) => {
-                let margin = 8.0;
-                Rect::new(margin, margin, (window.width() - margin).max(margin + 120.0), margin + 44.0)
-            }
-            _ => node.rect,
-        };
-        Placement { rect, value: text_box.text.clone(), max_chars: text_box.max_chars, enter_key: text_box.enter_key }
-    });
+    placed.0 = shown_box.map(|(entity, ..)| entity);
+    let shown_box = shown_box.map(|(_, text_box, node)| (text_box, node));
+    if focus_asked && let Some((text_box, _)) = shown_box {
+        // Placed where it goes while typing before it takes the keys.
+        let mut typing = text_box.clone();
+        typing.focused = true;
+        let placement = placement_of(&typing, shown_box.map_or(Rect::default(), |(_, node)| node.rect), window);
+        platform::show(&placement);
+        platform::focus();
+        *last = Some(placement);
+        return;
+    }
+    let placement = shown_box.map(|(text_box, node)| placement_of(text_box, node.rect, window));
     if *last == placement {
         return;
     }
@@ -154,4 +178,16 @@ fn place_box(
         None => platform::hide(),
     }
     *last = placement;
+}
+
+/// Where the page's box goes for `text_box` over a node at `rect` (window, i.e. CSS, pixels).
+fn placement_of(text_box: &TextBox, rect: Rect, window: &Window) -> Placement {
+    let rect = match (text_box.typing_at, text_box.focused) {
+        (TypingAt::TopBar, true) => {
+            let margin = 8.0;
+            Rect::new(margin, margin, (window.width() - margin).max(margin + 120.0), margin + 44.0)
+        }
+        _ => rect,
+    };
+    Placement { rect, value: text_box.text.clone(), max_chars: text_box.max_chars, enter_key: text_box.enter_key }
 }

@@ -13,6 +13,14 @@ pub(super) fn show(_placement: &Placement) {}
 /// Nothing to hide.
 pub(super) fn hide() {}
 
+/// Nothing to focus.
+pub(super) fn focus() {}
+
+/// No page.
+pub(super) fn has_page() -> bool {
+    false
+}
+
 /// Desktop windows are taken for mouse and keyboard until a touch is seen.
 pub(super) fn touch_screen() -> bool {
     false

@@ -81,6 +81,18 @@ pub(super) fn hide() {
     let _ = element.set_attribute("style", "display:none");
 }
 
+/// Gives the keyboard to the page's text box (the page's script gives it back on Enter and
+/// Escape).
+pub(super) fn focus() {
+    if let Some(html) = text_box().and_then(|element| element.dyn_into::<HtmlElement>().ok()) {
+        let _ = html.focus();
+    }
+}
+
+pub(super) fn has_page() -> bool {
+    text_box().is_some()
+}
+
 pub(super) fn touch_screen() -> bool {
     let Some(window) = web_sys::window() else { return false };
     js_sys::Reflect::get(&window, &JsValue::from_str("navigator"))
