@@ -1,10 +1,18 @@
-//! Validation of untrusted player input, so that only finite, in-range values reach the sim.
+//! Validation of untrusted player input, so that only finite, in-range values reach the sim,
+//! and only visible, readable text reaches other players (names, chat, room codes).
+//!
+//! Text is cleaned by the rules in `text` (what is kept, folded and cut) and `joiners` (the
+//! zero-width joiners and presentation selectors that emoji sequences and some scripts need).
 
 use std::f32::consts::PI;
 
 use unicode_normalization::UnicodeNormalization;
 
 use crate::protocol::{InputFrame, MAX_CHAT_CHARS, MAX_NAME_CHARS, ROOM_CODE_ALPHABET, ROOM_CODE_LEN};
+use text::{Keep, clean_text, keep};
+
+mod joiners;
+mod text;
 
 /// Largest |aim| accepted before normalisation. Clients send atan2 results (within ±π); a
 /// little slack allows for clients that accumulate angles, while absurd values mean a broken
@@ -75,11 +83,12 @@ pub fn normalize_angle(angle: f32) -> f32 {
 }
 
 /// Makes a display name out of what a client asked for: NFKC-normalized (full-width,
-/// mathematical and other compatibility forms become their plain letters), then cleaned like
-/// chat (see [`sanitize_chat`]: only visible characters kept, whitespace folded, trimmed), cut
-/// to [`MAX_NAME_CHARS`]. A name with nothing visible left is refused, and so is one that
-/// [`mixes_scripts`]. Two names that look alike ([`names_look_alike`]) count as the same name
-/// in a room.
+/// mathematical and other compatibility forms become their plain letters; joiners and
+/// variation selectors stay as they are), then cleaned like chat (see [`sanitize_chat`]: only
+/// visible characters kept, with the joiners and selectors between them that emoji sequences
+/// and some scripts need, whitespace folded, trimmed), cut to [`MAX_NAME_CHARS`]. A name with
+/// nothing visible left is refused, and so is one that [`mixes_scripts`]. Two names that look
+/// alike ([`names_look_alike`]) count as the same name in a room.
 pub fn sanitize_name(requested: &str) -> Result<String, InputError> {
     let name = clean_name(requested)?;
     if mixes_scripts(&name) { Err(InputError::MixedScripts) } else { Ok(name) }
@@ -98,10 +107,11 @@ pub fn clean_name(requested: &str) -> Result<String, InputError> {
 /// letters of one other script that cannot pass for Latin (Chinese, Japanese or Korean, Arabic,
 /// Hebrew, Devanagari, Thai…: "李小龍 Bruce", "Ali محمد"). Refused: Latin with Cyrillic or
 /// Greek ("Ivаn" with a Cyrillic "а" passes for "Ivan"), and letters of two scripts besides
-/// Latin. Digits, punctuation, symbols and emoji belong to every script ("Common") and never
-/// count. Unlike the `unicode-security` crate's `detect_restriction_level`, a character that
-/// is not allowed in programming identifiers (emoji, punctuation, a historic script) does not
-/// make the name "unrestricted": names are not identifiers.
+/// Latin. Digits, punctuation, symbols and emoji belong to every script ("Common"), and so do
+/// joiners and variation selectors ("Inherited"): they never count. Unlike the
+/// `unicode-security` crate's `detect_restriction_level`, a character that is not allowed in
+/// programming identifiers (emoji, punctuation, a historic script) does not make the name
+/// "unrestricted": names are not identifiers.
 pub fn mixes_scripts(name: &str) -> bool {
     use unicode_script::Script;
     use unicode_security::mixed_script::AugmentedScriptSet;
@@ -132,8 +142,9 @@ pub fn mixes_scripts(name: &str) -> bool {
 /// too), which the player reads on the Disconnected screen.
 pub fn precheck_name(requested: &str) -> Result<String, InputError> {
     let cleaned = clean_text(requested, MAX_NAME_CHARS).ok_or(InputError::EmptyName)?;
-    let stays_visible =
-        cleaned.chars().any(|c| !matches!(keep(c), Keep::Mark | Keep::Space) && SPACING_DIACRITICS.binary_search(&c).is_err());
+    let stays_visible = cleaned
+        .chars()
+        .any(|c| !matches!(keep(c), Keep::Mark | Keep::Space | Keep::Joiner) && SPACING_DIACRITICS.binary_search(&c).is_err());
     if stays_visible { Ok(cleaned) } else { Err(InputError::EmptyName) }
 }
 
@@ -149,7 +160,9 @@ const SPACING_DIACRITICS: [char; 52] = [
 ];
 
 /// The confusable skeleton of a name (Unicode TR39): names with the same skeleton render
-/// (nearly) the same, such as "paypal" with a Cyrillic "а".
+/// (nearly) the same, such as "paypal" with a Cyrillic "а". Default-ignorable characters are
+/// left out, so a name with and without a joiner or variation selector is one name ("می‌خواهم"
+/// and "میخواهم", and even 👩‍🚀 and 👩🚀, which do not look alike: the safe side).
 pub fn name_skeleton(name: &str) -> String {
     unicode_security::skeleton(name).collect()
 }
@@ -159,8 +172,9 @@ pub fn names_look_alike(a: &str, b: &str) -> bool {
     unicode_security::skeleton(a).eq(unicode_security::skeleton(b))
 }
 
-/// Cleans a chat line the same way as a name (without the normalization), cut to
-/// [`MAX_CHAT_CHARS`]; `None` if nothing visible is left.
+/// Cleans a chat line the same way as a name (without the normalization): visible characters,
+/// the joiners and selectors that join them (ZWJ in 👩‍🚀, ZWNJ in Persian, VS16 in ❤️),
+/// whitespace folded, trimmed, cut to [`MAX_CHAT_CHARS`]; `None` if nothing visible is left.
 pub fn sanitize_chat(text: &str) -> Option<String> {
     clean_text(text, MAX_CHAT_CHARS)
 }
@@ -170,105 +184,9 @@ pub fn sanitize_announcement(text: &str, max_chars: usize) -> Option<String> {
     clean_text(text, max_chars)
 }
 
-/// Combining marks kept on one base character: enough for any script's stacked vowels and
-/// tones, too few for "Zalgo" text that spills over other lines.
-const MAX_MARKS_PER_BASE: usize = 3;
-
-/// BRAILLE PATTERN BLANK: a symbol by category that renders as an empty cell, a well-known
-/// way to make a name that looks like nothing.
-const BRAILLE_BLANK: char = '\u{2800}';
-
-/// What to do with one character of untrusted text, by its Unicode general category (an
-/// allow-list: categories added to Unicode later are dropped until allowed here).
-enum Keep {
-    /// Letters, numbers, punctuation and symbols: visible on their own.
-    Visible,
-    /// Combining marks: visible only on a base character.
-    Mark,
-    /// Any kind of space: folded to one ASCII space between words.
-    Space,
-    /// Controls, format characters (zero-width, bidi, tags, musical and shorthand format
-    /// controls…), separators, private use, surrogates and unassigned code points.
-    Drop,
-}
-
-fn keep(c: char) -> Keep {
-    use unicode_general_category::GeneralCategory as G;
-    use unicode_security::general_security_profile::IdentifierType;
-    if c.is_whitespace() {
-        return Keep::Space;
-    }
-    // Characters that render as nothing whatever their category (variation selectors, the
-    // combining grapheme joiner, Hangul fillers…), from TR39's identifier types.
-    if c == BRAILLE_BLANK || unicode_security::GeneralSecurityProfile::identifier_type(c) == Some(IdentifierType::Default_Ignorable) {
-        return Keep::Drop;
-    }
-    match unicode_general_category::get_general_category(c) {
-        G::UppercaseLetter
-        | G::LowercaseLetter
-        | G::TitlecaseLetter
-        | G::ModifierLetter
-        | G::OtherLetter
-        | G::DecimalNumber
-        | G::LetterNumber
-        | G::OtherNumber
-        | G::ConnectorPunctuation
-        | G::DashPunctuation
-        | G::OpenPunctuation
-        | G::ClosePunctuation
-        | G::InitialPunctuation
-        | G::FinalPunctuation
-        | G::OtherPunctuation
-        | G::MathSymbol
-        | G::CurrencySymbol
-        | G::ModifierSymbol
-        | G::OtherSymbol => Keep::Visible,
-        G::NonspacingMark | G::SpacingMark | G::EnclosingMark => Keep::Mark,
-        G::SpaceSeparator => Keep::Space,
-        // Control, Format, LineSeparator, ParagraphSeparator, PrivateUse, Surrogate,
-        // Unassigned, and any category a later Unicode adds.
-        _ => Keep::Drop,
-    }
-}
-
-/// Only visible characters kept (letters, numbers, punctuation, symbols, and up to
-/// [`MAX_MARKS_PER_BASE`] combining marks on each), whitespace runs folded to one space,
-/// trimmed, cut to `max_chars`; `None` if nothing visible is left.
-fn clean_text(text: &str, max_chars: usize) -> Option<String> {
-    let mut out = String::new();
-    let mut pending_space = false;
-    // Marks on the last base character; `None` while there is no base to put one on.
-    let mut marks: Option<usize> = None;
-    for c in text.chars() {
-        match keep(c) {
-            Keep::Space => {
-                pending_space = !out.is_empty();
-                marks = None;
-            }
-            Keep::Drop => {}
-            Keep::Mark => {
-                if let Some(n) = marks.as_mut().filter(|n| **n < MAX_MARKS_PER_BASE) {
-                    *n += 1;
-                    out.push(c);
-                }
-            }
-            Keep::Visible => {
-                if pending_space {
-                    out.push(' ');
-                    pending_space = false;
-                }
-                out.push(c);
-                marks = Some(0);
-            }
-        }
-    }
-    let cut: String = out.chars().take(max_chars).collect();
-    let cut = cut.trim_end().to_string();
-    (!cut.is_empty()).then_some(cut)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::text::MAX_MARKS_PER_BASE;
     use super::*;
 
     fn frame(aim: f32) -> InputFrame {
@@ -362,9 +280,23 @@ mod tests {
         assert_eq!(precheck_name("\u{00A8}\u{00B4}"), Err(InputError::EmptyName), "nothing left once normalized");
         assert_eq!(precheck_name("a\u{00A8}").unwrap(), "a\u{00A8}");
         assert!(SPACING_DIACRITICS.is_sorted());
-        // Every code point alone, after a letter, and carrying a combining mark.
+        // Joiners: what the precheck keeps (and the client sends) is what the server keeps.
+        for name in [
+            "\u{1F469}\u{200D}\u{1F680}Ace",
+            "\u{2764}\u{FE0F}",
+            "\u{645}\u{6CC}\u{200C}\u{62E}",
+            "\u{915}\u{94D}\u{200D}\u{937}",
+            "a\u{200D}b",
+        ] {
+            assert_eq!(precheck_name(name), sanitize_name(name), "{name:?}");
+        }
+        for joiners in ["\u{200D}", "\u{200C}\u{200C}", "\u{FE0F}", " \u{200D}\u{FE0F} "] {
+            assert_eq!(precheck_name(joiners), Err(InputError::EmptyName), "{joiners:?}");
+        }
+        // Every code point alone, after a letter, carrying a combining mark, and with joiners and
+        // selectors around it.
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
-            for name in [c.to_string(), format!("a{c}"), format!("{c}\u{0301}")] {
+            for name in [c.to_string(), format!("a{c}"), format!("{c}\u{0301}"), format!("{c}\u{FE0F}\u{200D}{c}\u{200C}")] {
                 if precheck_name(&name).is_ok() {
                     // Never empty on the server; a mix of scripts is its own, typed refusal.
                     assert!(
@@ -381,7 +313,8 @@ mod tests {
     fn invisible_padding_the_old_deny_list_missed_is_removed() {
         // Variation selectors (incl. the supplement), musical-notation and shorthand format
         // controls, the combining grapheme joiner, Hangul fillers, the braille blank, tags,
-        // private use.
+        // private use. (VS16 and ZWJ are padding here, between Latin letters: the `joiners`
+        // tests show where they stay.)
         let padding = [
             "\u{FE0F}",
             "\u{E0100}",
