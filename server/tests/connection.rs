@@ -93,7 +93,23 @@ async fn names_that_would_render_the_same_or_as_nothing_do_not_pass() {
 async fn names_in_every_script_join_as_written() {
     let server = TestServer::start().await;
     let url = server.ws_url();
-    let names = ["Дмитрий", "李小龍", "محمد", "עברית", "हिन्दी", "สมชาย", "Zoë Łukasz", "🚀Ace", "李小龍 Bruce"];
+    // With joiners where they join: an emoji ZWJ sequence with a skin tone, Persian's ZWNJ,
+    // Devanagari's ZWJ after a virama, a heart with its emoji-presentation selector.
+    let names = [
+        "Дмитрий",
+        "李小龍",
+        "محمد",
+        "עברית",
+        "हिन्दी",
+        "สมชาย",
+        "Zoë Łukasz",
+        "🚀Ace",
+        "李小龍 Bruce",
+        "👩\u{200D}🚀Ace👍🏽",
+        "می\u{200C}خواهم",
+        "क्\u{200D}ष",
+        "\u{2764}\u{FE0F}Love",
+    ];
     let mut clients = Vec::new();
     for name in names {
         let client = Client::join(&url, name).await;

@@ -1,9 +1,10 @@
 // Every script, in a real browser: eight pages named in eight scripts (Cyrillic, CJK, Arabic,
 // Hebrew, Devanagari, Thai, Latin with diacritics, emoji) join one private room; the first page
 // must have drawn every name through the text engine — as its ship's name tag and in a
-// leaderboard line — and each drawn line must be what the page's own canvas draws for the same
-// string (the engine's record of what it drew: text, font, colour, size and a hash of the
-// pixels), with no cluster of a name drawn as the missing-glyph box or U+FFFD. A chat line typed
+// leaderboard line — and each drawn line's pixels must be what the page's own canvas draws for
+// the same string (every canvas text draw is recorded by a script the test adds to the page: its
+// text, font, colour, direction, size, and a hash of the pixels read back for the atlas), with no
+// cluster of a name drawn as the missing-glyph box or U+FFFD. A chat line typed
 // through an input method (CDP's Input.imeSetComposition, then Input.insertText) on one page
 // reaches the first. The first page's screenshot goes to e2e-artifacts/every-script.png (and,
 // with --update-docs, to docs/every-script.png).
@@ -23,8 +24,36 @@ const pages = [];
 const fail = failer("scripts e2e", () => pages.map((p) => [` of ${p.name}`, p.lines, 15]));
 const waitFor = (what, predicate, timeoutMs) => waitUntil(what, predicate, timeoutMs, fail);
 
+/// Added to every page before the game loads: records each canvas 2D `fillText` (what the text
+/// engine draws a line with) and, when its pixels are read back, their FNV-1a hash, in
+/// `driftfireWritten` (the newest 1,000).
+function recordCanvasText() {
+  const lines = (globalThis.driftfireWritten = []);
+  const drawn = new WeakMap();
+  const proto = CanvasRenderingContext2D.prototype;
+  const fillText = proto.fillText;
+  proto.fillText = function (text, x, y, ...rest) {
+    const line = { text, font: this.font, fill: this.fillStyle, direction: this.direction, width: this.canvas.width, height: this.canvas.height };
+    drawn.set(this, line);
+    if (lines.push(line) > 1000) lines.shift();
+    return fillText.call(this, text, x, y, ...rest);
+  };
+  const getImageData = proto.getImageData;
+  proto.getImageData = function (...args) {
+    const image = getImageData.apply(this, args);
+    const line = drawn.get(this);
+    if (line && line.hash === undefined) {
+      let hash = 0x811c9dc5;
+      for (let i = 0; i < image.data.length; i++) hash = Math.imul(hash ^ image.data[i], 0x01000193) >>> 0;
+      line.hash = hash;
+    }
+    return image;
+  };
+}
+
 async function openPage(browser, url, name, query, viewport) {
   const context = await browser.newContext({ viewport });
+  await context.addInitScript(recordCanvasText);
   const page = await context.newPage();
   const lines = captureConsole(page, [], { label: name });
   await page.goto(`${url}?name=${encodeURIComponent(name)}&autoplay=1${query}`);
@@ -35,8 +64,8 @@ async function openPage(browser, url, name, query, viewport) {
 
 const joined = (p) => p.lines.find((l) => l.text.startsWith(`driftfire: joined as ${p.name} (id `));
 
-/// What the page's text engine drew, as it recorded it.
-const drawnLines = (page) => page.evaluate(() => (globalThis.driftfireWritten || []).map((l) => ({ ...l })));
+/// The lines the page's canvas text was drawn and read back for (the text engine's).
+const drawnLines = (page) => page.evaluate(() => (globalThis.driftfireWritten || []).filter((l) => l.hash !== undefined).map((l) => ({ ...l })));
 
 /// In the page: `line` drawn again with the page's own canvas exactly as recorded, hashed the
 /// same way (FNV-1a over the RGBA bytes the canvas gives back).

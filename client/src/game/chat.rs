@@ -13,6 +13,7 @@
 use bevy::input::ButtonState;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::prelude::*;
+#[cfg(not(target_family = "wasm"))]
 use bevy::window::{Ime, PrimaryWindow};
 use driftfire_shared::protocol::{ClientMsg, MAX_CHAT_CHARS};
 
@@ -26,15 +27,20 @@ pub(super) fn plugin(app: &mut App) {
     // Registered by Bevy's input plugin and the UI in the game; headless tests run without them.
     app.add_message::<KeyboardInput>();
     app.add_message::<TextBoxSubmitted>();
-    app.add_message::<FocusTextBox>();
-    app.add_message::<Ime>();
+    app.init_resource::<FocusTextBox>();
     app.init_resource::<ChatLine>();
-    app.init_resource::<TypedByKeys>();
-    app.add_systems(OnEnter(Screen::Playing), spawn_entry);
     app.add_systems(OnExit(Screen::Playing), |mut line: ResMut<ChatLine>| *line = ChatLine::default());
-    app.add_systems(PreUpdate, (type_chat, compose).chain().after(bevy::input::InputSystems).run_if(in_state(Screen::Playing)));
+    app.add_systems(PreUpdate, type_chat.after(bevy::input::InputSystems).run_if(in_state(Screen::Playing)));
     // Before the inputs are sampled, so an open line stops the ship in the same frame.
-    app.add_systems(Update, (chat_button, page_entry, window_ime).before(GameSet::Input).run_if(in_state(Screen::Playing)));
+    app.add_systems(Update, chat_boxes.before(GameSet::Input).run_if(in_state(Screen::Playing)));
+    // The browser's chat types in the page's text box, whose input method is the browser's.
+    #[cfg(not(target_family = "wasm"))]
+    {
+        app.add_message::<Ime>();
+        app.init_resource::<TypedByKeys>();
+        app.add_systems(PreUpdate, compose.after(type_chat).run_if(in_state(Screen::Playing)));
+        app.add_systems(Update, window_ime.run_if(in_state(Screen::Playing)));
+    }
 }
 
 /// The chat line being typed, if open.
@@ -66,58 +72,19 @@ pub struct ChatBox;
 #[derive(Component, Debug, Default)]
 pub struct ChatEntry;
 
-fn spawn_entry(mut commands: Commands) {
-    if !has_page() {
-        return;
-    }
-    commands.spawn((
-        Node { position_type: PositionType::Absolute, width: px(0), height: px(0), ..default() },
-        Visibility::Hidden,
-        ChatEntry,
-        TextBox::new("", MAX_CHAT_CHARS, "send", TypingAt::TopBar),
-        DespawnOnExit(Screen::Playing),
-    ));
+/// The [`ChatEntry`] node, for a page (spawned with the HUD's chat; natively nothing).
+pub(crate) fn chat_entry() -> Option<impl Bundle> {
+    has_page().then(|| {
+        (
+            Node { position_type: PositionType::Absolute, width: px(0), height: px(0), ..default() },
+            Visibility::Hidden,
+            ChatEntry,
+            TextBox::new("", MAX_CHAT_CHARS, "send", TypingAt::TopBar),
+        )
+    })
 }
 
-/// A line opened with Enter in a browser moves to the page's text box, which then has the keys:
-/// its text fills the line, its Enter sends, leaving it (Escape) cancels.
-#[allow(clippy::type_complexity)]
-fn page_entry(
-    mut entry: Query<(Entity, &mut TextBox, &mut Visibility), (With<ChatEntry>, Without<ChatBox>)>,
-    touch: Query<&TextBox, (With<ChatBox>, Without<ChatEntry>)>,
-    mut submitted: MessageReader<TextBoxSubmitted>,
-    mut line: ResMut<ChatLine>,
-    mut outbox: MessageWriter<Outgoing>,
-    mut focus: MessageWriter<FocusTextBox>,
-    mut was_open: Local<bool>,
-    mut was_typing: Local<bool>,
-) {
-    let Ok((entity, mut text_box, mut visibility)) = entry.single_mut() else { return };
-    // The touch controls' box has the line: not ours.
-    let by_touch = touch.iter().any(|text_box| text_box.focused);
-    let open = line.open && !by_touch;
-    visibility.set_if_neq(if open { Visibility::Inherited } else { Visibility::Hidden });
-    if open && !*was_open {
-        text_box.text.clone_from(&line.text);
-        focus.write(FocusTextBox);
-    }
-    *was_open = open;
-    if let Some(sent) = submitted.read().filter(|sent| sent.entity == entity).last() {
-        line.text = sent.text.clone();
-        line.send(&mut outbox);
-        text_box.text.clear();
-    } else if text_box.focused {
-        if line.text != text_box.text {
-            line.text.clone_from(&text_box.text);
-        }
-    } else if *was_typing && line.open && !by_touch {
-        line.open = false;
-        line.text.clear();
-        text_box.text.clear();
-    }
-    *was_typing = text_box.focused;
-}
-
+#[cfg(not(target_family = "wasm"))]
 /// Natively the window's input method is on while the line is open; what it commits is typed.
 fn window_ime(line: Res<ChatLine>, mut window: Query<&mut Window, With<PrimaryWindow>>) {
     let Ok(mut window) = window.single_mut() else { return };
@@ -126,10 +93,12 @@ fn window_ime(line: Res<ChatLine>, mut window: Query<&mut Window, With<PrimaryWi
     }
 }
 
+#[cfg(not(target_family = "wasm"))]
 /// The characters key presses typed into the line this frame.
 #[derive(Resource, Debug, Default)]
 struct TypedByKeys(String);
 
+#[cfg(not(target_family = "wasm"))]
 /// What the input method commits (a word of Chinese, a Korean syllable…) goes into the open line
 /// — unless the same key presses typed it already (some systems send both for plain keys).
 fn compose(mut ime: MessageReader<Ime>, mut line: ResMut<ChatLine>, typed: Res<TypedByKeys>) {
@@ -148,8 +117,9 @@ fn type_chat(
     mut keys: MessageReader<KeyboardInput>,
     mut line: ResMut<ChatLine>,
     mut outbox: MessageWriter<Outgoing>,
-    mut typed: ResMut<TypedByKeys>,
+    #[cfg(not(target_family = "wasm"))] mut typed: ResMut<TypedByKeys>,
 ) {
+    #[cfg(not(target_family = "wasm"))]
     typed.0.clear();
     for key in keys.read() {
         if key.state != ButtonState::Pressed {
@@ -162,6 +132,7 @@ fn type_chat(
             }
             continue;
         }
+        #[cfg(not(target_family = "wasm"))]
         if let Key::Character(characters) = &key.logical_key {
             typed.0.push_str(characters);
         }
@@ -176,31 +147,69 @@ fn type_chat(
     }
 }
 
-/// The chat button: pressed, it opens the line (typed on a keyboard); in the browser, typing
-/// into the page's text box over it fills the line, its Enter sends, leaving it cancels.
-fn chat_button(
-    mut buttons: Query<(Entity, &mut TextBox, &Interaction), With<ChatBox>>,
+/// The page's text boxes that fill the line: the touch controls' chat button (pressed, it opens
+/// the line; in the browser, typing into the page's text box over it fills the line, its Enter
+/// sends, leaving it cancels) and, for a line opened with Enter in a browser, the [`ChatEntry`],
+/// which then takes the keys the same way.
+#[allow(clippy::type_complexity)]
+fn chat_boxes(
+    mut buttons: Query<(Entity, &mut TextBox, &Interaction), (With<ChatBox>, Without<ChatEntry>)>,
+    mut entry: Query<(Entity, &mut TextBox, &mut Visibility), (With<ChatEntry>, Without<ChatBox>)>,
     mut submitted: MessageReader<TextBoxSubmitted>,
     mut line: ResMut<ChatLine>,
     mut outbox: MessageWriter<Outgoing>,
-    mut was_typing: Local<bool>,
+    mut focus: ResMut<FocusTextBox>,
+    mut was_typing: Local<[bool; 2]>,
+    mut entry_was_open: Local<bool>,
 ) {
-    let Ok((entity, mut text_box, interaction)) = buttons.single_mut() else { return };
-    if let Some(sent) = submitted.read().filter(|sent| sent.entity == entity).last() {
+    let submitted: Vec<TextBoxSubmitted> = submitted.read().cloned().collect();
+    let mut by_touch = false;
+    if let Ok((entity, mut text_box, interaction)) = buttons.single_mut() {
+        by_touch = text_box.focused;
+        let filled = fill_line(entity, &mut text_box, &submitted, &mut line, &mut outbox, &mut was_typing[0]);
+        if !filled && *interaction == Interaction::Pressed && !line.open {
+            line.open = true;
+        }
+    }
+    let Ok((entity, mut text_box, mut visibility)) = entry.single_mut() else { return };
+    let open = line.open && !by_touch;
+    visibility.set_if_neq(if open { Visibility::Inherited } else { Visibility::Hidden });
+    if open && !*entry_was_open {
+        text_box.text.clone_from(&line.text);
+        focus.0 = true;
+    }
+    *entry_was_open = open;
+    if !by_touch {
+        fill_line(entity, &mut text_box, &submitted, &mut line, &mut outbox, &mut was_typing[1]);
+    }
+}
+
+/// The line as a page's text box has it: sent on its Enter, its text while typing, cancelled
+/// when it stops typing. False when the box played no part.
+fn fill_line(
+    entity: Entity,
+    text_box: &mut TextBox,
+    submitted: &[TextBoxSubmitted],
+    line: &mut ChatLine,
+    outbox: &mut MessageWriter<Outgoing>,
+    was_typing: &mut bool,
+) -> bool {
+    let typing = std::mem::replace(was_typing, text_box.focused);
+    if let Some(sent) = submitted.iter().rfind(|sent| sent.entity == entity) {
         line.text = sent.text.clone();
-        line.send(&mut outbox);
+        line.send(outbox);
         text_box.text.clear();
     } else if text_box.focused {
         line.open = true;
         if line.text != text_box.text {
             line.text.clone_from(&text_box.text);
         }
-    } else if *was_typing {
+    } else if typing {
         line.open = false;
         line.text.clear();
         text_box.text.clear();
-    } else if *interaction == Interaction::Pressed && !line.open {
-        line.open = true;
+    } else {
+        return false;
     }
-    *was_typing = text_box.focused;
+    true
 }

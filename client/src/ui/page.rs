@@ -26,7 +26,7 @@ use bevy::window::PrimaryWindow;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_message::<TextBoxSubmitted>();
-    app.add_message::<FocusTextBox>();
+    app.init_resource::<FocusTextBox>();
     app.init_resource::<PlacedBox>();
     app.add_systems(PreUpdate, read_box.after(InputSystems));
     app.add_systems(PostUpdate, place_box.after(UiSystems::Layout));
@@ -74,10 +74,10 @@ pub struct TextBoxSubmitted {
     pub text: String,
 }
 
-/// Asks for the keyboard focus to go to the page's text box over the shown [`TextBox`] (in the
-/// browser; natively nothing happens).
-#[derive(Message, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct FocusTextBox;
+/// Set to ask for the keyboard focus to go to the page's text box over the shown [`TextBox`] (in
+/// the browser; natively nothing happens); cleared when done.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FocusTextBox(pub bool);
 
 /// The [`TextBox`] the page's text box is over, if any.
 #[derive(Resource, Debug, Default)]
@@ -146,11 +146,11 @@ fn place_box(
     nodes: Query<(&ComputedNode, &Visibility)>,
     stack: Res<UiStack>,
     window: Query<&Window, With<PrimaryWindow>>,
-    mut focus: MessageReader<FocusTextBox>,
+    mut focus: ResMut<FocusTextBox>,
     mut placed: ResMut<PlacedBox>,
     mut last: Local<Option<Placement>>,
 ) {
-    let focus_asked = focus.read().count() > 0;
+    let focus_asked = std::mem::take(&mut focus.0);
     let Ok(window) = window.single() else { return };
     let shown = shown(&stack, |entity| nodes.get(entity).map_or(Visibility::Hidden, |(_, visibility)| *visibility));
     let shown_box = stack.entries.iter().zip(shown).find_map(|(entry, shown)| {

@@ -316,6 +316,34 @@ fn enter_opens_chat_typing_does_not_fly_and_enter_sends_esc_cancels() {
     assert!(!app.world().resource::<Sent>().0.iter().any(|m| matches!(m, ClientMsg::Chat { .. })));
 }
 
+#[test]
+fn the_window_s_input_method_commits_into_the_chat_line_once() {
+    use bevy::input::keyboard::Key;
+    use bevy::window::Ime;
+    use driftfire_client::game::chat::ChatLine;
+    let mut app = app();
+    welcome(&mut app);
+    app.update();
+    key(&mut app, KeyCode::Enter, Key::Enter);
+    app.update();
+    assert!(app.world().resource::<ChatLine>().open);
+    let window = Entity::PLACEHOLDER;
+    // A composition shows nothing in the line until it is committed.
+    app.world_mut().write_message(Ime::Preedit { window, value: "ni".into(), cursor: Some((2, 2)) });
+    app.update();
+    assert_eq!(app.world().resource::<ChatLine>().text, "");
+    app.world_mut().write_message(Ime::Commit { window, value: "你好".into() });
+    app.update();
+    // A plain key some systems report both as a key press and as a commit is typed once.
+    key(&mut app, KeyCode::KeyA, Key::Character("a".into()));
+    app.world_mut().write_message(Ime::Commit { window, value: "a".into() });
+    app.update();
+    assert_eq!(app.world().resource::<ChatLine>().text, "你好a");
+    key(&mut app, KeyCode::Enter, Key::Enter);
+    app.update();
+    assert!(app.world().resource::<Sent>().0.contains(&ClientMsg::Chat { text: "你好a".into() }));
+}
+
 /// Hello is a request with a timeout: a server that accepts the socket and then says nothing
 /// leaves the player on the Disconnected screen with a reason, not on "Connecting" for ever.
 #[test]

@@ -5,7 +5,7 @@
 use bevy::prelude::*;
 
 use super::style::{centred_row, reveal, show, written};
-use crate::game::chat::ChatLine;
+use crate::game::chat::{ChatLine, chat_entry};
 use crate::launch::{Launch, share_link};
 use crate::session::Session;
 use crate::session::roster::{Announcement, ChatLog, KillEntry, KillFeed, Roster, label};
@@ -85,6 +85,9 @@ fn spawn(mut commands: Commands) {
         DespawnOnExit(Screen::Playing),
         children![(written(15.0, Color::srgb(0.85, 0.9, 1.0)), ChatText), (written(15.0, DIM), KillFeedText)],
     ));
+    if let Some(entry) = chat_entry() {
+        commands.spawn((entry, DespawnOnExit(Screen::Playing)));
+    }
     commands.spawn((
         centred_row(BANNER_TOP),
         Visibility::Hidden,

@@ -37,29 +37,26 @@ pub fn plugin(app: &mut App) {
     bevy::asset::embedded_asset!(app, "stroke.wgsl");
     app.add_plugins(Material2dPlugin::<UiMaterial>::default());
     app.add_plugins((written::plugin, written::labels_plugin));
-    app.add_systems(Startup, (make_atlas_texture, spawn_ui_mesh.after(make_atlas_texture)));
+    app.add_systems(Startup, spawn_ui_mesh);
     // After the camera's projection is updated for this frame's window, before meshes go to
     // the GPU; the labels first, so a frame that empties the atlas shows the UI's text right.
     app.add_systems(
         PostUpdate,
-        (
-            draw_ui
-                .after(UiSystems::Layout)
-                .after(written::LabelSystems)
-                .after(bevy::camera::CameraUpdateSystems)
-                .before(bevy::asset::AssetEventSystems)
-                .before(TransformSystems::Propagate),
-            upload_atlas.after(draw_ui).before(bevy::asset::AssetEventSystems),
-        ),
+        draw_ui
+            .after(UiSystems::Layout)
+            .after(written::LabelSystems)
+            .after(bevy::camera::CameraUpdateSystems)
+            .before(bevy::asset::AssetEventSystems)
+            .before(TransformSystems::Propagate),
     );
 }
 
 /// The texture the text engine's lines are drawn into ([`written`]'s atlas), shared by the UI
 /// and the arena's labels.
 #[derive(Resource, Debug, Clone)]
-pub(super) struct AtlasTexture(pub Handle<Image>);
+struct AtlasTexture(pub Handle<Image>);
 
-pub(super) fn make_atlas_texture(mut commands: Commands, mut images: ResMut<Assets<Image>>) {
+fn atlas_texture(images: &mut Assets<Image>) -> Handle<Image> {
     let size = bevy::render::render_resource::Extent3d { width: ATLAS_SIDE, height: ATLAS_SIDE, depth_or_array_layers: 1 };
     let image = Image::new_fill(
         size,
@@ -68,13 +65,13 @@ pub(super) fn make_atlas_texture(mut commands: Commands, mut images: ResMut<Asse
         bevy::render::render_resource::TextureFormat::Rgba8UnormSrgb,
         RenderAssetUsages::default(),
     );
-    commands.insert_resource(AtlasTexture(images.add(image)));
+    images.add(image)
 }
 
-/// Sends the atlas to the GPU in frames it changed in.
-fn upload_atlas(written: Option<ResMut<WrittenText>>, texture: Option<Res<AtlasTexture>>, mut images: ResMut<Assets<Image>>) {
-    let (Some(mut written), Some(texture)) = (written, texture) else { return };
-    if let Some(pixels) = written.take_changed_pixels()
+/// Sends the atlas to the GPU if it changed this frame (and ends the atlas's frame): the last
+/// thing the UI's drawing does, after the labels and the UI took their lines.
+fn upload_atlas(written: Option<&mut WrittenText>, texture: &AtlasTexture, images: &mut Assets<Image>) {
+    if let Some(pixels) = written.and_then(WrittenText::end_frame)
         && let Some(mut image) = images.get_mut(&texture.0)
     {
         image.data = Some(pixels.to_vec());
@@ -108,13 +105,17 @@ impl Material2d for UiMaterial {
     }
 }
 
+/// The atlas texture, the UI's mesh and the arena labels' mesh.
 fn spawn_ui_mesh(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<UiMaterial>>,
-    atlas: Res<AtlasTexture>,
+    mut images: ResMut<Assets<Image>>,
 ) {
-    let material = UiMaterial { tint: LinearRgba::WHITE, atlas: atlas.0.clone() };
+    let atlas = atlas_texture(&mut images);
+    let material = UiMaterial { tint: LinearRgba::WHITE, atlas: atlas.clone() };
+    written::spawn_label_mesh(&mut commands, &mut meshes, materials.add(material.clone()));
+    commands.insert_resource(AtlasTexture(atlas));
     commands.spawn((
         UiMesh,
         Mesh2d(meshes.add(Painter::default().into_mesh())),
@@ -399,10 +400,12 @@ fn draw_ui(
     ui_mesh: Option<Single<(&Mesh2d, &mut Transform, &mut Visibility), (With<UiMesh>, Without<Node>)>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut written: Option<ResMut<WrittenText>>,
+    texture: Option<Res<AtlasTexture>>,
+    mut images: ResMut<Assets<Image>>,
     mut last_window: Local<Option<(Vec2, f32)>>,
     mut last_generation: Local<u64>,
 ) {
-    let (Ok(window), Some(ui_mesh), Some(camera)) = (window.single(), ui_mesh, camera) else { return };
+    let (Ok(window), Some(ui_mesh), Some(camera), Some(texture)) = (window.single(), ui_mesh, camera, texture) else { return };
     let (mesh, mut transform, mut mesh_visibility) = ui_mesh.into_inner();
     let (camera, projection, camera_at) = *camera;
     // World units per window pixel: the mesh is in pixels and rides with the camera.
@@ -420,6 +423,7 @@ fn draw_ui(
     let window_now = Some((window.size(), window.scale_factor()));
     let generation = written.as_ref().map_or(0, |written| written.generation());
     if !relaid.0 && changed.is_empty() && *last_window == window_now && *last_generation == generation {
+        upload_atlas(written.as_deref_mut(), &texture, &mut images);
         return;
     }
     *last_window = window_now;
@@ -431,7 +435,8 @@ fn draw_ui(
     {
         painter = paint(&stack, &nodes, scale.0, window, Some(written));
     }
-    *last_generation = written.map_or(0, |written| written.generation());
+    *last_generation = written.as_ref().map_or(0, |written| written.generation());
+    upload_atlas(written, &texture, &mut images);
     // An empty mesh is hidden rather than sent (Bevy does not allocate it, and complains).
     mesh_visibility.set_if_neq(if painter.positions.is_empty() { Visibility::Hidden } else { Visibility::Inherited });
     if let Some(mut mesh) = meshes.get_mut(&mesh.0) {

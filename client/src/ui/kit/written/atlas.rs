@@ -2,9 +2,9 @@
 //! once and packed on shelves; when the texture is full it is emptied and refilled with what
 //! is drawn from then on, so it never grows and never holds what is no longer shown.
 
-use std::collections::HashMap;
-
 use bevy::math::{URect, UVec2};
+use bevy::platform::collections::HashMap;
+use bevy::platform::hash::NoOpHash;
 
 use super::Raster;
 
@@ -28,7 +28,8 @@ pub struct Atlas {
     /// RGBA, premultiplied, sRGB, rows top to bottom.
     pub pixels: Vec<u8>,
     shelves: Vec<Shelf>,
-    lines: HashMap<u64, URect>,
+    /// Places by key (a hash already).
+    lines: HashMap<u64, URect, NoOpHash>,
     /// Counts the times it was emptied: whatever holds a place from before is stale.
     pub generation: u64,
     /// Whether pixels changed since the texture was last sent to the GPU.
@@ -40,7 +41,7 @@ impl Default for Atlas {
         Self {
             pixels: vec![0; (ATLAS_SIDE * ATLAS_SIDE * 4) as usize],
             shelves: Vec::new(),
-            lines: HashMap::new(),
+            lines: HashMap::default(),
             generation: 0,
             dirty: false,
         }

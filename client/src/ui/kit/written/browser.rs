@@ -33,53 +33,9 @@ fn canvas() -> Option<(HtmlCanvasElement, CanvasRenderingContext2d)> {
     Some((canvas, context))
 }
 
-/// Lines kept in the page's record of what was drawn.
-const RECORDED_LINES: u32 = 512;
-
-/// Notes a drawn line in the page's `driftfireWritten` list (the newest [`RECORDED_LINES`]):
-/// text, font, direction, colour, size and an FNV-1a hash of its pixels as the canvas gave them,
-/// so the end-to-end test can draw the same line with the page's own canvas and compare.
-fn record(text: &str, font: &str, rtl: bool, color: [u8; 4], raster: &Raster) {
-    let Some(window) = web_sys::window() else { return };
-    let key = JsValue::from_str("driftfireWritten");
-    let list = match js_sys::Reflect::get(&window, &key) {
-        Ok(list) if list.is_object() => js_sys::Array::from(&list),
-        _ => {
-            let list = js_sys::Array::new();
-            let _ = js_sys::Reflect::set(&window, &key, &list);
-            list
-        }
-    };
-    if list.length() >= RECORDED_LINES {
-        list.shift();
-    }
-    let hash = raster.rgba.iter().fold(0x811c_9dc5_u32, |hash, byte| (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193));
-    let line = js_sys::Object::new();
-    for (name, value) in [
-        ("text", JsValue::from_str(text)),
-        ("font", JsValue::from_str(font)),
-        ("direction", JsValue::from_str(if rtl { "rtl" } else { "ltr" })),
-        ("fill", JsValue::from_str(&fill(color))),
-        ("width", JsValue::from(raster.width)),
-        ("height", JsValue::from(raster.height)),
-        ("hash", JsValue::from(hash)),
-    ] {
-        let _ = js_sys::Reflect::set(&line, &JsValue::from_str(name), &value);
-    }
-    list.push(&line);
-}
-
 /// A colour as a canvas fill style.
 fn fill(color: [u8; 4]) -> String {
     format!("rgba({},{},{},{})", color[0], color[1], color[2], color[3] as f32 / 255.0)
-}
-
-/// Whether `text`'s first strongly directional letter is right-to-left (Hebrew, Arabic,
-/// Syriac, Thaana, N'Ko…, and their presentation forms).
-fn right_to_left(text: &str) -> bool {
-    text.chars()
-        .find(|c| c.is_alphabetic())
-        .is_some_and(|c| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}' | '\u{10800}'..='\u{10FFF}' | '\u{1E800}'..='\u{1EFFF}'))
 }
 
 impl Engine {
@@ -121,15 +77,13 @@ impl Engine {
             canvas.set_width(width);
             canvas.set_height(height);
             Self::set_font(context, px);
-            let rtl = right_to_left(text);
-            let _ = js_sys::Reflect::set(context, &"direction".into(), &(if rtl { "rtl" } else { "ltr" }).into());
+            // The base direction stays the page's (left to right, as the interface reads): a
+            // right-to-left name is its own run inside it, so "3. محمد  0" keeps its order.
             context.set_text_baseline("middle");
             context.set_fill_style_str(&fill(color));
-            let x = if rtl { width as f64 } else { 0.0 };
-            let _ = context.fill_text(text, x, height as f64 / 2.0);
+            let _ = context.fill_text(text, 0.0, height as f64 / 2.0);
             if let Ok(image) = context.get_image_data(0.0, 0.0, width as f64, height as f64) {
                 raster.rgba = image.data().0;
-                record(text, &context.font(), rtl, color, &raster);
                 raster.premultiply();
             }
         });

@@ -9,7 +9,7 @@ use bevy::sprite_render::MeshMaterial2d;
 use bevy::window::PrimaryWindow;
 
 use super::WrittenText;
-use crate::ui::kit::draw::{AtlasTexture, UiMaterial, make_atlas_texture};
+use crate::ui::kit::draw::UiMaterial;
 
 /// The labels' depth: over the arena's lines (within ±100), under the UI (900).
 const LABEL_Z: f32 = 150.0;
@@ -46,19 +46,14 @@ struct LabelMesh;
 
 pub(in crate::ui::kit) fn plugin(app: &mut App) {
     app.init_resource::<Labels>();
-    app.add_systems(Startup, spawn_label_mesh.after(make_atlas_texture));
     app.add_systems(
         PostUpdate,
         build_label_mesh.in_set(LabelSystems).after(bevy::camera::CameraUpdateSystems).before(bevy::asset::AssetEventSystems),
     );
 }
 
-fn spawn_label_mesh(
-    mut commands: Commands,
-    mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<UiMaterial>>,
-    atlas: Res<AtlasTexture>,
-) {
+/// The labels' mesh, drawn with `material` (the UI's, over the same atlas).
+pub(in crate::ui::kit) fn spawn_label_mesh(commands: &mut Commands, meshes: &mut Assets<Mesh>, material: Handle<UiMaterial>) {
     let mesh = Mesh::new(PrimitiveTopology::TriangleList, RenderAssetUsages::default())
         .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, Vec::<[f32; 3]>::new())
         .with_inserted_attribute(Mesh::ATTRIBUTE_COLOR, Vec::<[f32; 4]>::new())
@@ -67,7 +62,7 @@ fn spawn_label_mesh(
     commands.spawn((
         LabelMesh,
         Mesh2d(meshes.add(mesh)),
-        MeshMaterial2d(materials.add(UiMaterial { tint: LinearRgba::WHITE, atlas: atlas.0.clone() })),
+        MeshMaterial2d(material),
         Transform::from_xyz(0.0, 0.0, LABEL_Z),
         NoFrustumCulling,
     ));

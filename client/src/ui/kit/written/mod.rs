@@ -15,16 +15,16 @@ mod engine;
 mod labels;
 pub mod wrap;
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
-use bevy::platform::hash::FixedHasher;
+use bevy::platform::collections::HashMap;
+use bevy::platform::hash::{FixedHasher, NoOpHash};
 use bevy::prelude::*;
 
 pub use atlas::ATLAS_SIDE;
 use atlas::Atlas;
-pub(super) use labels::plugin as labels_plugin;
 pub use labels::{LabelSystems, Labels};
+pub(super) use labels::{plugin as labels_plugin, spawn_label_mesh};
 pub use wrap::Line;
 
 /// Marks a [`Text`](super::Text) node whose text players wrote (wholly or in part): drawn by
@@ -107,7 +107,8 @@ pub struct Placed {
 pub struct WrittenText {
     engine: engine::Engine,
     atlas: Atlas,
-    widths: HashMap<u64, f32>,
+    /// Widths by [`key`] (a hash already).
+    widths: HashMap<u64, f32, NoOpHash>,
     /// Whether the atlas was emptied this frame already (it is emptied at most once a frame,
     /// so a frame needing more than it holds cannot empty it over and over).
     cleared_this_frame: bool,
@@ -136,7 +137,7 @@ impl WrittenText {
         if !engine.has_fonts() {
             bevy::log::warn!("no fonts found: players' names and chat are drawn with the built-in stroke font (Latin letters only)");
         }
-        Self { engine, atlas: Atlas::default(), widths: HashMap::new(), cleared_this_frame: false }
+        Self { engine, atlas: Atlas::default(), widths: HashMap::default(), cleared_this_frame: false }
     }
 
     /// Whether the engine has fonts to draw with.
@@ -211,8 +212,10 @@ impl WrittenText {
         self.atlas.len()
     }
 
-    /// The atlas's pixels when they changed since the last call.
-    pub(super) fn take_changed_pixels(&mut self) -> Option<&[u8]> {
+    /// At the end of a frame: the atlas's pixels when they changed since the last call (and the
+    /// next frame may empty the atlas again).
+    pub(super) fn end_frame(&mut self) -> Option<&[u8]> {
+        self.cleared_this_frame = false;
         std::mem::take(&mut self.atlas.dirty).then_some(&self.atlas.pixels[..])
     }
 
@@ -223,15 +226,7 @@ impl WrittenText {
     }
 }
 
-/// A new frame may empty the atlas again.
-fn new_frame(written: Option<ResMut<WrittenText>>) {
-    if let Some(mut written) = written {
-        written.cleared_this_frame = false;
-    }
-}
-
-/// The engine (made now: finding fonts takes a moment), and its frame bookkeeping.
+/// The engine (made now: finding fonts takes a moment).
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<WrittenText>();
-    app.add_systems(First, new_frame);
 }

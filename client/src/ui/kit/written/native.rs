@@ -37,6 +37,9 @@ impl Engine {
     }
 
     fn layout(&mut self, text: &str, px: f32) -> Layout<()> {
+        // A left-to-right mark first: the base direction is the interface's, as in the browser
+        // (a right-to-left name is its own run inside it: "3. محمد  0" keeps its order).
+        let text = &format!("\u{200E}{text}");
         let mut builder = self.layouts.ranged_builder(&mut self.fonts, text, 1.0, true);
         builder.push_default(StyleProperty::FontFamily(FontFamily::Source(FAMILIES.into())));
         builder.push_default(StyleProperty::FontSize(px));
