@@ -104,7 +104,17 @@ pub struct ChatLog(pub Vec<ChatEntry>);
 
 /// A name as lists show it: an AI pilot's carries [`AI_TAG`].
 pub fn label(name: &str, ai: bool) -> String {
-    if ai { format!("{AI_TAG} {name}") } else { name.to_string() }
+    let name = isolate(name);
+    if ai { format!("{AI_TAG} {name}") } else { name }
+}
+
+/// `name` ready to stand inside a line of other text: a name with right-to-left letters goes
+/// between a first-strong isolate and its pop (U+2068, U+2069), so the numbers and words around
+/// it keep their places ("3. محمد  0", not "3. 0  محمد", where the score would join the name's
+/// run); other names as they are.
+pub fn isolate(name: &str) -> String {
+    let right_to_left = |c: char| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFC}' | '\u{10800}'..='\u{10FFF}' | '\u{1E800}'..='\u{1EFFF}');
+    if name.chars().any(right_to_left) { format!("\u{2068}{name}\u{2069}") } else { name.to_owned() }
 }
 
 /// One destroyed ship.
@@ -271,5 +281,19 @@ impl RoomFeeds<'_> {
         self.chat.0.push(ChatEntry { speaker, text, at: now });
         let excess = self.chat.0.len().saturating_sub(CHAT_LINES_KEPT);
         self.chat.0.drain(..excess);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn right_to_left_names_are_isolated_inside_lines() {
+        assert_eq!(isolate("محمد"), "\u{2068}محمد\u{2069}");
+        assert_eq!(isolate("דוד 7"), "\u{2068}דוד 7\u{2069}");
+        assert_eq!(isolate("Дмитрий"), "Дмитрий");
+        assert_eq!(label("محمد", true), "[AI] \u{2068}محمد\u{2069}");
+        assert_eq!(label("Robo", true), "[AI] Robo");
     }
 }

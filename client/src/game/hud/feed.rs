@@ -8,7 +8,7 @@ use super::style::{centred_row, reveal, show, written};
 use crate::game::chat::{ChatLine, chat_entry};
 use crate::launch::{Launch, share_link};
 use crate::session::Session;
-use crate::session::roster::{Announcement, ChatLog, KillEntry, KillFeed, Roster, label};
+use crate::session::roster::{Announcement, ChatLog, KillEntry, KillFeed, Roster, isolate, label};
 use crate::state::{GameSet, Screen};
 use crate::ui::kit::*;
 use crate::ui::layout::Layout;
@@ -157,7 +157,7 @@ fn update_chat(
         .iter()
         .filter(|entry| line.open || now - entry.at < CHAT_SECONDS)
         .map(|entry| match &entry.speaker {
-            Some(name) => format!("{name}: {}", entry.text),
+            Some(name) => format!("{}: {}", isolate(name), entry.text),
             None => format!("- {}", entry.text),
         })
         .collect();

@@ -5,7 +5,7 @@ use bevy::prelude::*;
 
 use super::style::{panel, reveal_row, show, written};
 use crate::session::Session;
-use crate::session::roster::Roster;
+use crate::session::roster::{Roster, isolate};
 use crate::state::{GameSet, Screen};
 use crate::ui::kit::*;
 use crate::ui::widgets::{ACCENT, DIM};
@@ -93,6 +93,6 @@ fn update(
     let below = roster.rank_of(session.me).filter(|rank| *rank > shown.0);
     reveal_row(node, visibility, below.is_some());
     if let (Some(rank), Some(entry)) = (below, roster.score_of(session.me)) {
-        show(text, format!("#{rank} {}  {}", session.name, entry.score));
+        show(text, format!("#{rank} {}  {}", isolate(&session.name), entry.score));
     }
 }

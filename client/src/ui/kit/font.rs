@@ -37,7 +37,8 @@ static MISSING_BOX: LazyLock<Glyph> = LazyLock::new(|| Glyph {
 });
 
 /// Drawn for characters that have no look of their own (zero-width joiners and spaces,
-/// variation selectors, the byte-order mark): nothing, taking no room.
+/// direction marks and isolates, variation selectors, the byte-order mark): nothing, taking no
+/// room.
 static ZERO_WIDTH: Glyph = Glyph { advance: 0.0, strokes: Vec::new() };
 
 /// One glyph: how far it advances the pen and its strokes, in Hershey units with x from the
@@ -104,7 +105,7 @@ fn plain(c: char) -> char {
 }
 
 fn glyph(c: char) -> &'static Glyph {
-    if matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}') {
+    if matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}') {
         return &ZERO_WIDTH;
     }
     let plain = plain(c);
