@@ -51,6 +51,15 @@ async function measure(browser, url) {
   const context = await browser.newContext({ viewport: { width: WIDTH, height: HEIGHT } });
   const page = await context.newPage();
   const lines = captureConsole(page, []);
+  // Counts the lines the text engine draws (each a canvas fillText, and a texture update).
+  await page.addInitScript(() => {
+    window.__textLines = 0;
+    const fillText = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (...args) {
+      window.__textLines++;
+      return fillText.apply(this, args);
+    };
+  });
   // `--count-gl`: count WebGL calls per frame (what a frame asks of the GPU).
   if (process.argv.includes("--count-gl")) {
     await page.addInitScript(() => {
@@ -161,11 +170,12 @@ async function countFrames(page, seconds) {
     const gaps = [];
     let last = performance.now();
     const start = last;
+    const linesBefore = window.__textLines;
     const frame = (now) => {
       gaps.push(now - last);
       last = now;
       if (now - start < seconds * 1000) requestAnimationFrame(frame);
-      else resolve({ frames: gaps.length, ms: now - start, gaps });
+      else resolve({ frames: gaps.length, ms: now - start, gaps, textLines: window.__textLines - linesBefore });
     };
     requestAnimationFrame(frame);
   }), seconds);
@@ -218,7 +228,8 @@ async function inTheArena(browser, page, lines, started, first) {
   await page.screenshot({ path: path.join(artifacts, "frames.png") });
   console.log(
     `frames: ${fps.toFixed(1)} fps over ${(measured.ms / 1000).toFixed(1)} s (${measured.frames} frames, median frame ` +
-      `${gaps[Math.floor(gaps.length / 2)].toFixed(1)} ms, p95 ${p95.toFixed(1)} ms) with ${ships} ships in view, ${WIDTH}x${HEIGHT} (${scaleNote}${PINNED_SCALE === null ? "" : ", pinned"}: ${drawn} drawn), SwiftShader`,
+      `${gaps[Math.floor(gaps.length / 2)].toFixed(1)} ms, p95 ${p95.toFixed(1)} ms) with ${ships} ships in view, ${WIDTH}x${HEIGHT} (${scaleNote}${PINNED_SCALE === null ? "" : ", pinned"}: ${drawn} drawn), SwiftShader; ` +
+      `${measured.textLines} text lines drawn by the text engine`,
   );
   if (ships < SHIPS) throw new Error(`only ${ships} ships in view at the end`);
   if (fps < MIN_FPS) throw new Error(`${fps.toFixed(1)} fps is under the floor of ${MIN_FPS}`);

@@ -14,7 +14,13 @@ use bevy::asset::RenderAssetUsages;
 use bevy::camera::visibility::NoFrustumCulling;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
-use bevy::render::render_resource::AsBindGroup;
+use bevy::render::render_asset::RenderAssets;
+use bevy::render::render_resource::{
+    AsBindGroup, Extent3d, Origin3d, TexelCopyBufferLayout, TexelCopyTextureInfo, TextureAspect, TextureDimension, TextureFormat,
+};
+use bevy::render::renderer::RenderQueue;
+use bevy::render::texture::GpuImage;
+use bevy::render::{ExtractSchedule, MainWorld, Render, RenderApp, RenderSystems};
 use bevy::shader::ShaderRef;
 use bevy::sprite_render::{AlphaMode2d, Material2d, Material2dPlugin};
 use bevy::transform::TransformSystems;
@@ -22,7 +28,7 @@ use bevy::window::PrimaryWindow;
 
 use super::layout::{Relaid, UiStack};
 use super::style::*;
-use super::written::{ATLAS_SIDE, Written, WrittenText};
+use super::written::{ATLAS_SIDE, AtlasWrite, Written, WrittenText};
 use super::{UiSystems, font, shown, written};
 
 /// The UI's depth in the camera's view: in front of everything the arena draws (which stays
@@ -37,6 +43,11 @@ pub fn plugin(app: &mut App) {
     bevy::asset::embedded_asset!(app, "stroke.wgsl");
     app.add_plugins(Material2dPlugin::<UiMaterial>::default());
     app.add_plugins((written::plugin, written::labels_plugin));
+    if let Some(render_app) = app.get_sub_app_mut(RenderApp) {
+        render_app.init_resource::<PendingAtlasWrites>();
+        render_app.add_systems(ExtractSchedule, extract_atlas_writes);
+        render_app.add_systems(Render, write_atlas.in_set(RenderSystems::PrepareResources));
+    }
     app.add_systems(Startup, spawn_ui_mesh);
     // After the camera's projection is updated for this frame's window, before meshes go to
     // the GPU; the labels first, so a frame that empties the atlas shows the UI's text right.
@@ -57,24 +68,49 @@ pub fn plugin(app: &mut App) {
 struct AtlasTexture(pub Handle<Image>);
 
 fn atlas_texture(images: &mut Assets<Image>) -> Handle<Image> {
-    let size = bevy::render::render_resource::Extent3d { width: ATLAS_SIDE, height: ATLAS_SIDE, depth_or_array_layers: 1 };
-    let image = Image::new_fill(
-        size,
-        bevy::render::render_resource::TextureDimension::D2,
-        &[0, 0, 0, 0],
-        bevy::render::render_resource::TextureFormat::Rgba8UnormSrgb,
-        RenderAssetUsages::default(),
-    );
+    let size = Extent3d { width: ATLAS_SIDE, height: ATLAS_SIDE, depth_or_array_layers: 1 };
+    // Empty at first; lines are written into the GPU's copy ([`write_atlas`]), so the main
+    // world keeps no pixels.
+    let image = Image::new_fill(size, TextureDimension::D2, &[0, 0, 0, 0], TextureFormat::Rgba8UnormSrgb, RenderAssetUsages::RENDER_WORLD);
     images.add(image)
 }
 
-/// Sends the atlas to the GPU if it changed this frame (and ends the atlas's frame): the last
-/// thing the UI's drawing does, after the labels and the UI took their lines.
-fn upload_atlas(written: Option<&mut WrittenText>, texture: &AtlasTexture, images: &mut Assets<Image>) {
-    if let Some(pixels) = written.and_then(WrittenText::end_frame)
-        && let Some(mut image) = images.get_mut(&texture.0)
-    {
-        image.data = Some(pixels.to_vec());
+/// The atlas's writes on their way to the GPU (the render world's), with the texture's id.
+#[derive(Resource, Debug, Default)]
+struct PendingAtlasWrites {
+    texture: Option<AssetId<Image>>,
+    writes: Vec<AtlasWrite>,
+}
+
+/// As the frame goes to the render world: the lines the atlas took this frame (each a small
+/// write of its own rectangle: a whole-texture update is 4 MB copied three times, which
+/// SwiftShader felt as a fifth of its frame rate with 11 new lines a second).
+fn extract_atlas_writes(mut main: ResMut<MainWorld>, mut pending: ResMut<PendingAtlasWrites>) {
+    if pending.texture.is_none() {
+        pending.texture = main.get_resource::<AtlasTexture>().map(|texture| texture.0.id());
+    }
+    if let Some(mut written) = main.get_resource_mut::<WrittenText>() {
+        let writes = written.end_frame();
+        pending.writes.extend(writes);
+    }
+}
+
+/// Writes the pending lines into the atlas's texture (kept until the texture exists).
+fn write_atlas(mut pending: ResMut<PendingAtlasWrites>, images: Res<RenderAssets<GpuImage>>, queue: Res<RenderQueue>) {
+    let Some(image) = pending.texture.and_then(|id| images.get(id)) else { return };
+    let texture = image.texture.clone();
+    for write in pending.writes.drain(..) {
+        queue.write_texture(
+            TexelCopyTextureInfo {
+                texture: &texture,
+                mip_level: 0,
+                origin: Origin3d { x: write.at.x, y: write.at.y, z: 0 },
+                aspect: TextureAspect::All,
+            },
+            &write.pixels,
+            TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(write.size.x * 4), rows_per_image: None },
+            Extent3d { width: write.size.x, height: write.size.y, depth_or_array_layers: 1 },
+        );
     }
 }
 
@@ -400,12 +436,10 @@ fn draw_ui(
     ui_mesh: Option<Single<(&Mesh2d, &mut Transform, &mut Visibility), (With<UiMesh>, Without<Node>)>>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut written: Option<ResMut<WrittenText>>,
-    texture: Option<Res<AtlasTexture>>,
-    mut images: ResMut<Assets<Image>>,
     mut last_window: Local<Option<(Vec2, f32)>>,
     mut last_generation: Local<u64>,
 ) {
-    let (Ok(window), Some(ui_mesh), Some(camera), Some(texture)) = (window.single(), ui_mesh, camera, texture) else { return };
+    let (Ok(window), Some(ui_mesh), Some(camera)) = (window.single(), ui_mesh, camera) else { return };
     let (mesh, mut transform, mut mesh_visibility) = ui_mesh.into_inner();
     let (camera, projection, camera_at) = *camera;
     // World units per window pixel: the mesh is in pixels and rides with the camera.
@@ -423,7 +457,6 @@ fn draw_ui(
     let window_now = Some((window.size(), window.scale_factor()));
     let generation = written.as_ref().map_or(0, |written| written.generation());
     if !relaid.0 && changed.is_empty() && *last_window == window_now && *last_generation == generation {
-        upload_atlas(written.as_deref_mut(), &texture, &mut images);
         return;
     }
     *last_window = window_now;
@@ -435,8 +468,7 @@ fn draw_ui(
     {
         painter = paint(&stack, &nodes, scale.0, window, Some(written));
     }
-    *last_generation = written.as_ref().map_or(0, |written| written.generation());
-    upload_atlas(written, &texture, &mut images);
+    *last_generation = written.map_or(0, |written| written.generation());
     // An empty mesh is hidden rather than sent (Bevy does not allocate it, and complains).
     mesh_visibility.set_if_neq(if painter.positions.is_empty() { Visibility::Hidden } else { Visibility::Inherited });
     if let Some(mut mesh) = meshes.get_mut(&mesh.0) {

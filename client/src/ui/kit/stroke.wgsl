@@ -21,11 +21,13 @@ fn fragment(mesh: VertexOutput) -> @location(0) vec4<f32> {
 #ifdef VERTEX_COLORS
     color = color * mesh.color;
 #endif
-    // Sampled (and differentiated) in uniform control flow, used only by written lines.
-    let texel = textureSample(atlas, atlas_sampler, mesh.uv - vec2(2.0, 0.0));
-    // The last pixel before an edge fades: how far from the edge, in pixels.
+    // The last pixel before an edge fades: how far from the edge, in pixels (a derivative, so
+    // taken in uniform control flow).
     let pixel = max(fwidth(mesh.uv.y), 1e-4);
     if mesh.uv.x > 1.5 {
+        // Only written lines sample the atlas (level 0: no derivatives needed in the branch;
+        // a software rasteriser would pay a filtered sRGB fetch for every pixel of the UI).
+        let texel = textureSampleLevel(atlas, atlas_sampler, mesh.uv - vec2(2.0, 0.0), 0.0);
         color = color * vec4(texel.rgb / max(texel.a, 1e-4), texel.a);
     } else {
         color.a = color.a * clamp((1.0 - abs(mesh.uv.y)) / pixel, 0.0, 1.0);

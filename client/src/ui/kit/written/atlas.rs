@@ -1,6 +1,7 @@
 //! The texture the written lines are kept in: each distinct line (text, size, colour) is drawn
 //! once and packed on shelves; when the texture is full it is emptied and refilled with what
-//! is drawn from then on, so it never grows and never holds what is no longer shown.
+//! is drawn from then on, so it never grows and never holds what is no longer shown. A new
+//! line is sent to the GPU as a write of its own rectangle ([`AtlasWrite`]), not the texture.
 
 use bevy::math::{URect, UVec2};
 use bevy::platform::collections::HashMap;
@@ -22,30 +23,27 @@ struct Shelf {
     right: u32,
 }
 
-/// The lines drawn into one texture.
-#[derive(Debug)]
-pub struct Atlas {
+/// Pixels to write into the texture at a place: a line and the empty gap right of and below it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AtlasWrite {
+    /// The top left corner, texels.
+    pub at: UVec2,
+    /// Columns and rows.
+    pub size: UVec2,
     /// RGBA, premultiplied, sRGB, rows top to bottom.
     pub pixels: Vec<u8>,
+}
+
+/// The lines drawn into one texture.
+#[derive(Debug, Default)]
+pub struct Atlas {
     shelves: Vec<Shelf>,
     /// Places by key (a hash already).
     lines: HashMap<u64, URect, NoOpHash>,
     /// Counts the times it was emptied: whatever holds a place from before is stale.
     pub generation: u64,
-    /// Whether pixels changed since the texture was last sent to the GPU.
-    pub dirty: bool,
-}
-
-impl Default for Atlas {
-    fn default() -> Self {
-        Self {
-            pixels: vec![0; (ATLAS_SIDE * ATLAS_SIDE * 4) as usize],
-            shelves: Vec::new(),
-            lines: HashMap::default(),
-            generation: 0,
-            dirty: false,
-        }
-    }
+    /// Writes not yet sent to the GPU, oldest first.
+    pub writes: Vec<AtlasWrite>,
 }
 
 impl Atlas {
@@ -83,10 +81,12 @@ impl Atlas {
         Some(UVec2::new(0, top))
     }
 
-    /// Empties it (the texture keeps its old pixels until overwritten: nothing points there).
+    /// Empties it (the texture keeps its old pixels until overwritten: nothing points there;
+    /// writes not yet sent are of lines that are gone).
     pub fn clear(&mut self) {
         self.shelves.clear();
         self.lines.clear();
+        self.writes.clear();
         self.generation += 1;
     }
 
@@ -104,21 +104,16 @@ impl Atlas {
         };
         // The line's pixels and the gap right and below it (stale pixels of an older line
         // would otherwise bleed in through filtering).
-        for row in 0..(size.y + GAP).min(ATLAS_SIDE - at.y) {
-            let start = (((at.y + row) * ATLAS_SIDE + at.x) * 4) as usize;
-            let span = ((size.x + GAP).min(ATLAS_SIDE - at.x) * 4) as usize;
-            let target = &mut self.pixels[start..start + span];
-            if row < size.y {
-                let from = (row * size.x * 4) as usize;
-                target[..(size.x * 4) as usize].copy_from_slice(&raster.rgba[from..from + (size.x * 4) as usize]);
-                target[(size.x * 4) as usize..].fill(0);
-            } else {
-                target.fill(0);
-            }
+        let written = UVec2::new((size.x + GAP).min(ATLAS_SIDE - at.x), (size.y + GAP).min(ATLAS_SIDE - at.y));
+        let mut pixels = vec![0; (written.x * written.y * 4) as usize];
+        let row_bytes = (size.x * 4) as usize;
+        for row in 0..size.y as usize {
+            let to = row * (written.x * 4) as usize;
+            pixels[to..to + row_bytes].copy_from_slice(&raster.rgba[row * row_bytes..(row + 1) * row_bytes]);
         }
+        self.writes.push(AtlasWrite { at, size: written, pixels });
         let rect = URect::from_corners(at, at + size);
         self.lines.insert(key, rect);
-        self.dirty = true;
         Some(rect)
     }
 }
@@ -141,11 +136,15 @@ mod tests {
         assert_eq!(b.min, UVec2::new(101, 0), "a line a little shorter shares the shelf");
         assert_eq!(c.min, UVec2::new(0, 21), "a much taller one starts a shelf of its own");
         assert_eq!(atlas.get(2), Some(b));
-        let pixel = |p: UVec2| atlas.pixels[((p.y * ATLAS_SIDE + p.x) * 4) as usize];
+        // Each line is one write of its rectangle and the gap around it, emptied.
+        let first = &atlas.writes[0];
+        assert_eq!((first.at, first.size), (UVec2::ZERO, UVec2::new(101, 21)));
+        let pixel = |p: UVec2| first.pixels[((p.y * first.size.x + p.x) * 4) as usize];
         assert_eq!(pixel(UVec2::new(99, 19)), 7);
-        assert_eq!(pixel(UVec2::new(100, 0)), 0, "the gap stays empty");
-        assert_eq!(pixel(b.min), 8);
-        assert!(atlas.dirty);
+        assert_eq!(pixel(UVec2::new(100, 0)), 0, "the gap is written empty");
+        assert_eq!(pixel(UVec2::new(0, 20)), 0);
+        assert_eq!(atlas.writes.len(), 3);
+        assert_eq!(atlas.writes[1].at, b.min);
     }
 
     #[test]
@@ -160,6 +159,8 @@ mod tests {
         assert_eq!(atlas.insert(9, &tall, true), Some(URect::new(0, 0, ATLAS_SIDE - 1, 300)));
         assert_eq!(atlas.generation, 1, "emptied");
         assert_eq!((atlas.len(), atlas.get(0)), (1, None), "what was there is gone");
+        assert_eq!(atlas.writes.len(), 1, "writes of lines that are gone are not sent");
+        assert_eq!(atlas.writes[0].size, UVec2::new(ATLAS_SIDE, 301), "clipped at the texture's edge");
         assert_eq!(atlas.insert(10, &raster(ATLAS_SIDE + 1, 10, 1), true), None, "wider than the texture");
     }
 }

@@ -21,8 +21,8 @@ use bevy::platform::collections::HashMap;
 use bevy::platform::hash::{FixedHasher, NoOpHash};
 use bevy::prelude::*;
 
-pub use atlas::ATLAS_SIDE;
 use atlas::Atlas;
+pub use atlas::{ATLAS_SIDE, AtlasWrite};
 pub use labels::{LabelSystems, Labels};
 pub(super) use labels::{plugin as labels_plugin, spawn_label_mesh};
 pub use wrap::Line;
@@ -212,17 +212,11 @@ impl WrittenText {
         self.atlas.len()
     }
 
-    /// At the end of a frame: the atlas's pixels when they changed since the last call (and the
-    /// next frame may empty the atlas again).
-    pub(super) fn end_frame(&mut self) -> Option<&[u8]> {
+    /// At the end of a frame (as the frame goes to the GPU): the atlas's writes since the last
+    /// call; the next frame may empty the atlas again.
+    pub(super) fn end_frame(&mut self) -> Vec<AtlasWrite> {
         self.cleared_this_frame = false;
-        std::mem::take(&mut self.atlas.dirty).then_some(&self.atlas.pixels[..])
-    }
-
-    /// Reads one pixel of the atlas (tests).
-    pub fn atlas_pixel(&self, at: UVec2) -> [u8; 4] {
-        let i = ((at.y * ATLAS_SIDE + at.x) * 4) as usize;
-        self.atlas.pixels[i..i + 4].try_into().unwrap_or_default()
+        std::mem::take(&mut self.atlas.writes)
     }
 }
 
