@@ -78,6 +78,8 @@ pub struct Metrics {
     pub snapshot_encode: Histogram,
     /// Chat lines delivered to a room.
     pub chat_lines: Counter,
+    /// Inputs dropped to bring a player's input buffer back to its depth after a burst.
+    pub inputs_shed: Counter,
     /// Operator announcements sent.
     pub announcements: Counter,
 }
@@ -114,6 +116,7 @@ impl Metrics {
             snapshot_size: Histogram::new(SNAPSHOT_SIZE_BUCKETS),
             snapshot_encode: Histogram::new(ENCODE_BUCKETS),
             chat_lines: Counter::default(),
+            inputs_shed: Counter::default(),
             announcements: Counter::default(),
             registry,
         };
@@ -143,6 +146,11 @@ impl Metrics {
             self.snapshot_encode.clone(),
         );
         r.register("chat_lines", "Chat lines delivered to a room", self.chat_lines.clone());
+        r.register(
+            "inputs_shed",
+            "Inputs dropped to bring a player's input buffer back to its depth after a burst",
+            self.inputs_shed.clone(),
+        );
         r.register("announcements", "Operator announcements sent to every room", self.announcements.clone());
         self
     }

@@ -151,10 +151,14 @@ impl Room {
     /// jitter-buffer depth before inputs are consumed again.
     fn apply_queued_inputs(&mut self) {
         for member in self.members.values_mut().filter(|m| m.detached_at.is_none()) {
+            let shed = member.inputs.shed();
             if let Some(input) = member.inputs.next()
                 && let Some(mut control) = self.world.get_mut::<ShipControl>(member.ship)
             {
                 control.0 = input;
+            }
+            if member.inputs.shed() > shed {
+                self.services.metrics.inputs_shed.inc();
             }
         }
     }
