@@ -1,6 +1,7 @@
 //! A swarm of bots that play through the real protocol over real WebSockets, for load tests,
 //! benchmarks and for watching a lively server. Used by the `driftfire-bots` binary.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -62,6 +63,11 @@ pub struct SwarmReport {
     pub rtt_p50_ms: f64,
     /// 99th percentile round trip, ms.
     pub rtt_p99_ms: f64,
+    /// Median input ack: from sending input `seq` to the first snapshot whose
+    /// `last_input_seq` ≥ `seq`, ms (what the input buffer adds shows here).
+    pub input_ack_p50_ms: f64,
+    /// 99th percentile input ack, ms.
+    pub input_ack_p99_ms: f64,
     /// Seconds the swarm ran.
     pub seconds: f64,
 }
@@ -83,6 +89,7 @@ struct Counters {
     /// Sum over bots of seconds spent in session, for per-bot rates.
     session_micros: AtomicU64,
     rtts_ms: Mutex<Vec<f64>>,
+    input_acks_ms: Mutex<Vec<f64>>,
 }
 
 /// A progress line, printed once per second by the binary.
@@ -137,6 +144,7 @@ fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
     let per_bot_rate = |total: u64| if session_s > 0.0 { total as f64 / session_s } else { 0.0 };
     let snapshots = c.snapshots.load(Ordering::Relaxed);
     let mut rtts = c.rtts_ms.lock().expect("rtt lock").clone();
+    let mut acks = c.input_acks_ms.lock().expect("ack lock").clone();
     let mut pct = |p: f64| percentile(&mut rtts, p);
     SwarmReport {
         connected: c.connected.load(Ordering::Relaxed),
@@ -149,6 +157,8 @@ fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
         snapshot_bytes_mean: if snapshots > 0 { c.snapshot_bytes.load(Ordering::Relaxed) as f64 / snapshots as f64 } else { 0.0 },
         rtt_p50_ms: pct(50.0),
         rtt_p99_ms: pct(99.0),
+        input_ack_p50_ms: percentile(&mut acks, 50.0),
+        input_ack_p99_ms: percentile(&mut acks, 99.0),
         seconds: elapsed.as_secs_f64(),
     }
 }
@@ -288,13 +298,18 @@ async fn session(
     let mut inputs = interval(Duration::from_secs_f32(cfg.dt));
     inputs.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut pings = interval(Duration::from_secs(1));
-    let mut state = BotState { latest: None, ping_sent: None, nonce: 0, reader: SnapshotReader::new(welcome.tick_hz) };
+    let mut state =
+        BotState { latest: None, ping_sent: None, nonce: 0, reader: SnapshotReader::new(welcome.tick_hz), inputs_sent: VecDeque::new() };
     loop {
         let due = inbound.next_due();
         tokio::select! {
             () = tokio::time::sleep_until(end) => return Ok(()),
             _ = inputs.tick() => {
                 let frame = brain.decide(&cfg, state.latest.as_ref());
+                state.inputs_sent.push_back((frame.seq, Instant::now()));
+                if state.inputs_sent.len() > INPUTS_TRACKED {
+                    state.inputs_sent.pop_front();
+                }
                 send(ws, c, ClientMsg::Input(frame)).await.map_err(BotError::Transport)?;
             }
             _ = pings.tick() => {
@@ -332,7 +347,12 @@ struct BotState {
     latest: Option<Snapshot>,
     ping_sent: Option<(u32, Instant)>,
     nonce: u32,
+    /// Inputs sent and not yet acknowledged by a snapshot, oldest first, with when.
+    inputs_sent: VecDeque<(u32, Instant)>,
 }
+
+/// Unacknowledged inputs a bot remembers (ten seconds at 30 Hz): older ones are not measured.
+const INPUTS_TRACKED: usize = 300;
 
 impl BotState {
     /// Handles one server frame (after any simulated delay).
@@ -341,7 +361,16 @@ impl BotState {
             Ok(ServerMsg::Snapshot(frame)) => {
                 c.snapshots.fetch_add(1, Ordering::Relaxed);
                 c.snapshot_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                self.latest = Some(self.reader.apply(&frame).map_err(BotError::CorruptSnapshot)?);
+                let snapshot = self.reader.apply(&frame).map_err(BotError::CorruptSnapshot)?;
+                let mut acks = c.input_acks_ms.lock().expect("ack lock");
+                while let Some(&(seq, at)) = self.inputs_sent.front()
+                    && seq <= snapshot.last_input_seq
+                {
+                    acks.push(at.elapsed().as_secs_f64() * 1e3);
+                    self.inputs_sent.pop_front();
+                }
+                drop(acks);
+                self.latest = Some(snapshot);
             }
             Ok(ServerMsg::Pong { nonce }) => {
                 if let Some((_, at)) = self.ping_sent.take_if(|(sent, _)| *sent == nonce) {
