@@ -47,7 +47,7 @@ async fn circling_pilot(url: String) {
     let mut ticker = tokio::time::interval(Duration::from_millis(33));
     for seq in 1u32.. {
         ticker.tick().await;
-        let frame = InputFrame { seq, aim: seq as f32 * 0.02, thrust: true, fire: false, view_tick: 0 };
+        let frame = InputFrame { seq, aim: seq as f32 * 0.02, thrust: true, fire: false, view_tick: 0, ack_tick: 0 };
         if sink.send(Message::Binary(encode_client(&ClientMsg::Input(frame)).unwrap().into())).await.is_err() {
             return;
         }

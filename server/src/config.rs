@@ -209,6 +209,17 @@ pub struct ServerFlags {
     /// the default is loopback only.
     #[arg(long, env = "DRIFTFIRE_ADMIN_BIND", default_value = DEFAULT_ADMIN_BIND, value_parser = parse_admin_bind)]
     pub admin_bind: AdminBind,
+    /// WebTransport (HTTP/3 over QUIC) for players on lossy networks: `on` (UDP, the same port
+    /// number as `--bind`), a UDP port number, or `off` (WebSocket only).
+    #[arg(long, env = "DRIFTFIRE_WEBTRANSPORT", default_value = "on", value_parser = parse_webtransport)]
+    pub webtransport: WebTransportPort,
+    /// Certificate chain (PEM) WebTransport presents, e.g. Let's Encrypt's `fullchain.pem`.
+    /// Without it and `--tls-key`, a development certificate the page trusts by its hash.
+    #[arg(long, env = "DRIFTFIRE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of `--tls-cert`, e.g. `privkey.pem`.
+    #[arg(long, env = "DRIFTFIRE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Redis URL (`redis://host:port/db`): run as one server of a fleet that shares rooms,
     /// room codes, announcements and boards. Without it, a single server.
     #[arg(long = "redis", env = "DRIFTFIRE_REDIS_URL")]
@@ -241,6 +252,25 @@ pub enum AdminBind {
     At(SocketAddr),
     /// No admin listener.
     Off,
+}
+
+/// Where WebTransport listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebTransportPort {
+    /// UDP on the game listener's port number.
+    SameAsGame,
+    /// UDP on this port.
+    Port(u16),
+    /// No WebTransport.
+    Off,
+}
+
+fn parse_webtransport(value: &str) -> Result<WebTransportPort, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "on" => Ok(WebTransportPort::SameAsGame),
+        "off" => Ok(WebTransportPort::Off),
+        port => port.parse().map(WebTransportPort::Port).map_err(|_| format!("expected on, off or a UDP port, not {value:?}")),
+    }
 }
 
 fn parse_admin_bind(value: &str) -> Result<AdminBind, String> {

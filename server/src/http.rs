@@ -21,6 +21,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::admission::Admitted;
+use crate::connection::wire::Wire;
 use crate::state::ServerState;
 use crate::{connection, status};
 
@@ -32,6 +33,7 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/api/rooms", get(status::rooms))
         .route("/api/announce", axum::routing::post(announce))
         .route("/api/hall-of-fame", get(status::hall_of_fame))
+        .route("/api/transport", get(transport))
         .route("/ws", get(upgrade));
     let router = match &state.config.web_dir {
         Some(dir) => {
@@ -43,6 +45,14 @@ pub fn router(state: Arc<ServerState>) -> Router {
         }),
     };
     router.with_state(state)
+}
+
+/// `GET /api/transport`: how to reach the game besides `/ws`: `{"webtransport": {"port",
+/// "path", "certificate_sha256"}}`, or `{"webtransport": null}` while it is off.
+async fn transport(State(state): State<Arc<ServerState>>) -> Response {
+    let advert = state.transport.read().expect("advert lock").clone();
+    let body = axum::Json(serde_json::json!({ "webtransport": advert }));
+    ([(header::CACHE_CONTROL, "no-cache")], body).into_response()
 }
 
 /// Longest announcement, in characters.
@@ -191,9 +201,9 @@ async fn upgrade(State(state): State<Arc<ServerState>>, ConnectInfo(peer): Conne
         // Limits are answered over the socket (close code and reason) so the player sees why.
         let slot = match admitted {
             Ok(slot) => slot,
-            Err(refusal) => return connection::refuse(ws, peer, refusal, task_state.services.metrics.clone()).await,
+            Err(refusal) => return connection::refuse(Wire::WebSocket(ws), peer, refusal, task_state.services.metrics.clone()).await,
         };
-        connection::serve(ws, peer, task_state.clone()).await;
+        connection::serve(Wire::WebSocket(ws), peer, task_state.clone()).await;
         drop(slot);
     });
     Response::builder()

@@ -57,6 +57,7 @@ mod services;
 mod state;
 mod status;
 mod tick_stats;
+pub mod webtransport;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -113,18 +114,20 @@ pub enum ServerError {
     Task(#[from] tokio::task::JoinError),
 }
 
-/// The sockets a server serves: the public game port, and optionally the admin listener.
-#[derive(Debug)]
+/// The sockets a server serves: the public game port, optionally the admin listener, and
+/// optionally WebTransport on UDP.
 pub struct Listeners {
     /// The web client, the JSON API and the game socket.
     pub game: TcpListener,
     /// `/metrics` and the admin page; keep it off the public internet.
     pub admin: Option<TcpListener>,
+    /// WebTransport (QUIC) for players on lossy networks; the WebSocket is their fallback.
+    pub webtransport: Option<webtransport::WebTransportListener>,
 }
 
 impl From<TcpListener> for Listeners {
     fn from(game: TcpListener) -> Self {
-        Self { game, admin: None }
+        Self { game, admin: None, webtransport: None }
     }
 }
 
@@ -136,7 +139,7 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let Listeners { game, admin } = listeners.into();
+    let Listeners { game, admin, webtransport } = listeners.into();
     let token = CancellationToken::new();
     let tasks = TaskTracker::new();
     let hall_of_fame = match (&config.fleet, &config.data_dir) {
@@ -174,8 +177,15 @@ pub async fn run(
             tasks: tasks.clone(),
             started: Instant::now(),
             services,
+            transport: webtransport::SharedAdvert::default(),
         }
     });
+    if let Some(listener) = webtransport
+        && let Err(error) = webtransport::start(listener, state.clone(), state.transport.clone())
+    {
+        // The WebSocket still serves everyone; the page falls back to it by itself.
+        tracing::error!(%error, "WebTransport is off");
+    }
     if let Some(fleet) = &state.fleet {
         let (heard, deliveries) = tokio::sync::mpsc::channel(FLEET_ANNOUNCEMENTS_QUEUE);
         let lobby = state.lobby.clone();

@@ -1,10 +1,12 @@
 //! `driftfire-server`: parses flags (defaults and range checks live in [`ServerFlags`]), sets
-//! up logging, binds the game port and the admin listener, and runs the server until Ctrl-C or SIGTERM.
+//! up logging, binds the game port, the admin listener and WebTransport's UDP socket, and runs the server until Ctrl-C or SIGTERM.
 
 use anyhow::Context;
 use clap::Parser;
 use driftfire_server::Listeners;
-use driftfire_server::config::{AdminBind, ServerFlags};
+use driftfire_server::config::{AdminBind, ServerFlags, WebTransportPort};
+use driftfire_server::webtransport::{Certificate, WebTransportListener};
+use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
 
 /// Driftfire's authoritative game server: web client, status API and game socket on one port.
@@ -42,15 +44,41 @@ async fn main() -> anyhow::Result<()> {
         }
         AdminBind::Off => None,
     };
+    let webtransport = webtransport_listener(&flags, addr).await?;
     tracing::info!(%addr, tick_hz = config.tick_hz, "listening");
     println!("Driftfire server on http://{addr}/  (status: http://{addr}/api/status, socket: ws://{addr}/ws)");
     if let Some(admin) = &admin {
         let admin = admin.local_addr()?;
         println!("Admin page on http://{admin}/  (metrics: http://{admin}/metrics)");
     }
-    driftfire_server::run(Listeners { game: listener, admin }, config, shutdown_signal()).await?;
+    if let Some(wt) = &webtransport {
+        let port = wt.socket.local_addr()?.port();
+        println!("WebTransport on https://{}:{port}/wt (UDP; the page falls back to the WebSocket)", addr.ip());
+    }
+    driftfire_server::run(Listeners { game: listener, admin, webtransport }, config, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Binds WebTransport's UDP socket (by default the game port's number) and loads the operator's
+/// certificate, if one is given.
+async fn webtransport_listener(flags: &ServerFlags, game: SocketAddr) -> anyhow::Result<Option<WebTransportListener>> {
+    let port = match flags.webtransport {
+        WebTransportPort::Off => return Ok(None),
+        WebTransportPort::SameAsGame => game.port(),
+        WebTransportPort::Port(port) => port,
+    };
+    let bind = SocketAddr::new(game.ip(), port);
+    let socket = std::net::UdpSocket::bind(bind).with_context(|| format!("binding WebTransport to UDP {bind} (choose another with --webtransport PORT, or `off`)"))?;
+    let certificate = match (&flags.tls_cert, &flags.tls_key) {
+        (Some(cert), Some(key)) => {
+            Certificate::from_pem_files(cert, key)
+                .await
+                .with_context(|| format!("loading the certificate {} and key {}", cert.display(), key.display()))?
+        }
+        _ => Certificate::Development,
+    };
+    Ok(Some(WebTransportListener { socket, certificate }))
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.

@@ -11,6 +11,7 @@ use crate::config::ServerConfig;
 use crate::fleet::Fleet;
 use crate::lobby::Lobby;
 use crate::services::Services;
+use crate::webtransport::SharedAdvert;
 
 /// Shared server state, behind an `Arc`.
 #[derive(Debug)]
@@ -31,4 +32,6 @@ pub struct ServerState {
     pub admission: Arc<Admission>,
     /// Metrics, the hall of fame and player ids.
     pub services: Services,
+    /// What the page is told about WebTransport (`GET /api/transport`); empty while it is off.
+    pub transport: SharedAdvert,
 }

@@ -33,7 +33,7 @@ impl SnapshotReader {
     /// Decodes the next frame. An error means client and server disagree about the stream:
     /// the connection has to start over.
     pub fn apply(&mut self, frame: &SnapshotFrame) -> Result<Snapshot, DeltaError> {
-        let entities = self.decoder.decode(&frame.delta)?;
+        let entities = self.decoder.decode_frame(frame.tick, frame.base_age, &frame.delta)?;
         Ok(Snapshot { tick: frame.tick, last_input_seq: frame.last_input_seq, body: SnapshotBody::from_grid(&entities) })
     }
 }
@@ -231,7 +231,7 @@ mod tests {
             schedule.run(&mut world);
             read_world(&mut world, &mut entities);
             let (delta, _) = encoder.encode(&entities, &Budget::UNLIMITED);
-            let snapshot = reader.apply(&SnapshotFrame { tick, last_input_seq: 3, delta }).unwrap();
+            let snapshot = reader.apply(&SnapshotFrame { tick, last_input_seq: 3, base_age: 1, delta }).unwrap();
             assert_eq!((snapshot.tick, snapshot.last_input_seq), (tick, 3));
             assert_eq!(snapshot.body.to_grid(), entities, "tick {tick}");
             // The world is on the grid, so world units come back bit for bit.
@@ -251,9 +251,9 @@ mod tests {
         let mut reader = SnapshotReader::new(30);
         let ship = GridEntity { pos: [80, 80], ..GridEntity::blank(1, EntityKind::Ship) };
         let (full, _) = encoder.encode(&[ship], &Budget::UNLIMITED);
-        reader.apply(&SnapshotFrame { tick: 1, last_input_seq: 0, delta: full.clone() }).unwrap();
+        reader.apply(&SnapshotFrame { tick: 1, last_input_seq: 0, base_age: 0, delta: full.clone() }).unwrap();
         reader.reset(30);
-        let snapshot = reader.apply(&SnapshotFrame { tick: 2, last_input_seq: 0, delta: full }).unwrap();
+        let snapshot = reader.apply(&SnapshotFrame { tick: 2, last_input_seq: 0, base_age: 0, delta: full }).unwrap();
         assert_eq!(snapshot.body.ships.len(), 1);
     }
 }

@@ -68,6 +68,7 @@ pub fn read_controls(
         thrust: keys.any_pressed([KeyCode::KeyW, KeyCode::ArrowUp]) || mouse.pressed(MouseButton::Right),
         fire: keys.pressed(KeyCode::Space) || mouse.pressed(MouseButton::Left),
         view_tick: 0,
+        ack_tick: 0,
     }
 }
 
@@ -79,6 +80,7 @@ fn sample_and_send(
     me: Query<&Smoothed, With<MyShip>>,
     prediction: Res<Prediction>,
     render_clock: Res<RenderClock>,
+    stream: Res<super::snapshots::SnapshotStream>,
     chat: Res<ChatLine>,
     touch: Res<TouchControls>,
     session: Option<Res<Session>>,
@@ -111,6 +113,7 @@ fn sample_and_send(
         frame.seq = clock.seq;
         // What you see of other ships: the server rewinds your shots' hit tests to it.
         frame.view_tick = render_clock.tick.max(0.0) as u32;
+        frame.ack_tick = stream.newest as u32;
         clock.last = Some(frame);
         outbox.write(Outgoing(ClientMsg::Input(frame)));
         sent.write(InputSent(frame));

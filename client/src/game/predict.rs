@@ -195,7 +195,7 @@ mod tests {
     use super::*;
 
     fn frame(seq: u32, thrust: bool) -> InputFrame {
-        InputFrame { seq, aim: 0.5, thrust, fire: false, view_tick: 0 }
+        InputFrame { seq, aim: 0.5, thrust, fire: false, view_tick: 0, ack_tick: 0 }
     }
 
     /// The server: the same rules, one input per tick.

@@ -34,6 +34,10 @@ pub struct SnapshotStream {
     /// The stream stopped decoding (already reported): frames are ignored until the next
     /// Welcome.
     lost: bool,
+    /// Newest tick decoded: every input acknowledges it (datagram snapshots are deltas against it).
+    pub newest: u64,
+    /// Frames skipped: datagrams late or sent against a frame this client never got.
+    pub skipped: u32,
 }
 
 fn receive_snapshots(
@@ -49,18 +53,20 @@ fn receive_snapshots(
         match event {
             // Every Welcome (a resume, a new room) starts a new delta stream with a full frame.
             NetEvent::Received(ServerMsg::Welcome(welcome)) => {
-                *stream = SnapshotStream { reader: Some(SnapshotReader::new(welcome.tick_hz)), lost: false };
+                *stream = SnapshotStream { reader: Some(SnapshotReader::new(welcome.tick_hz)), ..default() };
             }
             NetEvent::Received(ServerMsg::Snapshot(frame)) if !stream.lost => {
                 let reader = stream.reader.get_or_insert_with(|| SnapshotReader::new(session.tick_hz));
                 match reader.apply(frame) {
                     Ok(snapshot) => {
+                        stream.newest = snapshot.tick;
                         updates.write(WorldUpdate(snapshot));
                     }
+                    Err(error) if error.is_skippable() => stream.skipped += 1,
                     Err(error) => {
                         report(Report::SnapshotLost { tick: frame.tick, error: &error });
                         end.write(EndSession(EndReason::LostSync(error.to_string())));
-                        *stream = SnapshotStream { reader: None, lost: true };
+                        *stream = SnapshotStream { lost: true, ..default() };
                     }
                 }
             }

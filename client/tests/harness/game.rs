@@ -72,9 +72,10 @@ struct ServerEncoder(DeltaEncoder);
 /// Sends the snapshot of `tick` showing `body` (read on the next frame).
 pub fn snapshot(app: &mut App, tick: u64, body: SnapshotBody) {
     let mut encoder = app.world_mut().remove_resource::<ServerEncoder>().unwrap_or(ServerEncoder(DeltaEncoder::new(30)));
-    let (delta, _) = encoder.0.encode(&body.to_grid(), &Budget::UNLIMITED);
+    let mut delta = Vec::new();
+    let stats = encoder.0.encode_into(tick, &body.to_grid(), &Budget::UNLIMITED, &mut delta);
     app.insert_resource(encoder);
-    receive(app, ServerMsg::Snapshot(SnapshotFrame { tick, last_input_seq: 0, delta }));
+    receive(app, ServerMsg::Snapshot(SnapshotFrame { tick, last_input_seq: 0, base_age: stats.base_age, delta }));
 }
 
 /// The ids of the server's objects the client has entities for, sorted.

@@ -91,10 +91,11 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
                 let attach = state.lobby.new_attach_id();
                 let token = state.lobby.tickets.issue(ticket.player, &ticket.room, &owner);
                 let (reply, resumed) = oneshot::channel();
-                let command = RoomCommand::Resume { player: ticket.player, outbound: outbound_tx, attach, token, reply };
+                let datagrams = socket.has_datagrams();
+                let command = RoomCommand::Resume { player: ticket.player, outbound: outbound_tx, attach, token, datagrams, reply };
                 if ticket.room.inbox.send(command).await.is_ok() && resumed.await == Ok(true) {
                     state.services.metrics.resumed(ResumeOutcome::Resumed);
-                    return Ok(Seat { player: ticket.player, name, room: ticket.room, attach, token, outbound, owner });
+                    return Ok(Seat { player: ticket.player, name, room: ticket.room, attach, token, outbound, owner, datagrams });
                 }
                 state.lobby.tickets.revoke(&token);
                 outcome = ResumeOutcome::Expired;
@@ -113,7 +114,7 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
         Err(reason) => return Err(reject(socket, reason).await),
     };
     let player = state.lobby.new_player_id();
-    join(state, player, name, room, outcome, owner).await
+    join(state, player, name, room, outcome, owner, socket.has_datagrams()).await
 }
 
 /// How long the connection that owns a session has to prove it is alive (its client answers a
@@ -146,16 +147,17 @@ pub(super) async fn join(
     room: RoomHandle,
     resume: ResumeOutcome,
     owner: Owner,
+    datagrams: bool,
 ) -> Result<Seat, Ending> {
     let (outbound_tx, outbound) = mpsc::channel(OUTBOUND_QUEUE);
     let attach = state.lobby.new_attach_id();
     let token = state.lobby.tickets.issue(player, &room, &owner);
-    let command = RoomCommand::Join { player, name: name.clone(), outbound: outbound_tx, attach, token, resume };
+    let command = RoomCommand::Join { player, name: name.clone(), outbound: outbound_tx, attach, token, resume, datagrams };
     if room.inbox.send(command).await.is_err() {
         state.lobby.tickets.revoke(&token);
         return Err(Ending::Server(DisconnectReason::ShuttingDown));
     }
-    Ok(Seat { player, name, room, attach, token, outbound, owner })
+    Ok(Seat { player, name, room, attach, token, outbound, owner, datagrams })
 }
 
 /// The answer to a hall-of-fame request: the board's top [`BOARD_SIZE`], read off the async

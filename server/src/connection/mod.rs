@@ -2,8 +2,9 @@
 //! session, then closes with the [`Ending`]'s reason; [`refuse`] turns away a socket the
 //! admission limits would not take.
 //!
-//! - [`socket`]: the [`Socket`] that owns the WebSocket (decode and validate, encode and send,
-//!   close, link conditioner, rate limit, last heard).
+//! - [`socket`]: the [`Socket`] that owns the connection (decode and validate, encode and
+//!   send, close, link conditioner, rate limit, last heard); [`wire`]: the transport under it,
+//!   a WebSocket or a WebTransport session.
 //! - `handshake`: Hello → version and name checks → resume or seat → [`Seat`].
 //! - `session`: the play loop: inputs, chat, pings and room moves → `RoomCommand`s.
 //!
@@ -15,6 +16,7 @@
 mod handshake;
 mod session;
 pub mod socket;
+pub mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,7 +24,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use driftfire_shared::protocol::{DisconnectReason, PlayerId, ResumeToken, Violation};
 use tokio::sync::mpsc;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Error as WsError;
 
 use crate::admission::Refusal;
@@ -30,7 +31,8 @@ use crate::lobby::tickets::Owner;
 use crate::metrics::Metrics;
 use crate::room::{AttachId, RoomCommand, RoomHandle};
 use crate::state::ServerState;
-use socket::{Socket, Upgraded};
+use socket::Socket;
+use wire::Wire;
 
 /// Why a connection ended.
 #[derive(Debug, thiserror::Error)]
@@ -83,16 +85,19 @@ struct Seat {
     outbound: mpsc::Receiver<Bytes>,
     /// This connection's liveness handle, which every ticket it is issued holds.
     owner: Owner,
+    /// Snapshots go out as datagrams (WebTransport).
+    datagrams: bool,
 }
 
 /// Probes from newcomers presenting this connection's resume token, waiting at once.
 const PROBE_QUEUE: usize = 4;
 
-/// Drives one accepted WebSocket to the end.
-pub async fn serve(ws: WebSocketStream<Upgraded>, peer: SocketAddr, state: Arc<ServerState>) {
+/// Drives one accepted connection (either transport) to the end.
+pub async fn serve(wire: Wire, peer: SocketAddr, state: Arc<ServerState>) {
     let metrics = state.services.metrics.clone();
     metrics.sockets_opened.inc();
-    let mut socket = Socket::new(ws, metrics.clone());
+    let mut socket = Socket::new(wire, metrics.clone());
+    tracing::debug!(%peer, transport = socket.transport(), "connection opened");
     let (owner, mut probes) = mpsc::channel(PROBE_QUEUE);
     let ending = match handshake::handshake(&mut socket, &state, owner, peer.ip()).await {
         Ok(mut seat) => {
@@ -128,13 +133,13 @@ pub async fn serve(ws: WebSocketStream<Upgraded>, peer: SocketAddr, state: Arc<S
     }
 }
 
-/// Closes a socket the server would not admit, with the fitting reason.
-pub async fn refuse(ws: WebSocketStream<Upgraded>, peer: SocketAddr, refusal: Refusal, metrics: Arc<Metrics>) {
-    tracing::debug!(%peer, %refusal, "connection refused");
+/// Closes a connection the server would not admit, with the fitting reason.
+pub async fn refuse(wire: Wire, peer: SocketAddr, refusal: Refusal, metrics: Arc<Metrics>) {
+    tracing::debug!(%peer, %refusal, transport = wire.name(), "connection refused");
     let reason = refusal.reason();
     metrics.sockets_opened.inc();
     metrics.disconnected(Some(&reason));
-    Socket::new(ws, metrics).close(reason).await;
+    wire.close(reason).await;
 }
 
 #[cfg(test)]

@@ -111,8 +111,8 @@ async fn handle(
     let player = seat.player;
     let room_gone = |_| Ending::Server(DisconnectReason::ShuttingDown);
     let msg = match msg {
-        Inbound::Input { seq, input, view_tick } => {
-            return seat.room.inbox.send(RoomCommand::Input { player, seq, input, view_tick }).await.map_err(room_gone);
+        Inbound::Input { seq, input, view_tick, ack_tick } => {
+            return seat.room.inbox.send(RoomCommand::Input { player, seq, input, view_tick, ack_tick }).await.map_err(room_gone);
         }
         Inbound::Other(msg) => msg,
     };
@@ -156,6 +156,6 @@ async fn move_rooms(state: &ServerState, seat: &mut Seat, target: &RoomTarget, f
     };
     state.lobby.tickets.revoke(&seat.token);
     let _ = seat.room.inbox.send(RoomCommand::Leave { player: seat.player, attach: seat.attach }).await;
-    *seat = join(state, seat.player, seat.name.clone(), room, ResumeOutcome::Fresh, seat.owner.clone()).await?;
+    *seat = join(state, seat.player, seat.name.clone(), room, ResumeOutcome::Fresh, seat.owner.clone(), seat.datagrams).await?;
     Ok(Reply::Joined)
 }

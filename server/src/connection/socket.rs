@@ -1,25 +1,21 @@
-//! [`Socket`]: one client's WebSocket, owned whole. Above it the connection deals in messages
-//! only: [`Socket::recv`] yields a decoded, rate-limited and validated client message,
+//! [`Socket`]: one client's connection (a WebSocket or a WebTransport session, see
+//! [`Wire`]), owned whole. Above it the connection deals in messages only: [`Socket::recv`] yields a decoded, rate-limited and validated client message,
 //! [`Socket::send`] encodes and delivers a server message, and [`Socket::close`] says why the
 //! connection ends and closes it. The link conditioner's delay lines, the time the client was
 //! last heard from and its rate-limit bucket live here too.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use driftfire_shared::codec::{decode_client, encode_server, peek_hello_version};
+use driftfire_shared::codec::{decode_client, decode_input_datagram, encode_server, peek_hello_version};
 use driftfire_shared::input::ValidInput;
-use driftfire_shared::protocol::{ClientMsg, DisconnectReason, PROTOCOL_VERSION, RejectReason, ServerMsg, Violation};
-use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use driftfire_shared::protocol::{ClientMsg, DisconnectReason, InputFrame, PROTOCOL_VERSION, RejectReason, ServerMsg, Violation};
 use tokio::time::{Instant, sleep_until, timeout};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::error::ProtocolError;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use super::{Ending, LinkDeath};
+use super::wire::{Incoming, Wire};
+use super::Ending;
 use crate::conditioner::{DelayLine, LinkConditions};
 use crate::metrics::Metrics;
 use crate::rate_limit::{BURST, MESSAGES_PER_SECOND, TokenBucket};
@@ -27,16 +23,6 @@ use crate::room::OUTBOUND_QUEUE;
 
 /// A write that takes longer than this means the peer stopped reading; the socket is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How long the goodbye (the `Disconnect` message, our close frame and the peer's answer) may
-/// take before the TCP stream is simply dropped: short, because shutdown waits for it.
-const CLOSE_HANDSHAKE_TIMEOUT: Duration = Duration::from_millis(500);
-
-/// A lingering close discards the peer's input until it pauses this long...
-const LINGER_QUIET: Duration = Duration::from_millis(200);
-
-/// ...or for at most this long.
-const LINGER_MAX: Duration = Duration::from_secs(1);
 
 /// The size every client message is accounted at in the upstream delay line. Upstream has no
 /// bandwidth cap (inputs are tiny), so the line never uses it; any constant would do.
@@ -62,48 +48,60 @@ pub enum Inbound {
         input: ValidInput,
         /// The tick the client was looking at (see `InputFrame::view_tick`).
         view_tick: u32,
+        /// The newest snapshot the client decoded (see `InputFrame::ack_tick`).
+        ack_tick: u32,
     },
     /// Any other message, as decoded (never `ClientMsg::Input`).
     Other(ClientMsg),
 }
 
-/// One client's WebSocket, with everything that belongs to the link rather than the player.
-pub struct Socket<S = Upgraded> {
-    ws: WebSocketStream<S>,
+/// One client's connection, with everything that belongs to the link rather than the player.
+pub struct Socket {
+    wire: Wire,
     /// Server → client frames held back by the link conditioner.
     down: DelayLine<Bytes>,
     /// Client → server messages held back by the link conditioner.
     up: DelayLine<Inbound>,
-    /// When any frame (a pong included) last came from the client.
+    /// Messages checked and due, not yet handed over (a datagram carries several inputs).
+    ready: VecDeque<Inbound>,
+    /// When anything (a pong included) last came from the client.
     last_heard: Instant,
     /// When the client's last protocol Pong arrived (proof that it reads its socket).
     last_pong: Option<Instant>,
     /// When the oldest protocol Ping not yet answered by a Pong went out.
     unanswered_ping: Option<Instant>,
-    /// Every message from the client costs one token.
+    /// Every message (and every datagram) from the client costs one token.
     bucket: TokenBucket,
     /// Where the bytes in and out are counted.
     metrics: Arc<Metrics>,
 }
 
-impl<S> Socket<S>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    /// Takes over an accepted WebSocket. Until [`condition`](Self::condition) is called
+impl Socket {
+    /// Takes over an accepted connection. Until [`condition`](Self::condition) is called
     /// nothing is held back.
-    pub fn new(ws: WebSocketStream<S>, metrics: Arc<Metrics>) -> Self {
+    pub fn new(wire: Wire, metrics: Arc<Metrics>) -> Self {
         let now = Instant::now();
         Self {
-            ws,
+            wire,
             down: LinkConditions::default().downstream(0),
             up: LinkConditions::default().upstream(0),
+            ready: VecDeque::new(),
             last_heard: now,
             last_pong: None,
             unanswered_ping: None,
             bucket: TokenBucket::new(MESSAGES_PER_SECOND, BURST, now),
             metrics,
         }
+    }
+
+    /// Whether snapshots go out as datagrams (WebTransport).
+    pub fn has_datagrams(&self) -> bool {
+        self.wire.has_datagrams()
+    }
+
+    /// The transport's name.
+    pub fn transport(&self) -> &'static str {
+        self.wire.name()
     }
 
     /// Puts the link conditioner between the socket and the player from now on; `seed` varies
@@ -113,9 +111,10 @@ where
         self.up = link.upstream(seed);
     }
 
-    /// How long the client has been silent (not even a pong).
+    /// How long the client has been silent (not even a pong). A WebTransport session is never
+    /// silent here: QUIC's idle timeout ends a dead one (see `webtransport`).
     pub fn silent_for(&self) -> Duration {
-        self.last_heard.elapsed()
+        if self.wire.answers_pings() { self.last_heard.elapsed() } else { Duration::ZERO }
     }
 
     /// The next message from the client, after its simulated upstream delay. Cancel-safe: it
@@ -132,6 +131,9 @@ where
 
     async fn read(&mut self, before_welcome: bool) -> Result<Inbound, Ending> {
         loop {
+            if let Some(msg) = self.ready.pop_front() {
+                return Ok(msg);
+            }
             let up_due = self.up.next_due();
             tokio::select! {
                 () = sleep_until(up_due.unwrap_or_else(Instant::now)), if up_due.is_some() => {
@@ -139,17 +141,53 @@ where
                         return Ok(msg);
                     }
                 }
-                frame = next_binary(&mut self.ws, &mut self.last_heard, &mut self.last_pong), if self.up.len() < MAX_DELAYED_UPSTREAM => {
-                    let frame = frame?;
-                    self.metrics.received_bytes.inc_by(frame.len() as u64);
-                    let msg = self.check(&frame, before_welcome)?;
-                    if self.up.is_passthrough() {
-                        return Ok(msg);
+                incoming = self.wire.next(), if self.up.len() < MAX_DELAYED_UPSTREAM => {
+                    let incoming = incoming?;
+                    self.last_heard = Instant::now();
+                    match incoming {
+                        Incoming::Pong => self.last_pong = Some(self.last_heard),
+                        Incoming::Message(frame) => {
+                            self.metrics.received_bytes.inc_by(frame.len() as u64);
+                            let msg = self.check(&frame, before_welcome)?;
+                            self.deliver(msg);
+                        }
+                        Incoming::Datagram(datagram) => {
+                            self.metrics.received_bytes.inc_by(datagram.len() as u64);
+                            for msg in self.check_datagram(&datagram, before_welcome)? {
+                                self.deliver(msg);
+                            }
+                        }
                     }
-                    self.up.push(Instant::now(), msg, UPSTREAM_MESSAGE_BYTES);
                 }
             }
         }
+    }
+
+    /// Hands a checked message over now, or after the simulated upstream delay.
+    fn deliver(&mut self, msg: Inbound) {
+        if self.up.is_passthrough() {
+            self.ready.push_back(msg);
+        } else {
+            self.up.push(Instant::now(), msg, UPSTREAM_MESSAGE_BYTES);
+        }
+    }
+
+    /// Rate limit, decode and validate one input datagram; its inputs come out oldest first
+    /// (the room ignores those it already has). Before Welcome there is nothing to steer:
+    /// datagrams that raced the handshake are dropped.
+    fn check_datagram(&mut self, datagram: &[u8], before_welcome: bool) -> Result<Vec<Inbound>, Ending> {
+        if !self.bucket.take(Instant::now()) {
+            return Err(Violation::RateLimited.into());
+        }
+        if before_welcome {
+            return Ok(Vec::new());
+        }
+        let mut frames = decode_input_datagram(datagram).map_err(|error| {
+            tracing::debug!(%error, "undecodable datagram");
+            Ending::from(Violation::Undecodable)
+        })?;
+        frames.sort_unstable_by_key(|frame| frame.seq);
+        frames.iter().map(valid_input).collect()
     }
 
     /// Rate limit, decode and validate one frame.
@@ -173,13 +211,7 @@ where
         match msg {
             // Before Welcome an input breaks the message order, whatever its values.
             ClientMsg::Input(_) if before_welcome => Err(Violation::FirstMessageNotHello.into()),
-            ClientMsg::Input(frame) => match ValidInput::try_from_frame(&frame) {
-                Ok(input) => Ok(Inbound::Input { seq: frame.seq, input, view_tick: frame.view_tick }),
-                Err(error) => {
-                    tracing::debug!(%error, "invalid input");
-                    Err(Violation::InputOutOfRange.into())
-                }
-            },
+            ClientMsg::Input(frame) => valid_input(&frame),
             other => Ok(Inbound::Other(other)),
         }
     }
@@ -198,7 +230,7 @@ where
     /// Writes an encoded message now, or queues it in the simulated downstream link.
     pub async fn send_frame(&mut self, bytes: Bytes) -> Result<(), Ending> {
         if self.down.is_passthrough() {
-            self.write(Message::Binary(bytes)).await
+            self.write(bytes).await
         } else {
             let size = bytes.len();
             self.down.push(Instant::now(), bytes, size);
@@ -221,18 +253,24 @@ where
     /// Writes every held-back frame that has fallen due.
     pub async fn flush_due(&mut self) -> Result<(), Ending> {
         while let Some(bytes) = self.down.pop_due(Instant::now()) {
-            self.write(Message::Binary(bytes)).await?;
+            self.write(bytes).await?;
         }
         Ok(())
     }
 
     /// A protocol ping: browsers answer it even in a hidden tab, so only a dead link stays
-    /// silent.
+    /// silent. A WebTransport session has QUIC's own keep-alives instead: nothing is sent.
     pub async fn ping(&mut self) -> Result<(), Ending> {
+        if !self.wire.answers_pings() {
+            return Ok(());
+        }
         if self.unanswered_ping().is_none() {
             self.unanswered_ping = Some(Instant::now());
         }
-        self.write(Message::Ping(Bytes::new())).await
+        match timeout(WRITE_TIMEOUT, self.wire.ping()).await {
+            Ok(sent) => sent,
+            Err(_) => Err(Ending::Server(DisconnectReason::WriteTimeout)),
+        }
     }
 
     /// When the oldest protocol Ping that no Pong has answered yet went out, if any. A client
@@ -246,106 +284,37 @@ where
         self.unanswered_ping
     }
 
-    /// Whether a protocol Pong has arrived at or after `since`.
+    /// Whether the client has shown it is alive at or after `since`: a protocol Pong on a
+    /// WebSocket, anything at all on a WebTransport session (its inputs come every tick).
     pub fn pong_since(&self, since: Instant) -> bool {
-        self.last_pong.is_some_and(|pong| pong >= since)
+        if self.wire.answers_pings() { self.last_pong.is_some_and(|pong| pong >= since) } else { self.last_heard >= since }
     }
 
-    async fn write(&mut self, msg: Message) -> Result<(), Ending> {
-        self.metrics.sent_bytes.inc_by(msg.len() as u64);
-        match timeout(WRITE_TIMEOUT, self.ws.send(msg)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(Ending::LinkDied(LinkDeath::Transport(error))),
+    async fn write(&mut self, bytes: Bytes) -> Result<(), Ending> {
+        match timeout(WRITE_TIMEOUT, self.wire.send(bytes)).await {
+            Ok(Ok(sent)) => {
+                self.metrics.sent_bytes.inc_by(sent as u64);
+                Ok(())
+            }
+            Ok(Err(ending)) => Err(ending),
             Err(_) => Err(Ending::Server(DisconnectReason::WriteTimeout)),
         }
     }
 
-    /// Tells the client why with `ServerMsg::Disconnect` (not after a version mismatch: that
-    /// client may decode nothing but `Rejected`), sends the close frame with the reason's code
-    /// and text, and waits briefly for the client's answer. Frames still held back by the link
+    /// Says why the connection ends (see [`Wire::close`]). Frames still held back by the link
     /// conditioner are dropped.
-    pub async fn close(mut self, reason: DisconnectReason) {
-        let code = reason.close_code().0.into();
-        let frame = CloseFrame { code, reason: reason.to_string().into() };
-        let version_mismatch = matches!(reason, DisconnectReason::Rejected(RejectReason::VersionMismatch { .. }));
-        let notice = if version_mismatch { None } else { encode_server(&ServerMsg::Disconnect(reason)).ok() };
-        let goodbye = async {
-            if let Some(bytes) = notice {
-                self.ws.feed(Message::Binary(bytes.into())).await?;
-            }
-            self.ws.close(Some(frame)).await
-        };
-        if timeout(CLOSE_HANDSHAKE_TIMEOUT, goodbye).await.is_err() {
-            return;
-        }
-        // Drain until the peer's close arrives (or time runs out), so the close is clean.
-        let answered = timeout(CLOSE_HANDSHAKE_TIMEOUT, async {
-            loop {
-                match self.ws.next().await {
-                    Some(Ok(Message::Close(_))) => return true,
-                    Some(Ok(_)) => {}
-                    // The stream ended, or stopped at an error (it yields nothing after one,
-                    // such as an oversize frame's): what follows is not frames.
-                    Some(Err(_)) | None => return false,
-                }
-            }
-        })
-        .await;
-        // Unless the peer answered our close, bytes may still be arriving (the rest of an
-        // oversize frame): closing with them unread would reset the connection and lose the
-        // close frame on its way to the peer, so read and discard them briefly first (a
-        // lingering close). A peer that already closed its side ends this at once.
-        if answered == Ok(false) {
-            linger(self.ws.get_mut()).await;
-        }
+    pub async fn close(self, reason: DisconnectReason) {
+        self.wire.close(reason).await;
     }
 }
 
-/// Reads and discards whatever the peer still sends, until it stops for [`LINGER_QUIET`], closes,
-/// or [`LINGER_MAX`] passes, so the socket is closed with nothing unread (a FIN, not a reset).
-async fn linger<S: AsyncRead + Unpin>(stream: &mut S) {
-    let mut sink = [0u8; 4096];
-    let deadline = Instant::now() + LINGER_MAX;
-    loop {
-        let quiet = deadline.min(Instant::now() + LINGER_QUIET);
-        match tokio::time::timeout_at(quiet, stream.read(&mut sink)).await {
-            Ok(Ok(n)) if n > 0 && Instant::now() < deadline => {}
-            _ => return,
+/// Range-checks one input (once, here) into an [`Inbound::Input`].
+fn valid_input(frame: &InputFrame) -> Result<Inbound, Ending> {
+    match ValidInput::try_from_frame(frame) {
+        Ok(input) => Ok(Inbound::Input { seq: frame.seq, input, view_tick: frame.view_tick, ack_tick: frame.ack_tick }),
+        Err(error) => {
+            tracing::debug!(%error, "invalid input");
+            Err(Violation::InputOutOfRange.into())
         }
-    }
-}
-
-/// The next binary frame's payload (any frame at all counts as a sign of life). Text frames are
-/// a violation (1003); protocol pings are answered by tungstenite itself; a close frame or EOF
-/// ends the session.
-async fn next_binary<S>(ws: &mut WebSocketStream<S>, last_heard: &mut Instant, last_pong: &mut Option<Instant>) -> Result<Bytes, Ending>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    loop {
-        let frame = ws.next().await;
-        *last_heard = Instant::now();
-        match frame {
-            None | Some(Ok(Message::Close(_))) => return Err(Ending::LinkDied(LinkDeath::PeerClosed)),
-            Some(Err(error)) => return Err(read_error(error)),
-            Some(Ok(Message::Binary(bytes))) => return Ok(bytes),
-            Some(Ok(Message::Text(_))) => return Err(Violation::TextFrame.into()),
-            Some(Ok(Message::Pong(_))) => *last_pong = Some(*last_heard),
-            Some(Ok(Message::Ping(_) | Message::Frame(_))) => {}
-        }
-    }
-}
-
-/// How a read error ends the connection: oversize gets 1009, a broken frame 1002, bad UTF-8
-/// 1007; a stream that just ended is a dead link.
-fn read_error(error: WsError) -> Ending {
-    match error {
-        WsError::Capacity(_) => Violation::TooBig.into(),
-        WsError::ConnectionClosed | WsError::AlreadyClosed => Ending::LinkDied(LinkDeath::PeerClosed),
-        // The TCP stream ended without a close frame: the link died (a resumable drop).
-        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => Ending::LinkDied(LinkDeath::PeerClosed),
-        WsError::Protocol(_) => Violation::WebSocketProtocol.into(),
-        WsError::Utf8(_) => Violation::InvalidUtf8.into(),
-        other => Ending::LinkDied(LinkDeath::Transport(other)),
     }
 }

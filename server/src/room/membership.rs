@@ -9,6 +9,12 @@ use driftfire_shared::sim::{self, Ship, ShipControl, SimConfig, SimTick};
 use super::inputs::InputQueue;
 use super::{AttachId, Attachment, Member, Room};
 
+/// A member's snapshot encoder: deltas against the previous frame on a WebSocket, against the
+/// newest acknowledged frame over datagrams.
+fn new_encoder(tick_hz: u16, datagrams: bool) -> DeltaEncoder {
+    if datagrams { DeltaEncoder::acked(tick_hz) } else { DeltaEncoder::new(tick_hz) }
+}
+
 impl Room {
     pub(super) fn join(&mut self, player: PlayerId, requested: String, attachment: Attachment) {
         let name = self.unique_name(requested);
@@ -22,7 +28,7 @@ impl Room {
             attach: attachment.attach,
             detached_at: None,
             inputs: InputQueue::default(),
-            encoder: DeltaEncoder::new(self.tick_hz),
+            encoder: new_encoder(self.tick_hz, attachment.datagrams),
             life_started: self.world.resource::<SimTick>().0,
         };
         self.members.insert(player, member);
@@ -39,7 +45,8 @@ impl Room {
         member.attach = attachment.attach;
         member.detached_at = None;
         member.inputs.restart();
-        member.encoder.reset();
+        // A fresh encoder: the first frame is full, in the new connection's mode.
+        member.encoder = new_encoder(self.tick_hz, attachment.datagrams);
         // A moment of protection to get your bearings, as after a respawn.
         if let Some(mut ship) = self.world.get_mut::<Ship>(member.ship) {
             ship.shield_ticks = spawn_shield;

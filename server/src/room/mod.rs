@@ -89,6 +89,8 @@ pub enum RoomCommand {
         token: ResumeToken,
         /// Goes into Welcome: `Expired` when the player asked to resume and could not.
         resume: ResumeOutcome,
+        /// Snapshots go out as datagrams (WebTransport): deltas against acknowledged frames.
+        datagrams: bool,
     },
     /// A dropped player is back on a new connection: same ship, score and seat. The room
     /// answers `true` (and sends Welcome and a full snapshot) or `false` if their place is gone.
@@ -101,6 +103,8 @@ pub enum RoomCommand {
         attach: AttachId,
         /// Their next resume token, for Welcome.
         token: ResumeToken,
+        /// The new connection's snapshots go out as datagrams (see `Join`).
+        datagrams: bool,
         /// Whether it worked.
         reply: oneshot::Sender<bool>,
     },
@@ -114,6 +118,8 @@ pub enum RoomCommand {
         input: ValidInput,
         /// The tick the client was looking at (see `InputFrame::view_tick`).
         view_tick: u32,
+        /// The newest snapshot the client decoded (see `InputFrame::ack_tick`).
+        ack_tick: u32,
     },
     /// A player said something (already cleaned and rate-limited).
     Chat {
@@ -326,4 +332,5 @@ pub(super) struct Attachment {
     attach: AttachId,
     token: ResumeToken,
     resume: ResumeOutcome,
+    datagrams: bool,
 }

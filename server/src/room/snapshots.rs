@@ -100,8 +100,9 @@ pub fn client_frame(
     request.view.around(request.center, indices, visible);
     let focus = [quantize_pos(request.center.x), quantize_pos(request.center.y)];
     let budget = Budget { max_bytes: request.budget_bytes, focus, own: request.own };
-    let stats = encoder.encode_into(visible, &budget, &mut frame.delta);
+    let stats = encoder.encode_into(request.tick, visible, &budget, &mut frame.delta);
     frame.tick = request.tick;
+    frame.base_age = stats.base_age;
     frame.last_input_seq = request.last_input_seq;
     // The message owns its frame only while it is encoded; the frame's buffer comes back.
     let msg = ServerMsg::Snapshot(std::mem::take(frame));

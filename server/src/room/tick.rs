@@ -112,14 +112,14 @@ impl Room {
     /// Acts on one command from a connection task.
     fn handle(&mut self, command: RoomCommand) {
         match command {
-            RoomCommand::Join { player, name, outbound, attach, token, resume } => {
-                self.join(player, name, Attachment { outbound, attach, token, resume })
+            RoomCommand::Join { player, name, outbound, attach, token, resume, datagrams } => {
+                self.join(player, name, Attachment { outbound, attach, token, resume, datagrams })
             }
-            RoomCommand::Resume { player, outbound, attach, token, reply } => {
-                let resumed = self.resume(player, Attachment { outbound, attach, token, resume: ResumeOutcome::Resumed });
+            RoomCommand::Resume { player, outbound, attach, token, datagrams, reply } => {
+                let resumed = self.resume(player, Attachment { outbound, attach, token, resume: ResumeOutcome::Resumed, datagrams });
                 let _ = reply.send(resumed);
             }
-            RoomCommand::Input { player, seq, mut input, view_tick } => {
+            RoomCommand::Input { player, seq, mut input, view_tick, ack_tick } => {
                 let tick = self.world.resource::<SimTick>().0;
                 let max_rewind = self.world.resource::<SimConfig>().max_rewind_ticks;
                 if let Some(member) = self.members.get_mut(&player) {
@@ -127,6 +127,7 @@ impl Room {
                     let behind = tick.saturating_sub(u64::from(view_tick));
                     input.rewind_ticks = behind.min(u64::from(max_rewind)) as u8;
                     member.inputs.push(seq, input);
+                    member.encoder.acknowledge(u64::from(ack_tick));
                 }
             }
             RoomCommand::Chat { player, text } => {

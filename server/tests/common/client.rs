@@ -189,7 +189,7 @@ impl Client {
 
     pub async fn input(&mut self, aim: f32, thrust: bool, fire: bool) {
         self.seq += 1;
-        send(&mut self.ws, &ClientMsg::Input(InputFrame { seq: self.seq, aim, thrust, fire, view_tick: 0 })).await;
+        send(&mut self.ws, &ClientMsg::Input(InputFrame { seq: self.seq, aim, thrust, fire, view_tick: 0, ack_tick: 0 })).await;
     }
 
     /// The next message, snapshots decoded (every snapshot must pass through the reader).

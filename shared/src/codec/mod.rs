@@ -6,7 +6,7 @@
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::protocol::{ClientMsg, ServerMsg};
+use crate::protocol::{ClientMsg, InputFrame, ServerMsg};
 
 /// Largest client→server message: a Hello with a long name is the biggest by far (inputs are
 /// ~10 bytes). The server's WebSocket frame limit is set from this too.
@@ -35,6 +35,9 @@ pub enum CodecError {
     /// The message could not be encoded.
     #[error("unencodable message: {0}")]
     Encode(#[from] bincode::error::EncodeError),
+    /// A datagram held something other than 1 to [`INPUTS_PER_DATAGRAM`] inputs.
+    #[error("a datagram may carry only 1 to {INPUTS_PER_DATAGRAM} inputs")]
+    NotInputs,
     /// The encoded message is larger than the receiver would accept.
     #[error("message of {size} bytes exceeds the {max}-byte limit")]
     TooLarge {
@@ -66,6 +69,45 @@ fn encode<T: Serialize, C: bincode::config::Config>(value: &T, config: C, max: u
 /// Encodes a client message.
 pub fn encode_client(msg: &ClientMsg) -> Result<Vec<u8>, CodecError> {
     encode(msg, CLIENT_CONFIG, MAX_CLIENT_MSG_BYTES)
+}
+
+/// Inputs one WebTransport datagram carries: the newest and the two before it, newest first, so
+/// that a lost datagram's input arrives with the next one (the server drops repeats by `seq`).
+/// Two lost in a row are covered; a longer burst loses inputs, as it would stall a stream.
+pub const INPUTS_PER_DATAGRAM: usize = 3;
+
+/// The first byte of every encoded [`ClientMsg::Input`] (its variant index), which is how the
+/// browser's transport tells inputs (sent as datagrams) from everything else (the stream).
+pub const INPUT_TAG: u8 = 3;
+
+/// The first byte of every encoded [`ServerMsg::Snapshot`]: what a WebTransport connection sends
+/// as a datagram (when it fits); everything else goes on its reliable stream.
+pub const SNAPSHOT_TAG: u8 = 4;
+
+/// Decodes an input datagram: 1 to [`INPUTS_PER_DATAGRAM`] encoded [`ClientMsg::Input`]s back to
+/// back, newest first. Anything else in it is an error.
+pub fn decode_input_datagram(bytes: &[u8]) -> Result<Vec<InputFrame>, CodecError> {
+    let mut frames = Vec::with_capacity(INPUTS_PER_DATAGRAM);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        if frames.len() == INPUTS_PER_DATAGRAM {
+            return Err(CodecError::NotInputs);
+        }
+        let (msg, read): (ClientMsg, usize) = bincode::serde::decode_from_slice(rest, CLIENT_CONFIG)?;
+        let ClientMsg::Input(frame) = msg else { return Err(CodecError::NotInputs) };
+        frames.push(frame);
+        rest = &rest[read..];
+    }
+    if frames.is_empty() {
+        return Err(CodecError::NotInputs);
+    }
+    Ok(frames)
+}
+
+/// Encodes an input datagram from already encoded inputs, newest first (see
+/// [`decode_input_datagram`]); those past [`INPUTS_PER_DATAGRAM`] are left out.
+pub fn encode_input_datagram<'a>(newest_first: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    newest_first.into_iter().take(INPUTS_PER_DATAGRAM).flatten().copied().collect()
 }
 
 /// Decodes a client message; the whole slice must be exactly one message.

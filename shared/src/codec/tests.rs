@@ -15,7 +15,7 @@ fn all_client_msgs() -> Vec<ClientMsg> {
             room: RoomTarget::Code("AB2CD".into()),
             resume: Some(ResumeToken([7; 16])),
         },
-        ClientMsg::Input(InputFrame { seq: 42, aim: -3.1, thrust: true, fire: false, view_tick: 7 }),
+        ClientMsg::Input(InputFrame { seq: 42, aim: -3.1, thrust: true, fire: false, view_tick: 7, ack_tick: 9 }),
         ClientMsg::Ping { nonce: u32::MAX },
         ClientMsg::Leave,
         ClientMsg::Chat { text: "gg ✈".into() },
@@ -84,7 +84,7 @@ fn all_server_msgs() -> Vec<ServerMsg> {
         ServerMsg::Rejected { reason: RejectReason::VersionMismatch { server: 1, client: 0 } },
         ServerMsg::Rejected { reason: RejectReason::ServerFull },
         ServerMsg::Rejected { reason: RejectReason::InvalidName },
-        ServerMsg::Snapshot(SnapshotFrame { tick: 1 << 40, last_input_seq: 5, delta: vec![0x80, 0x12, 0xFF] }),
+        ServerMsg::Snapshot(SnapshotFrame { tick: 1 << 40, last_input_seq: 5, base_age: 3, delta: vec![0x80, 0x12, 0xFF] }),
         ServerMsg::Pong { nonce: 17 },
         ServerMsg::Leaders { leaders: vec![Leader { id: PlayerId(3), pos: Vec2::new(-120.5, 900.0) }] },
         ServerMsg::PlayerJoined(PlayerInfo { id: PlayerId(9), name: "Ace (AI)".into(), ai: true }),
@@ -188,10 +188,29 @@ proptest::proptest! {
     /// Inputs with any float bits survive the codec bit for bit.
     #[test]
     fn input_round_trips(seq: u32, aim_bits: u32, thrust: bool, fire: bool) {
-        let msg = ClientMsg::Input(InputFrame { seq, aim: f32::from_bits(aim_bits), thrust, fire, view_tick: seq });
+        let msg = ClientMsg::Input(InputFrame { seq, aim: f32::from_bits(aim_bits), thrust, fire, view_tick: seq, ack_tick: seq });
         let back = decode_client(&encode_client(&msg).unwrap()).unwrap();
         let (ClientMsg::Input(a), ClientMsg::Input(b)) = (&msg, &back) else { panic!("variant changed") };
         proptest::prop_assert_eq!(a.aim.to_bits(), b.aim.to_bits());
         proptest::prop_assert_eq!((a.seq, a.thrust, a.fire), (b.seq, b.thrust, b.fire));
     }
+}
+
+#[test]
+fn an_input_datagram_carries_up_to_three_inputs_and_nothing_else() {
+    let input = |seq| encode_client(&ClientMsg::Input(InputFrame { seq, aim: 0.5, thrust: true, ..Default::default() })).unwrap();
+    let (a, b, c, d) = (input(9), input(8), input(7), input(6));
+    assert_eq!(a[0], INPUT_TAG, "the browser's transport routes inputs by their first byte");
+    let snapshot = encode_server(&ServerMsg::Snapshot(SnapshotFrame::default())).unwrap();
+    assert_eq!(snapshot[0], SNAPSHOT_TAG, "the server's WebTransport sends snapshots as datagrams by their first byte");
+    let three = encode_input_datagram([a.as_slice(), b.as_slice(), c.as_slice(), d.as_slice()]);
+    let seqs: Vec<u32> = decode_input_datagram(&three).unwrap().iter().map(|f| f.seq).collect();
+    assert_eq!(seqs, [9, 8, 7], "the fourth is left out");
+    let mut four = three.clone();
+    four.extend_from_slice(&d);
+    assert!(matches!(decode_input_datagram(&four), Err(CodecError::NotInputs)));
+    assert!(matches!(decode_input_datagram(&[]), Err(CodecError::NotInputs)));
+    let ping = encode_client(&ClientMsg::Ping { nonce: 1 }).unwrap();
+    assert!(matches!(decode_input_datagram(&[a.clone(), ping].concat()), Err(CodecError::NotInputs)));
+    assert!(decode_input_datagram(&a[..a.len() - 1]).is_err(), "a cut input is an error");
 }

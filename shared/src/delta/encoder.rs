@@ -5,7 +5,7 @@
 //! visible list, writing straight into the frame. Only a frame over budget takes the slower
 //! path: rank the waiting updates, then write again with just the chosen ones.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::bits::gamma_len;
 use super::{BitWriter, DeltaParams, GridEntity, spawn_len, write_delta, write_spawn};
@@ -45,7 +45,14 @@ pub struct EncodeStats {
     pub despawned: usize,
     /// Changes and spawns held back by the budget (sent on a later tick).
     pub deferred: usize,
+    /// Ticks between the frame and its baseline (0 for a full frame): the frame's `base_age`.
+    pub base_age: u16,
 }
+
+/// Frames a datagram encoder keeps while it waits for the client to acknowledge one: a second at
+/// 30 Hz. A client whose newest acknowledgement is older than this (a long burst of loss) gets a
+/// full frame instead of a delta.
+pub const MAX_UNACKED_FRAMES: usize = 32;
 
 /// Priority gained per tick by a waiting update: the base keeps far, slow entities from
 /// starving; nearness and speed add urgency (up to 3× for a fast entity at the centre).
@@ -75,10 +82,20 @@ pub struct DeltaEncoder {
     next: Vec<GridEntity>,
     /// Indices into `visible` of the entities the frame spawns.
     spawns: Vec<usize>,
+    /// Tick of the frame `baseline` holds (the previous frame, on a reliable stream).
+    base_tick: Option<u64>,
+    /// Datagram mode: the frames sent (tick, what the client holds after it), oldest first,
+    /// from the newest acknowledged one on. `None` on a reliable stream.
+    sent: Option<VecDeque<(u64, Vec<GridEntity>)>>,
+    /// Datagram mode: the newest tick the client said it decoded.
+    acked: Option<u64>,
+    /// Ticks between the frame being written and its baseline.
+    steps: u16,
 }
 
 impl DeltaEncoder {
-    /// An encoder for a client of a server ticking at `tick_hz`; its first frame is full.
+    /// An encoder for an ordered, reliable stream from a server ticking at `tick_hz`: each frame
+    /// is a delta against the previous one; the first is full.
     pub fn new(tick_hz: u16) -> Self {
         Self {
             params: DeltaParams::new(tick_hz),
@@ -89,7 +106,36 @@ impl DeltaEncoder {
             frame: BitWriter::new(),
             next: Vec::new(),
             spawns: Vec::new(),
+            base_tick: None,
+            sent: None,
+            acked: None,
+            steps: 0,
         }
+    }
+
+    /// An encoder for datagrams, which may be lost or reordered: each frame is a delta against
+    /// the newest frame the client acknowledged ([`acknowledge`](Self::acknowledge)), full when
+    /// there is none.
+    pub fn acked(tick_hz: u16) -> Self {
+        Self { sent: Some(VecDeque::new()), ..Self::new(tick_hz) }
+    }
+
+    /// Whether this encoder bases frames on acknowledgements (datagrams).
+    pub fn is_acked(&self) -> bool {
+        self.sent.is_some()
+    }
+
+    /// The client has decoded the frame of `tick` (datagram mode; ignored on a reliable
+    /// stream). Frames older than the newest acknowledged are let go.
+    pub fn acknowledge(&mut self, tick: u64) {
+        let Some(sent) = self.sent.as_mut() else { return };
+        if self.acked.is_some_and(|acked| tick <= acked) {
+            return;
+        }
+        // Only a frame actually sent can be a baseline (a hostile ack names anything).
+        let Some(index) = sent.iter().position(|(t, _)| *t == tick) else { return };
+        self.acked = Some(tick);
+        sent.drain(..index);
     }
 
     /// Makes the next frame a full one (e.g. after the client resynchronised).
@@ -102,21 +148,42 @@ impl DeltaEncoder {
         self.baseline.iter()
     }
 
-    /// Encodes `visible` (sorted by id: everything this client should see now) against what
-    /// the client has, within `budget`.
+    /// Encodes `visible` (sorted by id: everything this client should see now) as the frame of
+    /// the tick after the previous one, within `budget`; for tests and tools.
     pub fn encode(&mut self, visible: &[GridEntity], budget: &Budget) -> (Vec<u8>, EncodeStats) {
         let mut bytes = Vec::new();
-        let stats = self.encode_into(visible, budget, &mut bytes);
+        let tick = self.base_tick.map_or(1, |tick| tick + 1);
+        let stats = self.encode_into(tick, visible, budget, &mut bytes);
         (bytes, stats)
     }
 
-    /// [`encode`](Self::encode) into `out` (cleared first): the same frame, and no allocation
-    /// once the encoder's buffers and `out` have grown to the client's view.
-    pub fn encode_into(&mut self, visible: &[GridEntity], budget: &Budget, out: &mut Vec<u8>) -> EncodeStats {
+    /// Encodes `visible` (sorted by id: everything this client should see now) as the frame of
+    /// `tick` against what the client holds, within `budget`, into `out` (cleared first). No
+    /// allocation once the encoder's buffers and `out` have grown to the client's view (but for
+    /// the ring of sent frames in datagram mode).
+    pub fn encode_into(&mut self, tick: u64, visible: &[GridEntity], budget: &Budget, out: &mut Vec<u8>) -> EncodeStats {
         debug_assert!(visible.windows(2).all(|w| w[0].id < w[1].id), "visible must be sorted by id");
+        if let Some(sent) = &self.sent {
+            // Datagram mode: the baseline is the newest acknowledged frame, if still held.
+            let base = self.acked.and_then(|acked| sent.iter().find(|(t, _)| *t == acked));
+            match base {
+                Some((base_tick, entities)) => {
+                    self.baseline.clone_from(entities);
+                    self.base_tick = Some(*base_tick);
+                }
+                None => self.reset = true,
+            }
+        }
+        let steps = self.base_tick.and_then(|base| tick.checked_sub(base)).and_then(|age| u16::try_from(age).ok());
+        match steps {
+            Some(steps) if steps > 0 => self.steps = steps,
+            // A baseline that is not older than this tick, or too old to name: start over.
+            _ => self.reset = true,
+        }
         if self.reset {
             self.baseline.clear();
             self.waiting.clear();
+            self.steps = 0;
         }
         let mut stats = self.write_frame(visible, None);
         if budget.max_bytes > 0 && self.frame.len_bits().div_ceil(8) > budget.max_bytes {
@@ -126,7 +193,15 @@ impl DeltaEncoder {
             self.waiting.clear();
         }
         self.waiting.retain(|id, _| visible.binary_search_by_key(id, |e| e.id).is_ok());
+        stats.base_age = self.steps;
+        if let Some(sent) = self.sent.as_mut() {
+            if sent.len() == MAX_UNACKED_FRAMES {
+                sent.pop_front();
+            }
+            sent.push_back((tick, self.next.clone()));
+        }
         std::mem::swap(&mut self.baseline, &mut self.next);
+        self.base_tick = Some(tick);
         self.reset = false;
         out.clear();
         out.extend_from_slice(self.frame.padded_bytes());
@@ -139,7 +214,8 @@ impl DeltaEncoder {
     fn write_frame(&mut self, visible: &[GridEntity], allowed: Option<&HashSet<u32>>) -> EncodeStats {
         let may_send = |id: u32| allowed.is_none_or(|a| a.contains(&id));
         let mut stats = EncodeStats::default();
-        let Self { params, baseline, reset, frame, next, spawns, .. } = self;
+        let Self { params, baseline, reset, frame, next, spawns, steps, .. } = self;
+        let steps = *steps;
         frame.clear();
         frame.bit(*reset);
         next.clear();
@@ -158,7 +234,7 @@ impl DeltaEncoder {
             v += 1;
             frame.bit(true);
             stats.kept += 1;
-            let guess = base.predicted(params);
+            let guess = base.predicted_by(params, steps);
             if guess == *current {
                 frame.bit(false);
                 next.push(guess);
@@ -211,7 +287,7 @@ impl DeltaEncoder {
             }
             let cost = match self.baseline.get(b).filter(|base| base.id == current.id) {
                 Some(base) => {
-                    let guess = base.predicted(&self.params);
+                    let guess = base.predicted_by(&self.params, self.steps);
                     if guess == *current {
                         continue;
                     }

@@ -1,9 +1,12 @@
 //! Compact snapshots: entities on the quantization grid (see [`crate::sim::quantize`]), sent
 //! as deltas against what this client already holds.
 //!
-//! The WebSocket stream is ordered and reliable, so the baseline of each snapshot is simply the
+//! On an ordered, reliable stream (the WebSocket) the baseline of each snapshot is simply the
 //! previous snapshot sent on the same connection; the first one (and any after a reset) is
-//! full. Both ends extrapolate every entity one tick with the same integer rules (motion, and
+//! full. Over datagrams, which may be lost or reordered, the baseline is the newest snapshot the
+//! client has acknowledged (acks ride in its inputs), kept in a short ring of frames sent on
+//! each side ([`DeltaEncoder::acked`]); a frame names its baseline by age in ticks, and a frame
+//! whose baseline the client no longer holds is skipped, never misread. Both ends extrapolate every entity one tick with the same integer rules (motion, and
 //! drag for coasting ships), so an entity moving as expected costs 2 bits ("present, as
 //! predicted") and one that changed sends only the residuals, Elias-gamma coded. Entities
 //! appear with an explicit spawn record and leave with a single "gone" bit.
@@ -43,6 +46,21 @@ pub enum DeltaError {
     /// A spawn named an entity the client already has.
     #[error("spawn of entity {0}, which already exists")]
     DuplicateSpawn(u32),
+    /// The frame is a delta against tick `0`, which this decoder does not hold (a datagram
+    /// stream lost it, or the client let it go): skip the frame, the next ones decode.
+    #[error("baseline tick {0} is not held")]
+    MissingBaseline(u64),
+    /// The frame is no newer than one already decoded (datagrams arrive out of order): skip it.
+    #[error("frame for tick {0} is older than the newest decoded")]
+    Stale(u64),
+}
+
+impl DeltaError {
+    /// Whether this frame may simply be skipped on a datagram stream (nothing was misread);
+    /// every other error means client and server disagree about the stream.
+    pub fn is_skippable(&self) -> bool {
+        matches!(self, Self::MissingBaseline(_) | Self::Stale(_))
+    }
 }
 
 /// What an entity is.
@@ -130,6 +148,16 @@ impl GridEntity {
             respawn_in: None,
             size: 0,
         }
+    }
+
+    /// Where this entity will be `steps` ticks on if nothing surprising happens (a baseline
+    /// acknowledged a few ticks ago is extrapolated tick by tick, with the same rules both ends).
+    pub fn predicted_by(&self, params: &DeltaParams, steps: u16) -> Self {
+        let mut next = *self;
+        for _ in 0..steps {
+            next = next.predicted(params);
+        }
+        next
     }
 
     /// Where this entity will be next tick if nothing surprising happens.
@@ -301,34 +329,58 @@ pub fn read_spawn(r: &mut BitReader, id: u32) -> Result<GridEntity, DeltaError> 
     Ok(e)
 }
 
-/// The client's half: keeps what it has been sent and applies each frame to it.
+/// Frames a decoder keeps as possible baselines. The server bases a frame on the newest tick
+/// the client acknowledged, a few ticks back at most on a live link; a frame older than this ring
+/// is skipped, and the next acknowledgement fixes it.
+pub const DECODER_HISTORY: usize = 32;
+
+/// The client's half: keeps the frames it has decoded and applies each new frame to the one it
+/// names as its baseline.
 #[derive(Debug, Clone, Default)]
 pub struct DeltaDecoder {
     params: DeltaParams,
-    /// What the client holds, sorted by id.
-    baseline: Vec<GridEntity>,
+    /// Decoded frames (tick, entities sorted by id), oldest first.
+    held: std::collections::VecDeque<(u64, Vec<GridEntity>)>,
 }
 
 impl DeltaDecoder {
     /// A decoder for a server ticking at `tick_hz` (from Welcome).
     pub fn new(tick_hz: u16) -> Self {
-        Self { params: DeltaParams::new(tick_hz), baseline: Vec::new() }
+        Self { params: DeltaParams::new(tick_hz), held: std::collections::VecDeque::new() }
     }
 
-    /// Applies one frame; returns every entity the client now has, by id. On error the state
-    /// is unchanged and the stream cannot continue.
+    /// Applies the next frame of an ordered stream (one tick after the previous); for tests
+    /// and tools. See [`decode_frame`](Self::decode_frame).
     pub fn decode(&mut self, bytes: &[u8]) -> Result<Vec<GridEntity>, DeltaError> {
+        let tick = self.held.back().map_or(1, |(tick, _)| tick + 1);
+        self.decode_frame(tick, 1, bytes)
+    }
+
+    /// Applies the frame of `tick`, a delta against the frame `base_age` ticks older (ignored
+    /// for a full frame); returns every entity the client now has, by id. On error the state is
+    /// unchanged; [`DeltaError::is_skippable`] tells a lost baseline or a late datagram from a
+    /// broken stream.
+    pub fn decode_frame(&mut self, tick: u64, base_age: u16, bytes: &[u8]) -> Result<Vec<GridEntity>, DeltaError> {
+        if self.held.back().is_some_and(|(newest, _)| tick <= *newest) {
+            return Err(DeltaError::Stale(tick));
+        }
         let mut r = BitReader::new(bytes);
         let reset = r.bit()?;
-        let mut next = Vec::with_capacity(self.baseline.len() + 8);
+        let mut next = Vec::new();
+        let mut base_index = None;
         if !reset {
-            for base in &self.baseline {
+            let base_tick = tick.checked_sub(u64::from(base_age)).filter(|_| base_age > 0).ok_or(DeltaError::BadValue("base age"))?;
+            let index = self.held.iter().position(|(t, _)| *t == base_tick).ok_or(DeltaError::MissingBaseline(base_tick))?;
+            let baseline = &self.held[index].1;
+            next.reserve(baseline.len() + 8);
+            for base in baseline {
                 if !r.bit()? {
                     continue;
                 }
-                let predicted = base.predicted(&self.params);
+                let predicted = base.predicted_by(&self.params, base_age);
                 next.push(if r.bit()? { read_delta(&mut r, &predicted)? } else { predicted });
             }
+            base_index = Some(index);
         }
         let kept = next.len();
         let spawns = r.gamma()?;
@@ -349,7 +401,15 @@ impl DeltaDecoder {
         }
         r.finish()?;
         next.sort_unstable_by_key(|e| e.id);
-        self.baseline = next;
-        Ok(self.baseline.clone())
+        // The server's baselines only move forward (its acknowledged tick is the newest it has
+        // heard of), so frames older than this one's baseline will never be named again.
+        if let Some(index) = base_index {
+            self.held.drain(..index);
+        }
+        if self.held.len() == DECODER_HISTORY {
+            self.held.pop_front();
+        }
+        self.held.push_back((tick, next.clone()));
+        Ok(next)
     }
 }

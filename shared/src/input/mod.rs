@@ -190,7 +190,7 @@ mod tests {
     use super::*;
 
     fn frame(aim: f32) -> InputFrame {
-        InputFrame { seq: 1, aim, thrust: true, fire: false, view_tick: 0 }
+        InputFrame { seq: 1, aim, thrust: true, fire: false, view_tick: 0, ack_tick: 0 }
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 /// Bumped on every incompatible change to any type in this module. `Hello` is variant 0 of
 /// [`ClientMsg`] and `version` its first field, so every past and future build can decode it
 /// and a mismatch gets a typed [`RejectReason::VersionMismatch`] instead of garbage.
-pub const PROTOCOL_VERSION: u32 = 11;
+pub const PROTOCOL_VERSION: u32 = 12;
 
 /// Characters of a room code ([`ROOM_CODE_ALPHABET`]): 32^5 ≈ 33 million codes, short enough to
 /// read out loud, too many to guess while a room exists.
@@ -138,6 +138,10 @@ pub struct InputFrame {
     /// interpolation clock). The server rewinds hit tests for this input's shots to that tick,
     /// capped, so you hit what you saw (lag compensation).
     pub view_tick: u32,
+    /// The newest snapshot tick this client has decoded (0 before the first). Over WebTransport
+    /// the server encodes each snapshot as a delta against it (see `crate::delta`); a WebSocket
+    /// stream ignores it.
+    pub ack_tick: u32,
 }
 
 /// Server → client.
@@ -231,7 +235,11 @@ pub struct SnapshotFrame {
     pub tick: u64,
     /// Newest [`InputFrame::seq`] of yours applied up to this tick (0 before the first).
     pub last_input_seq: u32,
-    /// The entities in and near your view, bit-packed against the previous frame of this
-    /// connection (the first is full); decoded by `crate::delta::DeltaDecoder`.
+    /// Ticks back to the frame this one is a delta against: the previous frame on a WebSocket,
+    /// the newest one you acknowledged ([`InputFrame::ack_tick`]) over datagrams; 0 for a full
+    /// frame.
+    pub base_age: u16,
+    /// The entities in and near your view, bit-packed against the baseline frame (see
+    /// `base_age`); decoded by `crate::delta::DeltaDecoder`.
     pub delta: Vec<u8>,
 }
