@@ -69,13 +69,12 @@ async fn webtransport_listener(flags: &ServerFlags, game: SocketAddr) -> anyhow:
         WebTransportPort::Port(port) => port,
     };
     let bind = SocketAddr::new(game.ip(), port);
-    let socket = std::net::UdpSocket::bind(bind).with_context(|| format!("binding WebTransport to UDP {bind} (choose another with --webtransport PORT, or `off`)"))?;
+    let socket = std::net::UdpSocket::bind(bind)
+        .with_context(|| format!("binding WebTransport to UDP {bind} (choose another with --webtransport PORT, or `off`)"))?;
     let certificate = match (&flags.tls_cert, &flags.tls_key) {
-        (Some(cert), Some(key)) => {
-            Certificate::from_pem_files(cert, key)
-                .await
-                .with_context(|| format!("loading the certificate {} and key {}", cert.display(), key.display()))?
-        }
+        (Some(cert), Some(key)) => Certificate::from_pem_files(cert, key)
+            .await
+            .with_context(|| format!("loading the certificate {} and key {}", cert.display(), key.display()))?,
         _ => Certificate::Development,
     };
     Ok(Some(WebTransportListener { socket, certificate }))

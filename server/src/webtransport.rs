@@ -34,6 +34,10 @@ const DEV_CERT_VALIDITY_DAYS: i64 = 13;
 /// fetched the hash just before a rotation still connects with it.
 const DEV_CERT_ROTATION: Duration = Duration::from_secs(7 * 24 * 3600);
 
+// Browsers refuse a hashed certificate valid for 14 days or more; rotation comes before expiry.
+const _: () = assert!(DEV_CERT_VALIDITY_DAYS < 14);
+const _: () = assert!(DEV_CERT_ROTATION.as_secs() < DEV_CERT_VALIDITY_DAYS as u64 * 24 * 3600);
+
 /// QUIC keep-alive: the browser acknowledges these even in a hidden tab, so a live session
 /// never reaches the idle timeout, and a dead one does.
 const KEEP_ALIVE: Duration = Duration::from_secs(2);
@@ -138,7 +142,8 @@ pub fn start(listener: WebTransportListener, state: Arc<ServerState>, advert: Sh
 }
 
 fn publish(advert: &SharedAdvert, port: u16, development: Option<&Identity>) {
-    let certificate_sha256 = development.and_then(|identity| identity.certificate_chain().as_slice().first().map(|cert| cert.hash().fmt(Sha256DigestFmt::BytesArray)));
+    let certificate_sha256 = development
+        .and_then(|identity| identity.certificate_chain().as_slice().first().map(|cert| cert.hash().fmt(Sha256DigestFmt::BytesArray)));
     let certificate_sha256 = certificate_sha256.map(|array| hex_of_bytes_array(&array));
     *advert.write().expect("advert lock") = Some(Advert { port, path: PATH, certificate_sha256 });
 }
@@ -148,7 +153,12 @@ fn hex_of_bytes_array(array: &str) -> String {
     array.trim_matches(['[', ']']).split(',').filter_map(|b| b.trim().parse::<u8>().ok()).map(|b| format!("{b:02x}")).collect()
 }
 
-async fn accept_loop(endpoint: Endpoint<wtransport::endpoint::endpoint_side::Server>, state: Arc<ServerState>, advert: SharedAdvert, development: Option<(UdpSocket, SocketAddr)>) {
+async fn accept_loop(
+    endpoint: Endpoint<wtransport::endpoint::endpoint_side::Server>,
+    state: Arc<ServerState>,
+    advert: SharedAdvert,
+    development: Option<(UdpSocket, SocketAddr)>,
+) {
     let mut rotation = tokio::time::interval_at(tokio::time::Instant::now() + DEV_CERT_ROTATION, DEV_CERT_ROTATION);
     loop {
         tokio::select! {
@@ -229,8 +239,6 @@ mod tests {
         let prime256v1 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
         let contains = |needle: &[u8]| der.windows(needle.len()).any(|w| w == needle);
         assert!(contains(&ec_public_key) && contains(&prime256v1), "not ECDSA P-256");
-        assert!(DEV_CERT_VALIDITY_DAYS < 14);
-        assert!(DEV_CERT_ROTATION < Duration::from_secs(DEV_CERT_VALIDITY_DAYS as u64 * 24 * 3600));
     }
 
     #[test]

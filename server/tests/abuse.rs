@@ -241,7 +241,9 @@ async fn bad_frames_get_their_close_codes_while_a_player_keeps_playing() {
     let mut bystander = Client::join(&url, "bystander").await;
     let before = bystander.until_snapshot(|_| true).await.tick;
 
-    let nan_input = encode_client(&ClientMsg::Input(InputFrame { seq: 1, aim: f32::NAN, thrust: true, fire: true, view_tick: 0, ack_tick: 0 })).unwrap();
+    let nan_input =
+        encode_client(&ClientMsg::Input(InputFrame { seq: 1, aim: f32::NAN, thrust: true, fire: true, view_tick: 0, ack_tick: 0 }))
+            .unwrap();
     let input = encode_client(&ClientMsg::Input(InputFrame::default())).unwrap();
     let hello = encode_client(&ClientMsg::hello("again")).unwrap();
     let cases: Vec<(&str, bool, Message, CloseCode)> = vec![

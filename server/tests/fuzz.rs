@@ -41,8 +41,9 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
     prop_oneof![
         (prop_oneof![Just(PROTOCOL_VERSION), any::<u32>()], ".{0,40}", room_target(), proptest::option::of(any::<[u8; 16]>()))
             .prop_map(|(version, name, room, resume)| ClientMsg::Hello { version, name, room, resume: resume.map(ResumeToken) }),
-        (any::<u32>(), proptest::num::f32::ANY, any::<bool>(), any::<bool>(), any::<u32>())
-            .prop_map(|(seq, aim, thrust, fire, view_tick)| ClientMsg::Input(InputFrame { seq, aim, thrust, fire, view_tick, ack_tick: view_tick })),
+        (any::<u32>(), proptest::num::f32::ANY, any::<bool>(), any::<bool>(), any::<u32>()).prop_map(
+            |(seq, aim, thrust, fire, view_tick)| ClientMsg::Input(InputFrame { seq, aim, thrust, fire, view_tick, ack_tick: view_tick })
+        ),
         any::<u32>().prop_map(|nonce| ClientMsg::Ping { nonce }),
         Just(ClientMsg::Leave),
         ".{0,300}".prop_map(|text| ClientMsg::Chat { text }),

@@ -9,11 +9,13 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use driftfire_server::ServerConfig;
+use driftfire_server::bots::link::Transport;
 use driftfire_server::bots::{SwarmConfig, SwarmReport, run_swarm};
 
 /// Runs a bot swarm of `count` against `url` for `duration` (bots joining over `ramp`).
 async fn swarm(url: String, count: usize, duration: Duration, ramp: Duration, name_prefix: &str) -> SwarmReport {
-    let config = SwarmConfig { url, count, duration, ramp, name_prefix: name_prefix.into(), link: Default::default() };
+    let config =
+        SwarmConfig { url, count, duration, ramp, name_prefix: name_prefix.into(), link: Default::default(), transport: Transport::Ws };
     run_swarm(config, |_| {}).await
 }
 

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use clap::Parser;
+use driftfire_server::bots::link::Transport;
 use driftfire_server::bots::{SwarmConfig, run_swarm};
 use driftfire_server::conditioner::LinkConditions;
 use tracing_subscriber::EnvFilter;
 
-/// A swarm of bots playing Driftfire over real WebSockets.
+/// A swarm of bots playing Driftfire over real WebSockets or WebTransport.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
@@ -35,6 +36,9 @@ struct Args {
     /// Link conditioner: the download delay varies by up to ± this many milliseconds.
     #[arg(long, default_value_t = 0)]
     sim_jitter_ms: u64,
+    /// Transport: `ws`, `wt` (WebTransport datagrams), or `auto` (WebTransport where offered).
+    #[arg(long, value_enum, default_value_t = Transport::Ws)]
+    transport: Transport,
 }
 
 #[tokio::main]
@@ -56,6 +60,7 @@ async fn main() -> std::process::ExitCode {
             jitter: Duration::from_millis(args.sim_jitter_ms * 2),
             bandwidth_bps: 0,
         },
+        transport: args.transport,
     };
     println!("driftfire-bots: {} bots against {} for {:.0} s", config.count, config.url, config.duration.as_secs_f64());
     let report = run_swarm(config, |p| {

@@ -14,8 +14,8 @@ use driftfire_shared::input::ValidInput;
 use driftfire_shared::protocol::{ClientMsg, DisconnectReason, InputFrame, PROTOCOL_VERSION, RejectReason, ServerMsg, Violation};
 use tokio::time::{Instant, sleep_until, timeout};
 
-use super::wire::{Incoming, Wire};
 use super::Ending;
+use super::wire::{Incoming, Wire};
 use crate::conditioner::{DelayLine, LinkConditions};
 use crate::metrics::Metrics;
 use crate::rate_limit::{BURST, MESSAGES_PER_SECOND, TokenBucket};

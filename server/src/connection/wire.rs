@@ -54,7 +54,7 @@ pub enum Incoming {
 /// The transport of one client connection.
 pub enum Wire {
     /// A WebSocket over TCP.
-    WebSocket(WebSocketStream<Upgraded>),
+    WebSocket(Box<WebSocketStream<Upgraded>>),
     /// A WebTransport session over QUIC.
     WebTransport(Box<WebTransportWire>),
 }
@@ -97,7 +97,9 @@ impl Wire {
     /// liveness (keep-alives and the idle timeout), so a WebTransport wire sends nothing.
     pub async fn ping(&mut self) -> Result<(), Ending> {
         match self {
-            Self::WebSocket(ws) => ws.send(Message::Ping(Bytes::new())).await.map_err(|error| Ending::LinkDied(LinkDeath::Transport(error))),
+            Self::WebSocket(ws) => {
+                ws.send(Message::Ping(Bytes::new())).await.map_err(|error| Ending::LinkDied(LinkDeath::Transport(error)))
+            }
             Self::WebTransport(_) => Ok(()),
         }
     }
@@ -150,7 +152,8 @@ fn read_error(error: WsError) -> Ending {
 }
 
 /// Sends the notice and our close frame and waits briefly for the client's answer.
-async fn close_websocket(mut ws: WebSocketStream<Upgraded>, reason: DisconnectReason, notice: Option<Vec<u8>>) {
+async fn close_websocket(ws: Box<WebSocketStream<Upgraded>>, reason: DisconnectReason, notice: Option<Vec<u8>>) {
+    let mut ws = *ws;
     let code = reason.close_code().0.into();
     let frame = CloseFrame { code, reason: reason.to_string().into() };
     let goodbye = async {

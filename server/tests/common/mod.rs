@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use driftfire_server::ServerConfig;
+use driftfire_server::webtransport::{Certificate, WebTransportListener};
 use driftfire_shared::protocol::RoomInfo;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -59,7 +60,11 @@ impl TestServer {
         let admin_addr = admin.local_addr().unwrap();
         let config = config(addr);
         let (stop, stopped) = oneshot::channel::<()>();
-        let listeners = driftfire_server::Listeners { game: listener, admin: Some(admin) };
+        // WebTransport on the same port number over UDP, as in production (any free one if that
+        // UDP port is taken).
+        let udp = std::net::UdpSocket::bind(addr).or_else(|_| std::net::UdpSocket::bind("127.0.0.1:0")).unwrap();
+        let webtransport = WebTransportListener { socket: udp, certificate: Certificate::Development };
+        let listeners = driftfire_server::Listeners { game: listener, admin: Some(admin), webtransport: Some(webtransport) };
         let task = tokio::spawn(driftfire_server::run(listeners, config, async {
             let _ = stopped.await;
         }));

@@ -183,6 +183,7 @@ proptest::proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
         let _ = decode_client(&bytes);
         let _ = decode_server(&bytes);
+        let _ = decode_input_datagram(&bytes);
     }
 
     /// Inputs with any float bits survive the codec bit for bit.

@@ -1,27 +1,26 @@
-//! A swarm of bots that play through the real protocol over real WebSockets, for load tests,
-//! benchmarks and for watching a lively server. Used by the `driftfire-bots` binary.
+//! A swarm of bots that play through the real protocol over real WebSockets or WebTransport
+//! ([`link`]), for load tests, benchmarks and for watching a lively server. Used by the
+//! `driftfire-bots` binary.
+
+pub mod link;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use driftfire_shared::codec::{CodecError, decode_server, encode_client};
+use driftfire_shared::codec::{CodecError, decode_server};
 use driftfire_shared::delta::DeltaError;
 use driftfire_shared::protocol::{ClientMsg, DisconnectReason, PROTOCOL_VERSION, Redirect, RejectReason, RoomTarget, ServerMsg, Welcome};
 use driftfire_shared::sim::SimConfig;
 use driftfire_shared::snapshot::{Snapshot, SnapshotReader};
-use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
 use tokio::time::{MissedTickBehavior, interval, sleep, timeout};
-use tokio_tungstenite::connect_async_with_config;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::conditioner::{DelayLine, LinkConditions};
 use crate::pilot::Brain;
 use crate::tick_stats::percentile;
+use link::{BotLink, LinkError, Transport};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -38,6 +37,8 @@ pub struct SwarmConfig {
     pub name_prefix: String,
     /// Simulated bad network on each bot's download (its half of latency and jitter).
     pub link: LinkConditions,
+    /// WebSocket, WebTransport, or WebTransport where offered.
+    pub transport: Transport,
 }
 
 /// The swarm's final figures: the last stdout line of `driftfire-bots`, as JSON.
@@ -68,12 +69,24 @@ pub struct SwarmReport {
     pub input_ack_p50_ms: f64,
     /// 99th percentile input ack, ms.
     pub input_ack_p99_ms: f64,
+    /// Snapshot lateness (arrival − tick time − the bot's best case), median, ms: what the
+    /// client's interpolation delay must cover.
+    pub lateness_p50_ms: f64,
+    /// 95th percentile snapshot lateness, ms.
+    pub lateness_p95_ms: f64,
+    /// 99th percentile snapshot lateness, ms.
+    pub lateness_p99_ms: f64,
+    /// Worst snapshot lateness, ms.
+    pub lateness_max_ms: f64,
+    /// Snapshots decoded per tick the bots were in session (1.0: none lost).
+    pub delivered_ratio: f64,
+    /// Snapshots skipped (late datagrams, or deltas against a frame the bot never got).
+    pub skipped: u64,
+    /// Sessions over WebTransport.
+    pub over_webtransport: usize,
     /// Seconds the swarm ran.
     pub seconds: f64,
 }
-
-/// A bot's WebSocket read buffer: a few snapshots' worth (larger frames are still read whole).
-const BOT_READ_BUFFER_BYTES: usize = 8 * 1024;
 
 #[derive(Default)]
 struct Counters {
@@ -90,6 +103,11 @@ struct Counters {
     session_micros: AtomicU64,
     rtts_ms: Mutex<Vec<f64>>,
     input_acks_ms: Mutex<Vec<f64>>,
+    lateness_ms: Mutex<Vec<f64>>,
+    /// Ticks spanned by each bot's decoded snapshots (first to last).
+    ticks_spanned: AtomicU64,
+    skipped: AtomicU64,
+    over_webtransport: AtomicUsize,
 }
 
 /// A progress line, printed once per second by the binary.
@@ -116,10 +134,10 @@ pub async fn run_swarm(config: SwarmConfig, mut on_progress: impl FnMut(Progress
     for n in 0..config.count {
         let delay = config.ramp.mul_f64(n as f64 / config.count.max(1) as f64);
         let (url, name, counters) = (config.url.clone(), format!("{}{n}", config.name_prefix), counters.clone());
-        let link = config.link;
+        let (link, transport) = (config.link, config.transport);
         bots.spawn(async move {
             sleep(delay).await;
-            run_bot(&url, name, n as u64, link, end.into(), &counters).await;
+            run_bot(&url, name, n as u64, link, transport, end.into(), &counters).await;
         });
     }
     let mut ticker = interval(Duration::from_secs(1));
@@ -145,6 +163,8 @@ fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
     let snapshots = c.snapshots.load(Ordering::Relaxed);
     let mut rtts = c.rtts_ms.lock().expect("rtt lock").clone();
     let mut acks = c.input_acks_ms.lock().expect("ack lock").clone();
+    let mut late = c.lateness_ms.lock().expect("lateness lock").clone();
+    let spanned = c.ticks_spanned.load(Ordering::Relaxed);
     let mut pct = |p: f64| percentile(&mut rtts, p);
     SwarmReport {
         connected: c.connected.load(Ordering::Relaxed),
@@ -159,6 +179,13 @@ fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
         rtt_p99_ms: pct(99.0),
         input_ack_p50_ms: percentile(&mut acks, 50.0),
         input_ack_p99_ms: percentile(&mut acks, 99.0),
+        lateness_p50_ms: percentile(&mut late, 50.0),
+        lateness_p95_ms: percentile(&mut late, 95.0),
+        lateness_p99_ms: percentile(&mut late, 99.0),
+        lateness_max_ms: late.iter().copied().fold(0.0, f64::max),
+        delivered_ratio: if spanned > 0 { snapshots as f64 / spanned as f64 } else { 0.0 },
+        skipped: c.skipped.load(Ordering::Relaxed),
+        over_webtransport: c.over_webtransport.load(Ordering::Relaxed),
         seconds: elapsed.as_secs_f64(),
     }
 }
@@ -166,9 +193,9 @@ fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
 /// Why a bot's session ended early.
 #[derive(Debug, thiserror::Error)]
 enum BotError {
-    /// The socket could not be opened, or Hello not sent.
+    /// The connection could not be opened, or Hello not sent.
     #[error("connect failed: {0}")]
-    Connect(WsError),
+    Connect(LinkError),
     /// The server refused the Hello.
     #[error("rejected: {0}")]
     Rejected(RejectReason),
@@ -178,12 +205,9 @@ enum BotError {
     /// The server ended the session, and said why.
     #[error("disconnected by the server: {0}")]
     Disconnected(DisconnectReason),
-    /// The socket closed without a `Disconnect` (the close frame, if any, is kept for the log).
-    #[error("connection closed: {0:?}")]
-    Closed(Option<CloseFrame>),
-    /// Reading or writing failed.
-    #[error("transport error: {0}")]
-    Transport(WsError),
+    /// The connection closed without a `Disconnect`, or reading or writing failed.
+    #[error("{0}")]
+    Link(LinkError),
     /// A server message did not decode.
     #[error("undecodable server message: {0}")]
     Undecodable(CodecError),
@@ -192,20 +216,14 @@ enum BotError {
     CorruptSnapshot(DeltaError),
 }
 
-async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, end: tokio::time::Instant, c: &Counters) {
-    match play(url, &name, seed, link, end, c).await {
+async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, transport: Transport, end: tokio::time::Instant, c: &Counters) {
+    match play(url, &name, seed, link, transport, end, c).await {
         Ok(()) => {}
         Err(error @ (BotError::Connect(_) | BotError::Rejected(_) | BotError::NoWelcome)) => {
             c.failed.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(bot = %name, %error, "bot failed to join");
         }
-        Err(
-            error @ (BotError::Disconnected(_)
-            | BotError::Closed(_)
-            | BotError::Transport(_)
-            | BotError::Undecodable(_)
-            | BotError::CorruptSnapshot(_)),
-        ) => {
+        Err(error @ (BotError::Disconnected(_) | BotError::Link(_) | BotError::Undecodable(_) | BotError::CorruptSnapshot(_))) => {
             c.disconnected.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(bot = %name, %error, "bot disconnected");
         }
@@ -215,12 +233,20 @@ async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, end: 
 /// Redirects a bot follows before it gives up (as the game client does).
 const MAX_REDIRECTS: usize = 3;
 
-async fn play(url: &str, name: &str, seed: u64, link: LinkConditions, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
+async fn play(
+    url: &str,
+    name: &str,
+    seed: u64,
+    link: LinkConditions,
+    transport: Transport,
+    end: tokio::time::Instant,
+    c: &Counters,
+) -> Result<(), BotError> {
     let mut url = url.to_string();
     let mut room = RoomTarget::QuickPlay;
     let mut hops = 0;
     let (mut ws, welcome) = loop {
-        match join(&url, name, room).await? {
+        match join(&url, name, room, transport).await? {
             Joined::Welcome(ws, welcome) => break (ws, welcome),
             // Several servers acting as one game: the seat is on another server.
             Joined::Redirect(redirect) if hops < MAX_REDIRECTS => {
@@ -232,61 +258,52 @@ async fn play(url: &str, name: &str, seed: u64, link: LinkConditions, end: tokio
         }
     };
     c.connected.fetch_add(1, Ordering::Relaxed);
+    if matches!(*ws, BotLink::Wt(_)) {
+        c.over_webtransport.fetch_add(1, Ordering::Relaxed);
+    }
     c.live.fetch_add(1, Ordering::Relaxed);
     let session_start = Instant::now();
     let result = session(&mut ws, *welcome, seed, link.downstream(seed), end, c).await;
     c.live.fetch_sub(1, Ordering::Relaxed);
     c.session_micros.fetch_add(session_start.elapsed().as_micros() as u64, Ordering::Relaxed);
     if result.is_ok() {
-        if let Ok(bytes) = encode_client(&ClientMsg::Leave) {
-            let _ = ws.send(Message::Binary(bytes.into())).await;
-        }
-        let _ = timeout(Duration::from_secs(2), async { while let Some(Ok(_)) = ws.next().await {} }).await;
+        let _ = ws.send(&ClientMsg::Leave).await;
+        ws.drain(Duration::from_secs(2)).await;
     }
     result
 }
 
 /// What a Hello got.
 enum Joined {
-    /// A seat, on this socket.
-    Welcome(Box<BotWs>, Box<Welcome>),
+    /// A seat, on this connection.
+    Welcome(Box<BotLink>, Box<Welcome>),
     /// The seat is on another server.
     Redirect(Redirect),
 }
 
-/// Opens a socket to `url` and says Hello for `room`.
-async fn join(url: &str, name: &str, room: RoomTarget) -> Result<Joined, BotError> {
-    // A small read buffer: tungstenite zero-fills it before every read, and with its 128 KiB
-    // default a swarm of hundreds of bots spent most of its core on that (see `http.rs`).
-    let config = WebSocketConfig::default().read_buffer_size(BOT_READ_BUFFER_BYTES);
-    // TCP_NODELAY, as browsers set on WebSockets: without it a ping right after an input waits
-    // for the server's ACK (piggybacked on the next snapshot) and the round trip reads a tick.
-    let (mut ws, _) = connect_async_with_config(url, Some(config), true).await.map_err(BotError::Connect)?;
+/// Connects to `url` and says Hello for `room`.
+async fn join(url: &str, name: &str, room: RoomTarget, transport: Transport) -> Result<Joined, BotError> {
+    let mut link = BotLink::open(url, transport).await.map_err(BotError::Connect)?;
     let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.to_string(), room, resume: None };
-    let hello = encode_client(&hello).expect("hello encodes");
-    ws.send(Message::Binary(hello.into())).await.map_err(BotError::Connect)?;
+    link.send(&hello).await.map_err(BotError::Connect)?;
     timeout(Duration::from_secs(10), async {
-        while let Some(Ok(msg)) = ws.next().await {
-            if let Message::Binary(bytes) = msg {
-                match decode_server(&bytes) {
-                    Ok(ServerMsg::Welcome(w)) => return Ok(Joined::Welcome(Box::new(ws), Box::new(w))),
-                    Ok(ServerMsg::Redirect(redirect)) => return Ok(Joined::Redirect(redirect)),
-                    Ok(ServerMsg::Rejected { reason }) => return Err(BotError::Rejected(reason)),
-                    Ok(ServerMsg::Disconnect(reason)) => return Err(BotError::Disconnected(reason)),
-                    _ => {}
-                }
+        loop {
+            let bytes = link.next().await.map_err(BotError::Link)?;
+            match decode_server(&bytes) {
+                Ok(ServerMsg::Welcome(w)) => return Ok(Joined::Welcome(Box::new(link), Box::new(w))),
+                Ok(ServerMsg::Redirect(redirect)) => return Ok(Joined::Redirect(redirect)),
+                Ok(ServerMsg::Rejected { reason }) => return Err(BotError::Rejected(reason)),
+                Ok(ServerMsg::Disconnect(reason)) => return Err(BotError::Disconnected(reason)),
+                _ => {}
             }
         }
-        Err(BotError::Closed(None))
     })
     .await
     .map_err(|_| BotError::NoWelcome)?
 }
 
-type BotWs = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 async fn session(
-    ws: &mut BotWs,
+    ws: &mut BotLink,
     welcome: Welcome,
     seed: u64,
     mut inbound: DelayLine<bytes::Bytes>,
@@ -298,44 +315,65 @@ async fn session(
     let mut inputs = interval(Duration::from_secs_f32(cfg.dt));
     inputs.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut pings = interval(Duration::from_secs(1));
-    let mut state =
-        BotState { latest: None, ping_sent: None, nonce: 0, reader: SnapshotReader::new(welcome.tick_hz), inputs_sent: VecDeque::new() };
+    let mut state = BotState {
+        latest: None,
+        ping_sent: None,
+        nonce: 0,
+        reader: SnapshotReader::new(welcome.tick_hz),
+        inputs_sent: VecDeque::new(),
+        tick_hz: f64::from(welcome.tick_hz),
+        started: Instant::now(),
+        arrivals: Vec::new(),
+        first_tick: None,
+    };
+    let result = session_loop(ws, &mut state, &mut brain, &cfg, &mut inputs, &mut pings, &mut inbound, end, c).await;
+    state.finish(c);
+    result
+}
+
+async fn session_loop(
+    ws: &mut BotLink,
+    state: &mut BotState,
+    brain: &mut Brain,
+    cfg: &SimConfig,
+    inputs: &mut tokio::time::Interval,
+    pings: &mut tokio::time::Interval,
+    inbound: &mut DelayLine<bytes::Bytes>,
+    end: tokio::time::Instant,
+    c: &Counters,
+) -> Result<(), BotError> {
     loop {
         let due = inbound.next_due();
         tokio::select! {
             () = tokio::time::sleep_until(end) => return Ok(()),
             _ = inputs.tick() => {
-                let frame = brain.decide(&cfg, state.latest.as_ref());
+                let mut frame = brain.decide(cfg, state.latest.as_ref());
+                frame.ack_tick = state.latest.as_ref().map_or(0, |s| s.tick as u32);
                 state.inputs_sent.push_back((frame.seq, Instant::now()));
                 if state.inputs_sent.len() > INPUTS_TRACKED {
                     state.inputs_sent.pop_front();
                 }
-                send(ws, c, ClientMsg::Input(frame)).await.map_err(BotError::Transport)?;
+                send(ws, c, ClientMsg::Input(frame)).await?;
             }
             _ = pings.tick() => {
                 state.nonce = state.nonce.wrapping_add(1);
                 state.ping_sent = Some((state.nonce, Instant::now()));
-                send(ws, c, ClientMsg::Ping { nonce: state.nonce }).await.map_err(BotError::Transport)?;
+                send(ws, c, ClientMsg::Ping { nonce: state.nonce }).await?;
             }
             () = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {
                 while let Some(bytes) = inbound.pop_due(tokio::time::Instant::now()) {
                     state.receive(&bytes, c)?;
                 }
             }
-            frame = ws.next() => match frame {
-                Some(Ok(Message::Binary(bytes))) => {
-                    c.down_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                    if inbound.is_passthrough() {
-                        state.receive(&bytes, c)?;
-                    } else {
-                        let size = bytes.len();
-                        inbound.push(tokio::time::Instant::now(), bytes, size);
-                    }
+            frame = ws.next() => {
+                let bytes = frame.map_err(BotError::Link)?;
+                c.down_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                if inbound.is_passthrough() {
+                    state.receive(&bytes, c)?;
+                } else {
+                    let size = bytes.len();
+                    inbound.push(tokio::time::Instant::now(), bytes, size);
                 }
-                Some(Ok(Message::Close(frame))) => return Err(BotError::Closed(frame)),
-                Some(Ok(_)) => {}
-                Some(Err(error)) => return Err(BotError::Transport(error)),
-                None => return Err(BotError::Closed(None)),
             }
         }
     }
@@ -349,6 +387,11 @@ struct BotState {
     nonce: u32,
     /// Inputs sent and not yet acknowledged by a snapshot, oldest first, with when.
     inputs_sent: VecDeque<(u32, Instant)>,
+    tick_hz: f64,
+    started: Instant,
+    /// Each decoded snapshot's arrival minus its tick's time, ms (offset by the clocks' start).
+    arrivals: Vec<f64>,
+    first_tick: Option<u64>,
 }
 
 /// Unacknowledged inputs a bot remembers (ten seconds at 30 Hz): older ones are not measured.
@@ -359,9 +402,18 @@ impl BotState {
     fn receive(&mut self, bytes: &[u8], c: &Counters) -> Result<(), BotError> {
         match decode_server(bytes) {
             Ok(ServerMsg::Snapshot(frame)) => {
-                c.snapshots.fetch_add(1, Ordering::Relaxed);
                 c.snapshot_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                let snapshot = self.reader.apply(&frame).map_err(BotError::CorruptSnapshot)?;
+                let snapshot = match self.reader.apply(&frame) {
+                    Ok(snapshot) => snapshot,
+                    Err(error) if error.is_skippable() => {
+                        c.skipped.fetch_add(1, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    Err(error) => return Err(BotError::CorruptSnapshot(error)),
+                };
+                c.snapshots.fetch_add(1, Ordering::Relaxed);
+                self.first_tick.get_or_insert(snapshot.tick);
+                self.arrivals.push(self.started.elapsed().as_secs_f64() * 1e3 - snapshot.tick as f64 * 1e3 / self.tick_hz);
                 let mut acks = c.input_acks_ms.lock().expect("ack lock");
                 while let Some(&(seq, at)) = self.inputs_sent.front()
                     && seq <= snapshot.last_input_seq
@@ -385,8 +437,19 @@ impl BotState {
     }
 }
 
-async fn send(ws: &mut BotWs, c: &Counters, msg: ClientMsg) -> Result<(), WsError> {
-    let bytes = encode_client(&msg).expect("client messages encode");
-    c.up_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    ws.send(Message::Binary(bytes.into())).await
+impl BotState {
+    /// Adds this bot's lateness (against its own best case) and the ticks it spanned.
+    fn finish(&self, c: &Counters) {
+        let best = self.arrivals.iter().copied().fold(f64::INFINITY, f64::min);
+        c.lateness_ms.lock().expect("lateness lock").extend(self.arrivals.iter().map(|a| a - best));
+        if let (Some(first), Some(last)) = (self.first_tick, self.latest.as_ref().map(|s| s.tick)) {
+            c.ticks_spanned.fetch_add(last - first + 1, Ordering::Relaxed);
+        }
+    }
+}
+
+async fn send(ws: &mut BotLink, c: &Counters, msg: ClientMsg) -> Result<(), BotError> {
+    let sent = ws.send(&msg).await.map_err(BotError::Link)?;
+    c.up_bytes.fetch_add(sent as u64, Ordering::Relaxed);
+    Ok(())
 }
