@@ -201,7 +201,9 @@ async fn upgrade(State(state): State<Arc<ServerState>>, ConnectInfo(peer): Conne
         // Limits are answered over the socket (close code and reason) so the player sees why.
         let slot = match admitted {
             Ok(slot) => slot,
-            Err(refusal) => return connection::refuse(Wire::WebSocket(Box::new(ws)), peer, refusal, task_state.services.metrics.clone()).await,
+            Err(refusal) => {
+                return connection::refuse(Wire::WebSocket(Box::new(ws)), peer, refusal, task_state.services.metrics.clone()).await;
+            }
         };
         connection::serve(Wire::WebSocket(Box::new(ws)), peer, task_state.clone()).await;
         drop(slot);

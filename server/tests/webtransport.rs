@@ -153,8 +153,15 @@ async fn fuzzed_datagrams_end_only_their_own_session() {
     let mut bystander = Client::join(&server.ws_url(), "bystander").await;
     let input = (any::<u32>(), any::<u32>(), any::<bool>(), any::<bool>(), any::<u32>(), any::<u32>()).prop_map(
         |(seq, aim_bits, thrust, fire, view_tick, ack_tick)| {
-            driftfire_shared::codec::encode_client(&ClientMsg::Input(InputFrame { seq, aim: f32::from_bits(aim_bits), thrust, fire, view_tick, ack_tick }))
-                .unwrap()
+            driftfire_shared::codec::encode_client(&ClientMsg::Input(InputFrame {
+                seq,
+                aim: f32::from_bits(aim_bits),
+                thrust,
+                fire,
+                view_tick,
+                ack_tick,
+            }))
+            .unwrap()
         },
     );
     let datagram = prop_oneof![

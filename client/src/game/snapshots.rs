@@ -36,8 +36,6 @@ pub struct SnapshotStream {
     lost: bool,
     /// Newest tick decoded: every input acknowledges it (datagram snapshots are deltas against it).
     pub newest: u64,
-    /// Frames skipped: datagrams late or sent against a frame this client never got.
-    pub skipped: u32,
 }
 
 fn receive_snapshots(
@@ -62,7 +60,8 @@ fn receive_snapshots(
                         stream.newest = snapshot.tick;
                         updates.write(WorldUpdate(snapshot));
                     }
-                    Err(error) if error.is_skippable() => stream.skipped += 1,
+                    // A late datagram, or a delta against a frame this client never got.
+                    Err(error) if error.is_skippable() => {}
                     Err(error) => {
                         report(Report::SnapshotLost { tick: frame.tick, error: &error });
                         end.write(EndSession(EndReason::LostSync(error.to_string())));

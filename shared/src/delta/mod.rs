@@ -48,10 +48,10 @@ pub enum DeltaError {
     DuplicateSpawn(u32),
     /// The frame is a delta against tick `0`, which this decoder does not hold (a datagram
     /// stream lost it, or the client let it go): skip the frame, the next ones decode.
-    #[error("baseline tick {0} is not held")]
+    #[error("no baseline {0}")]
     MissingBaseline(u64),
     /// The frame is no newer than one already decoded (datagrams arrive out of order): skip it.
-    #[error("frame for tick {0} is older than the newest decoded")]
+    #[error("stale frame {0}")]
     Stale(u64),
 }
 
@@ -340,19 +340,19 @@ pub const DECODER_HISTORY: usize = 32;
 pub struct DeltaDecoder {
     params: DeltaParams,
     /// Decoded frames (tick, entities sorted by id), oldest first.
-    held: std::collections::VecDeque<(u64, Vec<GridEntity>)>,
+    held: Vec<(u64, Vec<GridEntity>)>,
 }
 
 impl DeltaDecoder {
     /// A decoder for a server ticking at `tick_hz` (from Welcome).
     pub fn new(tick_hz: u16) -> Self {
-        Self { params: DeltaParams::new(tick_hz), held: std::collections::VecDeque::new() }
+        Self { params: DeltaParams::new(tick_hz), held: Vec::new() }
     }
 
     /// Applies the next frame of an ordered stream (one tick after the previous); for tests
     /// and tools. See [`decode_frame`](Self::decode_frame).
     pub fn decode(&mut self, bytes: &[u8]) -> Result<Vec<GridEntity>, DeltaError> {
-        let tick = self.held.back().map_or(1, |(tick, _)| tick + 1);
+        let tick = self.held.last().map_or(1, |(tick, _)| tick + 1);
         self.decode_frame(tick, 1, bytes)
     }
 
@@ -361,7 +361,7 @@ impl DeltaDecoder {
     /// unchanged; [`DeltaError::is_skippable`] tells a lost baseline or a late datagram from a
     /// broken stream.
     pub fn decode_frame(&mut self, tick: u64, base_age: u16, bytes: &[u8]) -> Result<Vec<GridEntity>, DeltaError> {
-        if self.held.back().is_some_and(|(newest, _)| tick <= *newest) {
+        if self.held.last().is_some_and(|(newest, _)| tick <= *newest) {
             return Err(DeltaError::Stale(tick));
         }
         let mut r = BitReader::new(bytes);
@@ -407,9 +407,9 @@ impl DeltaDecoder {
             self.held.drain(..index);
         }
         if self.held.len() == DECODER_HISTORY {
-            self.held.pop_front();
+            self.held.remove(0);
         }
-        self.held.push_back((tick, next.clone()));
+        self.held.push((tick, next.clone()));
         Ok(next)
     }
 }
