@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #! Runs every test, fast gates first (formatting, then clippy with warnings denied, so a red gate
-#! fails in seconds to minutes rather than after the long builds): unit and integration tests of all crates, the real-browser end-to-end test
-#! (two headless Chromium pages against a real server) and the native desktop smoke test
+#! fails in seconds to minutes rather than after the long builds): unit and integration tests of all crates, the real-browser end-to-end tests
+#! (headless Chromium pages against a real server, over both transports) and the native desktop smoke test
 #! (the game under Xvfb with Mesa's software Vulkan). Installs what is missing first.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -36,6 +36,8 @@ echo "== every script (headless Chromium: eight pages named in eight scripts, in
 node tests/e2e/scripts.mjs
 echo "== phone end-to-end (headless Chromium, 390x844 touch emulation)"
 node tests/e2e/touch.mjs
+echo "== transports (headless Chromium: WebTransport, the WebSocket fallback, a cached second visit)"
+node tests/e2e/transport.mjs
 
 echo "== frame rate and start-up (headless Chromium, SwiftShader, 1280x720, 20 ships)"
 # The game picks its render scale (0.8 here); the floor sits at half the measured 24–26 fps
@@ -47,4 +49,4 @@ node tests/e2e/frames.mjs --render-scale 1 --min-fps 8
 echo "== native desktop smoke test (Xvfb)"
 bash tests/native-smoke.sh
 
-echo "end-to-end: 4 passed, 0 failed"
+echo "end-to-end: 5 passed, 0 failed"

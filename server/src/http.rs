@@ -44,15 +44,17 @@ pub fn router(state: Arc<ServerState>) -> Router {
             (StatusCode::NOT_FOUND, "No web client is served: start the server with --web-dir pointing at the built bundle.\n")
         }),
     };
-    router.with_state(state)
+    router.layer(axum::middleware::from_fn_with_state(state.clone(), crate::headers::headers)).with_state(state)
 }
 
 /// `GET /api/transport`: how to reach the game besides `/ws`: `{"webtransport": {"port",
-/// "path", "certificate_sha256"}}`, or `{"webtransport": null}` while it is off.
+/// "path", "certificate_sha256"}}`, or `{"webtransport": null}` while it is off (`no-cache`, as
+/// every API answer: see `headers`).
 async fn transport(State(state): State<Arc<ServerState>>) -> Response {
     let advert = state.transport.read().expect("advert lock").clone();
     let body = axum::Json(serde_json::json!({ "webtransport": advert }));
-    ([(header::CACHE_CONTROL, "no-cache")], body).into_response()
+    // A fleet's page asks each server it is sent to: any origin may read this.
+    ([(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], body).into_response()
 }
 
 /// Longest announcement, in characters.

@@ -45,6 +45,7 @@ pub mod config;
 mod connection;
 pub mod fleet;
 pub mod hall_of_fame;
+mod headers;
 mod http;
 mod lobby;
 mod metrics;
@@ -131,6 +132,21 @@ impl From<TcpListener> for Listeners {
     }
 }
 
+/// Origins besides the page's own that its CSP lets it connect to: WebTransport on a UDP port
+/// other than the game's (any host: the page's host is the server's, whatever name it was reached
+/// by), and in a fleet the other servers a redirect may send the player to (their names come and
+/// go with the fleet, so by scheme).
+fn extra_connect_origins(config: &ServerConfig, webtransport: Option<&webtransport::WebTransportListener>) -> Vec<String> {
+    let mut origins = Vec::new();
+    if let Some(port) = webtransport.and_then(|wt| wt.socket.local_addr().ok()).map(|addr| addr.port()) {
+        origins.push(format!("https://*:{port}"));
+    }
+    if config.fleet.is_some() {
+        origins.extend(["ws:", "wss:", "https:"].map(String::from));
+    }
+    origins
+}
+
 /// Serves on `listeners` until `shutdown` completes, then tells every player, closes every
 /// socket, stops every room (recording the lives still in play) and flushes the hall of fame,
 /// waiting at most `SHUTDOWN_GRACE` for the players.
@@ -164,6 +180,7 @@ pub async fn run(
         },
         None => None,
     };
+    let content_security_policy = headers::policy_for(config.web_dir.as_deref(), &extra_connect_origins(&config, webtransport.as_ref()));
     // Built in one piece: the metrics' scrape-time collector holds the state weakly.
     let state = Arc::new_cyclic(|state| {
         let metrics = Arc::new(Metrics::with_collector(ScrapeCollector::new(state.clone())));
@@ -178,6 +195,7 @@ pub async fn run(
             started: Instant::now(),
             services,
             transport: webtransport::SharedAdvert::default(),
+            content_security_policy,
         }
     });
     if let Some(listener) = webtransport

@@ -1,8 +1,9 @@
 //! What every HTTP handler and connection task shares: [`ServerState`], built once in `run`.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
+use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -11,7 +12,21 @@ use crate::config::ServerConfig;
 use crate::fleet::Fleet;
 use crate::lobby::Lobby;
 use crate::services::Services;
-use crate::webtransport::SharedAdvert;
+
+/// What `GET /api/transport` tells the page about WebTransport.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Advert {
+    /// The UDP port.
+    pub port: u16,
+    /// The session path.
+    pub path: &'static str,
+    /// Hex SHA-256 of the development certificate, for `serverCertificateHashes`; `None` with
+    /// the operator's certificate (the browser checks it against its roots).
+    pub certificate_sha256: Option<String>,
+}
+
+/// The advert, shared with the HTTP handler; `None` while WebTransport is off.
+pub type SharedAdvert = Arc<RwLock<Option<Advert>>>;
 
 /// Shared server state, behind an `Arc`.
 #[derive(Debug)]
@@ -34,4 +49,6 @@ pub struct ServerState {
     pub services: Services,
     /// What the page is told about WebTransport (`GET /api/transport`); empty while it is off.
     pub transport: SharedAdvert,
+    /// The `Content-Security-Policy` every response carries (see `headers`).
+    pub content_security_policy: axum::http::HeaderValue,
 }

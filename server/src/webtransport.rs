@@ -11,10 +11,9 @@
 //! before it expires (new sessions get the new one; open sessions keep theirs).
 
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::time::timeout;
 use wtransport::endpoint::IncomingSession;
 use wtransport::tls::Sha256DigestFmt;
@@ -22,6 +21,7 @@ use wtransport::{Endpoint, Identity, ServerConfig};
 
 use crate::connection::{self, wire::WebTransportWire, wire::Wire};
 use crate::state::ServerState;
+pub use crate::state::{Advert, SharedAdvert};
 
 /// The path of the game's WebTransport sessions (`https://host:port/wt`).
 pub const PATH: &str = "/wt";
@@ -64,21 +64,6 @@ pub struct WebTransportListener {
     /// The certificate to present.
     pub certificate: Certificate,
 }
-
-/// What `GET /api/transport` tells the page about WebTransport.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Advert {
-    /// The UDP port.
-    pub port: u16,
-    /// The session path.
-    pub path: &'static str,
-    /// Hex SHA-256 of the development certificate, for `serverCertificateHashes`; `None` with
-    /// the operator's certificate (the browser checks it against its roots).
-    pub certificate_sha256: Option<String>,
-}
-
-/// The advert, shared with the HTTP handler; `None` while WebTransport is off.
-pub type SharedAdvert = Arc<RwLock<Option<Advert>>>;
 
 /// Why the WebTransport listener could not start.
 #[derive(Debug, thiserror::Error)]

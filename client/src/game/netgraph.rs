@@ -118,6 +118,8 @@ fn draw(
     round_trip: Res<RoundTrip>,
     clock: Res<ServerClock>,
     prediction: Res<Prediction>,
+    connection: Option<Res<Connection>>,
+    stream: Res<super::snapshots::SnapshotStream>,
     mut text: Query<&mut Text, With<GraphText>>,
     mut bars: Query<(&Bar, &mut Node, &mut BackgroundColor)>,
 ) {
@@ -132,8 +134,10 @@ fn draw(
         .and_then(|store| store.get(&FrameTimeDiagnosticsPlugin::FPS))
         .and_then(|fps| fps.smoothed())
         .map_or("-".into(), |fps| format!("{fps:.0}"));
+    let transport = connection.map_or_else(String::new, |c| c.transport());
     let shown = format!(
-        "NET (F3)   fps {fps}\nping {rtt}   jitter {:.1} ms\nsnapshots {}/s   interp delay {:.0} ms\ndown {:.1} KB/s   up {:.2} KB/s\ncorrections {:.1}/s   last {:.1} u   pending {}",
+        "NET (F3)   fps {fps}\n{transport}   snapshots lost {:.1} %\nping {rtt}   jitter {:.1} ms\nsnapshots {}/s   interp delay {:.0} ms\ndown {:.1} KB/s   up {:.2} KB/s\ncorrections {:.1}/s   last {:.1} u   pending {}",
+        stream.lost_percent(),
         clock.jitter_ms(),
         clock.rate_at(now),
         clock.delay_ms(),

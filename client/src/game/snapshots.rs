@@ -36,6 +36,17 @@ pub struct SnapshotStream {
     lost: bool,
     /// Newest tick decoded: every input acknowledges it (datagram snapshots are deltas against it).
     pub newest: u64,
+    /// The first tick decoded and how many have been: the net graph's share of snapshots lost.
+    first: u64,
+    decoded: u64,
+}
+
+impl SnapshotStream {
+    /// Percent of this stream's ticks whose snapshot never decoded (lost or late datagrams).
+    pub fn lost_percent(&self) -> f64 {
+        let spanned = (self.newest + 1).saturating_sub(self.first);
+        if self.decoded == 0 || spanned == 0 { 0.0 } else { 100.0 * (1.0 - self.decoded as f64 / spanned as f64).max(0.0) }
+    }
 }
 
 fn receive_snapshots(
@@ -57,6 +68,10 @@ fn receive_snapshots(
                 let reader = stream.reader.get_or_insert_with(|| SnapshotReader::new(session.tick_hz));
                 match reader.apply(frame) {
                     Ok(snapshot) => {
+                        if stream.decoded == 0 {
+                            stream.first = snapshot.tick;
+                        }
+                        stream.decoded += 1;
                         stream.newest = snapshot.tick;
                         updates.write(WorldUpdate(snapshot));
                     }

@@ -101,6 +101,11 @@ impl Connection {
         }
     }
 
+    /// The transport carrying it (`webtransport` or `websocket`), for the net graph.
+    pub fn transport(&self) -> String {
+        platform::transport_name()
+    }
+
     /// The next event from the transport, if any (the game's connection is drained by
     /// `drain_socket`; other sockets, such as the room list's, call this themselves).
     pub fn try_recv(&self) -> Option<NetEvent> {

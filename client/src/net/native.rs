@@ -19,6 +19,11 @@ enum Outgoing {
 }
 
 /// A connection driven by its own thread.
+/// The desktop connects over the WebSocket.
+pub fn transport_name() -> String {
+    "websocket".into()
+}
+
 pub struct Socket {
     outgoing: UnboundedSender<Outgoing>,
     events: Receiver<NetEvent>,

@@ -1,19 +1,44 @@
-//! Browser transport: `web_sys::WebSocket` with binary frames as ArrayBuffers. Its callbacks
-//! push [`NetEvent`]s into a channel; the socket object itself lives in a thread-local because
-//! JS objects cannot be shared across threads (and the page has only one).
+//! Browser transport: the page's link (`web/link.js`: WebTransport datagrams when the server and
+//! browser have them, else a WebSocket, raced), which is shaped like a `web_sys::WebSocket` and
+//! used through its bindings; messages arrive as ArrayBuffers. Its callbacks push [`NetEvent`]s
+//! into a channel; the link object itself lives in a thread-local because JS objects cannot be
+//! shared across threads (and the page has only one). A page without `link.js` gets a WebSocket.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
-use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
 use driftfire_shared::protocol::CloseCode;
 
 use super::{LinkEnd, NetEvent, Traffic, decode_frame};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `window.driftfireLink(url)` (web/link.js): a WebSocket-shaped link over the transport
+    /// that opened first.
+    #[wasm_bindgen(catch, js_namespace = window, js_name = driftfireLink)]
+    fn page_link(url: &str) -> Result<JsValue, JsValue>;
+}
+
+/// Which transport the page's link chose (`window.driftfireTransport.name`).
+pub fn transport_name() -> String {
+    let stats = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("driftfireTransport")).unwrap_or(JsValue::UNDEFINED);
+    js_sys::Reflect::get(&stats, &JsValue::from_str("name")).ok().and_then(|name| name.as_string()).unwrap_or_default()
+}
+
+/// The page's link to `url`, or a plain WebSocket where the page has none.
+fn open_link(url: &str) -> Result<WebSocket, JsValue> {
+    match page_link(url) {
+        Ok(link) => Ok(link.unchecked_into()),
+        Err(_) => WebSocket::new(url),
+    }
+}
 
 struct Live {
     ws: WebSocket,
@@ -40,7 +65,7 @@ impl Socket {
             *n.borrow_mut() = id + 1;
             id
         });
-        match WebSocket::new(url) {
+        match open_link(url) {
             Ok(ws) => {
                 ws.set_binary_type(BinaryType::Arraybuffer);
                 let callbacks = attach(&ws, tx, traffic, hello);

@@ -11,7 +11,8 @@
 //! - [`events`]: the typed messages the session publishes and takes, and the outbox.
 //! - [`connect`]: warm-up wait, opening the socket with Hello, following a redirect, the Hello
 //!   timeout.
-//! - [`reconnect`]: backoff and retry after a resumable drop (logic only).
+//! - [`reconnect`]: backoff and retry after a resumable drop (logic only); `silence`: a game
+//!   whose snapshots stop shows a sign, then reconnects by itself.
 //! - [`roster`]: players, scores, chat, kill feed, announcement, round trip.
 //! - [`room_list`]: the title screen's room list, asked for on a socket of its own.
 //! - [`hall_of_fame`]: the title screen's hall-of-fame boards, asked for on the room list's
@@ -23,6 +24,7 @@ pub mod hall_of_fame;
 pub mod reconnect;
 pub mod room_list;
 pub mod roster;
+mod silence;
 
 use bevy::prelude::*;
 use driftfire_shared::protocol::{
@@ -43,7 +45,7 @@ use crate::state::{DisconnectNotice, EndReason, GameServer, GameSet, PilotName, 
 const PING_INTERVAL_S: f64 = 1.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins((events::plugin, connect::plugin, roster::plugin, room_list::plugin, hall_of_fame::plugin));
+    app.add_plugins((events::plugin, connect::plugin, roster::plugin, room_list::plugin, hall_of_fame::plugin, silence::plugin));
     app.init_resource::<ServerSaid>();
     app.add_systems(OnEnter(Screen::Connecting), start_connecting);
     // A retry is decided on what this frame's events said (a new drop schedules the next one).

@@ -32,10 +32,6 @@ const UPSTREAM_MESSAGE_BYTES: usize = 16;
 /// (so the TCP window, not memory, absorbs a flood): as deep as the room's outbound queue.
 const MAX_DELAYED_UPSTREAM: usize = OUTBOUND_QUEUE;
 
-/// The connection a game socket runs on: the accepted TCP stream itself, taken back from
-/// hyper after the upgrade (see `http::upgrade`), so its kernel send buffer can be capped.
-pub type Upgraded = tokio::net::TcpStream;
-
 /// A client message that passed every check: decoded, within the rate limit, and, for inputs,
 /// range-checked (once, here) into a [`ValidInput`].
 #[derive(Debug, Clone, PartialEq)]

@@ -22,7 +22,6 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use wtransport::{Connection, RecvStream, SendStream, VarInt};
 
-use super::socket::Upgraded;
 use super::{Ending, LinkDeath};
 
 /// How long the goodbye (the `Disconnect` message, our close and the peer's answer) may take
@@ -40,6 +39,10 @@ const LENGTH_PREFIX: usize = 4;
 
 /// Bytes a stream read takes at once: any client message whole, with its prefix.
 const READ_CHUNK: usize = MAX_CLIENT_MSG_BYTES + LENGTH_PREFIX;
+
+/// The connection a game socket runs on: the accepted TCP stream itself, taken back from
+/// hyper after the upgrade (see `http::upgrade`), so its kernel send buffer can be capped.
+pub type Upgraded = tokio::net::TcpStream;
 
 /// What arrived from the client.
 pub enum Incoming {
