@@ -20,6 +20,7 @@
 #!   BENCH_BIN_DIR=DIR       use driftfire-server and driftfire-bots from DIR instead of building
 #!   BENCH_PERF=FILE         `perf record -g` the server over the window into FILE
 #!   BENCH_LOG_DIR=/tmp      where the server and bots logs go
+#!   BENCH_TRANSPORT=ws      the bots' transport: ws, or wt (WebTransport datagrams)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/driftfire/target}"
@@ -60,7 +61,8 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$server/status"; }
 status_field() { grep -o "\"$1\":[0-9.e+-]*" <<<"$2" | head -n 1 | cut -d: -f2; }
 hz=$(getconf CLK_TCK)
 rss_idle=$(rss_kib)
-"${bots_pin[@]}" "$bin/driftfire-bots" --url "ws://127.0.0.1:$port/ws" --count "$bots" --seconds "$secs" --ramp-seconds "$ramp" >"$logs/driftfire-bench-bots.log" &
+"${bots_pin[@]}" "$bin/driftfire-bots" --url "ws://127.0.0.1:$port/ws" --count "$bots" --seconds "$secs" --ramp-seconds "$ramp" \
+    --transport "${BENCH_TRANSPORT:-ws}" >"$logs/driftfire-bench-bots.log" &
 bots_pid=$!
 # The steady window: after the ramp has settled, until shortly before the bots stop.
 sleep "$warmup"

@@ -2,7 +2,8 @@
 #! Native desktop smoke test: a real server on a free port, the desktop game under Xvfb with
 #! Mesa's software Vulkan (lavapipe), joining by itself (--autoplay) and quitting by itself
 #! (--exit-after-secs) in a small arena the server keeps at 20 ships (AI pilots). Passes when
-#! the game exits 0 and the server counted the player; prints the game's frame times.
+#! the game exits 0, the server counted the player and the game played over WebTransport; prints
+#! the game's frame times.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/env.sh"
 out="$root/e2e-artifacts"; mkdir -p "$out"
@@ -33,7 +34,10 @@ set +e; wait $game; code=$?; set -e
 echo "game exited with $code; the server saw at most $max_players player(s)"
 grep -E '^driftfire:' "$game_log" | head -n 20 || true
 grep -E '^driftfire: frames=' "$game_log" || true
-if [ "$code" -ne 0 ] || [ "$max_players" -lt 1 ] || ! grep -Eq 'driftfire: ships=[1-9]' "$game_log"; then
+grep -E '^driftfire: transport' "$game_log" || true
+# The desktop races WebTransport against the WebSocket like the page; on loopback WebTransport wins.
+if [ "$code" -ne 0 ] || [ "$max_players" -lt 1 ] || ! grep -Eq 'driftfire: ships=[1-9]' "$game_log" \
+  || ! grep -Eq '^driftfire: transport webtransport' "$game_log"; then
   echo "native smoke FAILED; game log:"; tail -n 60 "$game_log"; exit 1
 fi
 echo "native smoke: 1 passed, 0 failed"

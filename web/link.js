@@ -4,8 +4,8 @@
 // - WebTransport (HTTP/3 over QUIC, where the browser has it and the server offers it at
 //   /api/transport): snapshots and inputs as datagrams, so a lost packet costs one snapshot
 //   instead of stalling every later one; everything else on one bidirectional stream, each
-//   message prefixed by its length (4 bytes, little-endian); each input datagram repeats the two
-//   inputs before it (the server drops repeats by sequence number);
+//   message prefixed by its length (4 bytes, little-endian); each input datagram repeats the
+//   three inputs before it (the server drops repeats by sequence number);
 // - the WebSocket, started 1.2 s after WebTransport (networks that silently drop UDP leave
 //   WebTransport pending for tens of seconds) or as soon as WebTransport fails.
 // The first to open is kept and the other closed; later connections of the page (reconnects)
@@ -16,7 +16,7 @@
   // The first byte of an encoded ClientMsg::Input (shared/src/codec: INPUT_TAG).
   const INPUT_TAG = 3;
   // Inputs per datagram (shared/src/codec: INPUTS_PER_DATAGRAM).
-  const INPUTS_PER_DATAGRAM = 3;
+  const INPUTS_PER_DATAGRAM = 4;
   // How long WebTransport has before the WebSocket starts too.
   const WEBSOCKET_AFTER_MS = 1200;
   // Largest server message (shared/src/codec: MAX_SERVER_MSG_BYTES).

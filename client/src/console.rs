@@ -122,6 +122,8 @@ pub enum Report<'a> {
     },
     /// The connection ended for good (the Disconnected screen's sentence).
     Disconnected(&'a str),
+    /// A connection opened, over this transport (`webtransport` or `websocket`).
+    Transport(&'a str),
     /// What the HUD shows changed (at most once a second): `hud health=<0..100> score=<n>
     /// rank=<r>/<n>`, rank `-` before the scoreboard lists you.
     Hud {
@@ -212,7 +214,7 @@ impl Report<'_> {
             | Self::Reconnecting { .. }
             | Self::Disconnected(_) => Sink::Info,
             Self::SnapshotLost { .. } => Sink::Warn,
-            Self::Muted(_) | Self::SoundUnlocked | Self::CameraFollows(_) => Sink::Console,
+            Self::Muted(_) | Self::SoundUnlocked | Self::CameraFollows(_) | Self::Transport(_) => Sink::Console,
             Self::Sound(_) | Self::Effect(_) | Self::NoAudioOutput => Sink::Info,
         }
     }
@@ -260,6 +262,7 @@ impl std::fmt::Display for Report<'_> {
                 welcome.resume_token,
             ),
             Self::Note(note) => write!(f, "driftfire: {note}"),
+            Self::Transport(name) => write!(f, "driftfire: transport {name}"),
             Self::Chat { speaker, text } => write!(f, "driftfire: chat {}: {text}", speaker.unwrap_or("(server)")),
             Self::Reconnecting { why, attempt } => write!(f, "driftfire: connection lost ({why}); reconnecting, attempt {attempt}"),
             Self::Disconnected(why) => write!(f, "driftfire: disconnected: {why}"),

@@ -159,11 +159,16 @@ mod platform {
         /// Join the room with this code, or `new` to open a private room.
         #[arg(long)]
         room: Option<String>,
+        /// Transport: `auto` (WebTransport where the server offers it, raced against the
+        /// WebSocket), `ws` or `wt`.
+        #[arg(long, env = "DRIFTFIRE_TRANSPORT", default_value = "auto", value_parser = ["auto", "ws", "wt"])]
+        transport: String,
     }
 
     /// Reads the command line (and `DRIFTFIRE_SERVER`).
     pub fn from_environment() -> Launch {
         let args = Args::parse();
+        crate::net::pin_transport(&args.transport);
         Launch {
             server_url: args.server,
             name: args.name,

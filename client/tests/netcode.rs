@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// Starts a server with the conditioner on a background runtime; returns its socket URL.
 fn start_server(runtime: &tokio::runtime::Runtime) -> String {
-    let link = LinkConditions { latency: Duration::from_millis(150), jitter: Duration::from_millis(30), bandwidth_bps: 0 };
+    let link = LinkConditions { latency: Duration::from_millis(150), jitter: Duration::from_millis(30), ..LinkConditions::default() };
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap();
     runtime.spawn(driftfire_server::run(listener, ServerConfig { link, ..ServerConfig::default() }, std::future::pending::<()>()));

@@ -20,12 +20,14 @@ pub struct LinkConditions {
     pub jitter: Duration,
     /// Cap on server→client bits per second (0 = no cap).
     pub bandwidth_bps: u64,
+    /// Share of datagrams lost, each way, in percent (WebTransport only: a stream cannot lose).
+    pub datagram_loss_percent: u8,
 }
 
 impl LinkConditions {
     /// Whether anything is held back at all.
     pub fn is_perfect(&self) -> bool {
-        self.latency.is_zero() && self.jitter.is_zero() && self.bandwidth_bps == 0
+        self.latency.is_zero() && self.jitter.is_zero() && self.bandwidth_bps == 0 && self.datagram_loss_percent == 0
     }
 
     /// The delay line for server→client frames.
@@ -36,6 +38,34 @@ impl LinkConditions {
     /// The delay line for client→server messages (no bandwidth cap: inputs are tiny).
     pub fn upstream<T>(&self, seed: u64) -> DelayLine<T> {
         DelayLine::new(self.latency / 2, self.jitter / 2, 0, seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// What loses datagrams on this link, for one direction of one connection.
+    pub fn datagram_loss(&self, seed: u64) -> Loss {
+        Loss { percent: self.datagram_loss_percent.min(100), rng: seed | 1 }
+    }
+}
+
+/// Drops a share of datagrams, uniformly at random (xorshift: repeatable per seed).
+#[derive(Clone, Copy, Debug)]
+pub struct Loss {
+    percent: u8,
+    rng: u64,
+}
+
+impl Loss {
+    /// No loss.
+    pub const NONE: Loss = Loss { percent: 0, rng: 1 };
+
+    /// Whether the next datagram is lost.
+    pub fn drops(&mut self) -> bool {
+        if self.percent == 0 {
+            return false;
+        }
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng % 100 < u64::from(self.percent)
     }
 }
 
@@ -174,7 +204,17 @@ mod tests {
     fn a_perfect_link_is_a_passthrough() {
         assert!(LinkConditions::default().is_perfect());
         assert!(LinkConditions::default().downstream::<u8>(1).is_passthrough());
-        let bad = LinkConditions { latency: 150 * MS, jitter: 30 * MS, bandwidth_bps: 0 };
+        let bad = LinkConditions { latency: 150 * MS, jitter: 30 * MS, bandwidth_bps: 0, datagram_loss_percent: 0 };
         assert!(!bad.downstream::<u8>(1).is_passthrough());
+    }
+
+    #[test]
+    fn datagram_loss_drops_about_its_share_and_none_by_default() {
+        let mut none = LinkConditions::default().datagram_loss(7);
+        assert!((0..1000).all(|_| !none.drops()));
+        let mut five = LinkConditions { datagram_loss_percent: 5, ..LinkConditions::default() }.datagram_loss(7);
+        let dropped = (0..20_000).filter(|_| five.drops()).count();
+        assert!((800..1200).contains(&dropped), "{dropped} of 20000");
+        assert!(!LinkConditions { datagram_loss_percent: 5, ..LinkConditions::default() }.is_perfect());
     }
 }

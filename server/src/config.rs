@@ -174,6 +174,9 @@ pub struct ServerFlags {
     /// Link conditioner: cap each client's download at this many kilobits per second (0 = none).
     #[arg(long, env = "DRIFTFIRE_SIM_BANDWIDTH_KBPS", default_value_t = ServerConfig::default().link.bandwidth_bps / 1000)]
     sim_bandwidth_kbps: u64,
+    /// Link conditioner: lose this share of WebTransport datagrams each way, percent (0–50).
+    #[arg(long, env = "DRIFTFIRE_SIM_DATAGRAM_LOSS_PERCENT", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=50))]
+    sim_datagram_loss_percent: u8,
     /// Most bytes of entity data per snapshot per client (0 = no limit).
     #[arg(long, env = "DRIFTFIRE_SNAPSHOT_BUDGET_BYTES", default_value_t = ServerConfig::default().snapshot_budget_bytes)]
     snapshot_budget_bytes: usize,
@@ -327,6 +330,7 @@ impl ServerFlags {
                 latency: Duration::from_millis(self.sim_latency_ms),
                 jitter: Duration::from_millis(self.sim_jitter_ms),
                 bandwidth_bps: self.sim_bandwidth_kbps * 1000,
+                datagram_loss_percent: self.sim_datagram_loss_percent,
             },
             snapshot_budget_bytes: self.snapshot_budget_bytes,
             max_connections: self.max_connections,

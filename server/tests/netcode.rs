@@ -142,7 +142,7 @@ async fn a_bot_swarm_plays_and_reports() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_link_conditioner_adds_the_configured_round_trip() {
     use driftfire_server::conditioner::LinkConditions;
-    let link = LinkConditions { latency: Duration::from_millis(150), jitter: Duration::from_millis(30), bandwidth_bps: 0 };
+    let link = LinkConditions { latency: Duration::from_millis(150), jitter: Duration::from_millis(30), ..LinkConditions::default() };
     let server = TestServer::start_with(ServerConfig { link, ..Default::default() }).await;
     let report = swarm(server.ws_url(), 2, Duration::from_secs(4), Duration::ZERO, "lag").await;
     assert_eq!((report.connected, report.failed, report.disconnected), (2, 0, 0), "{report:?}");

@@ -166,7 +166,7 @@ async fn fuzzed_datagrams_end_only_their_own_session() {
     );
     let datagram = prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..200),
-        proptest::collection::vec(input, 1..5).prop_map(|inputs| inputs.concat()),
+        proptest::collection::vec(input, 1..6).prop_map(|inputs| inputs.concat()),
     ];
     let mut runner = proptest::test_runner::TestRunner::deterministic();
     for case in 0..cases {
@@ -193,4 +193,25 @@ async fn fuzzed_datagrams_end_only_their_own_session() {
         bystander.until_snapshot(|s| s.tick > before).await;
     }
     assert_eq!(server.status().await["rooms"].as_u64().map(|r| r >= 1), Some(true));
+}
+
+/// The link conditioner loses 5 % of datagrams each way: every snapshot that arrives decodes
+/// against a frame the bot acknowledged (a corrupt one would drop the bot), and play goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_five_percent_of_datagrams_lost_every_delivered_snapshot_decodes() {
+    let link = driftfire_server::conditioner::LinkConditions { datagram_loss_percent: 5, ..Default::default() };
+    let server = TestServer::start_with(ServerConfig { link, arena_side: SMALL_ARENA, ..ServerConfig::default() }).await;
+    let config = SwarmConfig {
+        url: server.ws_url(),
+        count: 4,
+        duration: Duration::from_secs(5),
+        ramp: Duration::from_millis(200),
+        name_prefix: "lossy-".into(),
+        link: Default::default(),
+        transport: Transport::Wt,
+    };
+    let report = run_swarm(config, |_| {}).await;
+    assert_eq!((report.connected, report.failed, report.disconnected), (4, 0, 0), "no bot lost its stream: {report:?}");
+    assert!(report.delivered_ratio > 0.85 && report.delivered_ratio < 0.995, "about 5 % lost: {report:?}");
+    assert!(report.input_ack_p50_ms > 0.0, "{report:?}");
 }

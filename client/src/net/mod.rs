@@ -1,12 +1,17 @@
 //! The connection to the game server, behind one API for the whole game. Underneath,
-//! `native.rs` runs tokio-tungstenite on a background thread and `wasm.rs` uses the browser's
-//! WebSocket; both deliver [`NetEvent`]s into a channel that a `PreUpdate` system drains.
+//! `native.rs` races WebTransport (`quic.rs`, wtransport) against tokio-tungstenite's WebSocket on
+//! a background thread and `wasm.rs` uses the page's link (`web/link.js`: the same race in the
+//! browser); both deliver [`NetEvent`]s into a channel that a `PreUpdate` system drains.
 //! Only the session and the snapshot receiver (`game/snapshots.rs`) read those events.
 
 #[cfg(not(target_family = "wasm"))]
 mod native;
 #[cfg(not(target_family = "wasm"))]
+mod quic;
+#[cfg(not(target_family = "wasm"))]
 use native as platform;
+#[cfg(not(target_family = "wasm"))]
+pub use native::pin_transport;
 #[cfg(target_family = "wasm")]
 mod wasm;
 #[cfg(target_family = "wasm")]
@@ -133,6 +138,9 @@ fn decode_frame(bytes: &[u8], traffic: &Traffic) -> NetEvent {
 fn drain_socket(mut commands: Commands, connection: Option<Res<Connection>>, mut events: MessageWriter<NetEvent>) {
     let Some(connection) = connection else { return };
     while let Some(event) = connection.try_recv() {
+        if event == NetEvent::Opened {
+            crate::console::report(crate::console::Report::Transport(&connection.transport()));
+        }
         let closed = matches!(event, NetEvent::Closed(_));
         events.write(event);
         if closed {

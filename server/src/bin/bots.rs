@@ -59,6 +59,7 @@ async fn main() -> std::process::ExitCode {
             latency: Duration::from_millis(args.sim_latency_ms * 2),
             jitter: Duration::from_millis(args.sim_jitter_ms * 2),
             bandwidth_bps: 0,
+            datagram_loss_percent: 0,
         },
         transport: args.transport,
     };

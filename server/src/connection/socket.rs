@@ -16,7 +16,7 @@ use tokio::time::{Instant, sleep_until, timeout};
 
 use super::Ending;
 use super::wire::{Incoming, Wire};
-use crate::conditioner::{DelayLine, LinkConditions};
+use crate::conditioner::{DelayLine, LinkConditions, Loss};
 use crate::metrics::Metrics;
 use crate::rate_limit::{BURST, MESSAGES_PER_SECOND, TokenBucket};
 use crate::room::OUTBOUND_QUEUE;
@@ -68,6 +68,8 @@ pub struct Socket {
     unanswered_ping: Option<Instant>,
     /// Every message (and every datagram) from the client costs one token.
     bucket: TokenBucket,
+    /// The link conditioner's loss of datagrams from the client.
+    up_loss: Loss,
     /// Where the bytes in and out are counted.
     metrics: Arc<Metrics>,
 }
@@ -86,6 +88,7 @@ impl Socket {
             last_pong: None,
             unanswered_ping: None,
             bucket: TokenBucket::new(MESSAGES_PER_SECOND, BURST, now),
+            up_loss: Loss::NONE,
             metrics,
         }
     }
@@ -105,6 +108,8 @@ impl Socket {
     pub fn condition(&mut self, link: LinkConditions, seed: u64) {
         self.down = link.downstream(seed);
         self.up = link.upstream(seed);
+        self.up_loss = link.datagram_loss(seed ^ 0x5851_F42D_4C95_7F2D);
+        self.wire.lose_datagrams(link.datagram_loss(seed));
     }
 
     /// How long the client has been silent (not even a pong). A WebTransport session is never
@@ -147,6 +152,8 @@ impl Socket {
                             let msg = self.check(&frame, before_welcome)?;
                             self.deliver(msg);
                         }
+                        // The link conditioner lost it (before it costs or counts anything).
+                        Incoming::Datagram(_) if self.up_loss.drops() => {}
                         Incoming::Datagram(datagram) => {
                             self.metrics.received_bytes.inc_by(datagram.len() as u64);
                             for msg in self.check_datagram(&datagram, before_welcome)? {

@@ -23,6 +23,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use wtransport::{Connection, RecvStream, SendStream, VarInt};
 
 use super::{Ending, LinkDeath};
+use crate::conditioner::Loss;
 
 /// How long the goodbye (the `Disconnect` message, our close and the peer's answer) may take
 /// before the link is simply dropped: short, because shutdown waits for it.
@@ -93,6 +94,13 @@ impl Wire {
                 Ok(len)
             }
             Self::WebTransport(wt) => wt.send(bytes).await,
+        }
+    }
+
+    /// Loses datagrams to the server on purpose (the link conditioner).
+    pub fn lose_datagrams(&mut self, loss: Loss) {
+        if let Self::WebTransport(wt) = self {
+            wt.loss = loss;
         }
     }
 
@@ -208,12 +216,14 @@ pub struct WebTransportWire {
     pending: BytesMut,
     /// Where stream reads land first.
     read_buf: Box<[u8]>,
+    /// The link conditioner's loss of datagrams to the client.
+    loss: Loss,
 }
 
 impl WebTransportWire {
     /// The session with the bidirectional stream the client opened.
     pub fn new(connection: Connection, send: SendStream, recv: RecvStream) -> Self {
-        Self { connection, send, recv, pending: BytesMut::new(), read_buf: vec![0; READ_CHUNK].into_boxed_slice() }
+        Self { connection, send, recv, pending: BytesMut::new(), read_buf: vec![0; READ_CHUNK].into_boxed_slice(), loss: Loss::NONE }
     }
 
     /// The next stream frame or datagram.
@@ -262,8 +272,11 @@ impl WebTransportWire {
         let fits = self.connection.max_datagram_size().is_some_and(|max| bytes.len() <= max);
         if bytes.first() == Some(&SNAPSHOT_TAG) && fits {
             let len = bytes.len();
-            // A full send buffer drops the datagram: it is unreliable anyway.
-            let _ = self.connection.send_datagram(bytes);
+            // A full send buffer drops the datagram: it is unreliable anyway (and so does the
+            // link conditioner, when told to).
+            if !self.loss.drops() {
+                let _ = self.connection.send_datagram(bytes);
+            }
             return Ok(len);
         }
         self.write_frame(&bytes).await

@@ -198,18 +198,18 @@ proptest::proptest! {
 }
 
 #[test]
-fn an_input_datagram_carries_up_to_three_inputs_and_nothing_else() {
+fn an_input_datagram_carries_up_to_four_inputs_and_nothing_else() {
     let input = |seq| encode_client(&ClientMsg::Input(InputFrame { seq, aim: 0.5, thrust: true, ..Default::default() })).unwrap();
-    let (a, b, c, d) = (input(9), input(8), input(7), input(6));
+    let (a, b, c, d, e) = (input(9), input(8), input(7), input(6), input(5));
     assert_eq!(a[0], INPUT_TAG, "the browser's transport routes inputs by their first byte");
     let snapshot = encode_server(&ServerMsg::Snapshot(SnapshotFrame::default())).unwrap();
     assert_eq!(snapshot[0], SNAPSHOT_TAG, "the server's WebTransport sends snapshots as datagrams by their first byte");
-    let three = encode_input_datagram([a.as_slice(), b.as_slice(), c.as_slice(), d.as_slice()]);
-    let seqs: Vec<u32> = decode_input_datagram(&three).unwrap().iter().map(|f| f.seq).collect();
-    assert_eq!(seqs, [9, 8, 7], "the fourth is left out");
-    let mut four = three.clone();
-    four.extend_from_slice(&d);
-    assert!(matches!(decode_input_datagram(&four), Err(CodecError::NotInputs)));
+    let four = encode_input_datagram([a.as_slice(), b.as_slice(), c.as_slice(), d.as_slice(), e.as_slice()]);
+    let seqs: Vec<u32> = decode_input_datagram(&four).unwrap().iter().map(|f| f.seq).collect();
+    assert_eq!(seqs, [9, 8, 7, 6], "the fifth is left out");
+    let mut five = four.clone();
+    five.extend_from_slice(&e);
+    assert!(matches!(decode_input_datagram(&five), Err(CodecError::NotInputs)));
     assert!(matches!(decode_input_datagram(&[]), Err(CodecError::NotInputs)));
     let ping = encode_client(&ClientMsg::Ping { nonce: 1 }).unwrap();
     assert!(matches!(decode_input_datagram(&[a.clone(), ping].concat()), Err(CodecError::NotInputs)));
