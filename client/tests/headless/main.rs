@@ -14,6 +14,7 @@ mod feel;
 mod fleet;
 mod hud;
 mod interface;
+mod silence;
 mod touch;
 mod written;
 
