@@ -69,8 +69,18 @@ async fn webtransport_listener(flags: &ServerFlags, game: SocketAddr) -> anyhow:
         WebTransportPort::Port(port) => port,
     };
     let bind = SocketAddr::new(game.ip(), port);
-    let socket = std::net::UdpSocket::bind(bind)
-        .with_context(|| format!("binding WebTransport to UDP {bind} (choose another with --webtransport PORT, or `off`)"))?;
+    let socket = match std::net::UdpSocket::bind(bind) {
+        Ok(socket) => socket,
+        // By default WebTransport is a bonus: the WebSocket serves everyone without it.
+        Err(error) if flags.webtransport == WebTransportPort::SameAsGame => {
+            tracing::warn!(%bind, %error, "WebTransport is off: its UDP port is taken (choose one with --webtransport PORT)");
+            return Ok(None);
+        }
+        Err(error) => {
+            return Err(error)
+                .with_context(|| format!("binding WebTransport to UDP {bind} (choose another with --webtransport PORT, or `off`)"));
+        }
+    };
     let certificate = match (&flags.tls_cert, &flags.tls_key) {
         (Some(cert), Some(key)) => Certificate::from_pem_files(cert, key)
             .await
