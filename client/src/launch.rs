@@ -25,6 +25,9 @@ pub struct Launch {
     pub room: RoomTarget,
     /// A render scale pinned by `?render-scale=0.8` (browser only; see `render_scale`).
     pub render_scale: Option<f32>,
+    /// The desktop's `--transport` (`auto`, `ws` or `wt`); in the browser `web/link.js` reads
+    /// `?transport=` itself.
+    pub transport: Option<String>,
 }
 
 impl Default for Launch {
@@ -36,6 +39,7 @@ impl Default for Launch {
             exit_after_secs: None,
             room: RoomTarget::QuickPlay,
             render_scale: None,
+            transport: None,
         }
     }
 }
@@ -168,7 +172,6 @@ mod platform {
     /// Reads the command line (and `DRIFTFIRE_SERVER`).
     pub fn from_environment() -> Launch {
         let args = Args::parse();
-        crate::net::pin_transport(&args.transport);
         Launch {
             server_url: args.server,
             name: args.name,
@@ -176,6 +179,7 @@ mod platform {
             exit_after_secs: args.exit_after_secs,
             room: super::room_target(args.room.as_deref()),
             render_scale: None,
+            transport: Some(args.transport),
         }
     }
 

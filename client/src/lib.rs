@@ -72,6 +72,10 @@ pub fn build_app(launch: Launch) -> App {
         ..default()
     };
     console::report_panics();
+    #[cfg(not(target_family = "wasm"))]
+    if let Some(transport) = &launch.transport {
+        net::pin_transport(transport);
+    }
     let plugins = DefaultPlugins
         .set(WindowPlugin { primary_window: Some(window), ..default() })
         .set(AssetPlugin { meta_check: bevy::asset::AssetMetaCheck::Never, ..default() });
