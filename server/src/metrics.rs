@@ -10,6 +10,7 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
@@ -41,6 +42,13 @@ pub struct OutcomeLabel {
     pub outcome: &'static str,
 }
 
+/// The `transport` label of game sockets.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TransportLabel {
+    /// `websocket` or `webtransport` (`Wire::name`).
+    pub transport: &'static str,
+}
+
 /// The `visibility` label of rooms.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct VisibilityLabel {
@@ -57,6 +65,8 @@ pub struct Metrics {
     pub connections_opened: Counter,
     /// Game sockets opened (upgrades to `/ws`).
     pub sockets_opened: Counter,
+    /// Game sockets open now, by transport.
+    pub sockets_open: Family<TransportLabel, Gauge>,
     /// Game sockets ended, by [`DisconnectReason::label`] or `link_lost`.
     pub disconnects: Family<ReasonLabel, Counter>,
     /// Resume tokens presented, by outcome.
@@ -106,6 +116,7 @@ impl Metrics {
         let metrics = Self {
             connections_opened: Counter::default(),
             sockets_opened: Counter::default(),
+            sockets_open: Family::default(),
             disconnects: Family::default(),
             resumes: Family::default(),
             messages_rejected: Family::default(),
@@ -126,7 +137,8 @@ impl Metrics {
     fn register_all(mut self) -> Self {
         let r = &mut self.registry;
         r.register("connections_opened", "TCP connections accepted", self.connections_opened.clone());
-        r.register("sockets_opened", "Game WebSockets opened", self.sockets_opened.clone());
+        r.register("sockets_opened", "Game sockets opened (WebSocket or WebTransport)", self.sockets_opened.clone());
+        r.register("sockets_open", "Game sockets open now, by transport", self.sockets_open.clone());
         r.register(
             "disconnects",
             "Game sockets ended, by typed disconnect reason (link_lost: the peer vanished)",
@@ -165,6 +177,13 @@ impl Metrics {
         self.disconnects.get_or_create(&ReasonLabel { reason }).inc();
     }
 
+    /// Counts a game socket open on `transport` until the returned guard drops.
+    pub fn socket_open(&self, transport: &'static str) -> OpenSocket {
+        let gauge = self.sockets_open.get_or_create(&TransportLabel { transport }).clone();
+        gauge.inc();
+        OpenSocket(gauge)
+    }
+
     /// Counts one refused client message.
     pub fn rejected(&self, reason: &'static str) {
         self.messages_rejected.get_or_create(&ReasonLabel { reason }).inc();
@@ -191,6 +210,17 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// One open game socket in `sockets_open` (see [`Metrics::socket_open`]); dropping it counts the
+/// socket closed, however its task ended.
+#[derive(Debug)]
+pub struct OpenSocket(Gauge);
+
+impl Drop for OpenSocket {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

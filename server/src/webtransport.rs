@@ -98,14 +98,27 @@ fn development_names(local: SocketAddr) -> Vec<String> {
     names
 }
 
-fn server_config(socket: UdpSocket, identity: &Identity, idle: Duration) -> ServerConfig {
-    ServerConfig::builder()
+/// How long the server may hold back the acknowledgement of a client's packet: a little over one
+/// tick, so that the ACK of an input rides on the next snapshot datagram instead of going out in
+/// a packet of its own, which at QUIC's default of 25 ms was one extra `sendmsg` per input at
+/// 30 Hz and most of the gap to the WebSocket's CPU cost (BENCHMARKS.md). Within 25–100 ms: the
+/// client's loss recovery of the reliable stream waits this much longer at worst.
+fn ack_delay(tick_hz: u16) -> Duration {
+    Duration::from_secs_f64(1.5 / f64::from(tick_hz.max(1))).clamp(Duration::from_millis(25), Duration::from_millis(100))
+}
+
+fn server_config(socket: UdpSocket, identity: &Identity, idle: Duration, tick_hz: u16) -> ServerConfig {
+    let mut config = ServerConfig::builder()
         .with_bind_socket(socket)
         .with_identity(identity.clone_identity())
         .keep_alive_interval(Some(KEEP_ALIVE))
         .max_idle_timeout(Some(idle))
         .expect("the idle timeout is a few seconds, well within QUIC's range")
-        .build()
+        .build();
+    if let Some(transport) = Arc::get_mut(&mut config.quic_config_mut().transport) {
+        transport.local_max_ack_delay(ack_delay(tick_hz));
+    }
+    config
 }
 
 /// Starts the listener and serves sessions until shutdown; publishes its advert meanwhile.
@@ -118,7 +131,7 @@ pub fn start(listener: WebTransportListener, state: Arc<ServerState>, advert: Sh
         Certificate::Development => development_identity(&development_names(local))?,
     };
     let rebind = listener.socket.try_clone()?;
-    let endpoint = Endpoint::server(server_config(listener.socket, &identity, state.config.idle_timeout))?;
+    let endpoint = Endpoint::server(server_config(listener.socket, &identity, state.config.idle_timeout, state.config.tick_hz))?;
     publish(&advert, local.port(), development.then_some(&identity));
     tracing::info!(%local, development_certificate = development, "WebTransport listening");
     let tasks = state.tasks.clone();
@@ -152,7 +165,7 @@ async fn accept_loop(
                 let Some((socket, local)) = &development else { continue };
                 match (development_identity(&development_names(*local)), socket.try_clone()) {
                     (Ok(identity), Ok(socket)) => {
-                        let config = server_config(socket, &identity, state.config.idle_timeout);
+                        let config = server_config(socket, &identity, state.config.idle_timeout, state.config.tick_hz);
                         match endpoint.reload_config(config, false) {
                             Ok(()) => {
                                 publish(&advert, local.port(), Some(&identity));
@@ -224,6 +237,13 @@ mod tests {
         let prime256v1 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
         let contains = |needle: &[u8]| der.windows(needle.len()).any(|w| w == needle);
         assert!(contains(&ec_public_key) && contains(&prime256v1), "not ECDSA P-256");
+    }
+
+    #[test]
+    fn acks_wait_a_little_over_one_tick_within_quic_bounds() {
+        assert_eq!(ack_delay(30), Duration::from_millis(50));
+        assert_eq!(ack_delay(240), Duration::from_millis(25));
+        assert_eq!(ack_delay(1), Duration::from_millis(100));
     }
 
     #[test]

@@ -86,6 +86,16 @@ async fn metrics_parse_and_move_as_play_happens() {
         during = Scrape::take(&server).await;
     }
     assert_eq!(during.get("driftfire_players", &[]), 1.0, "alice is still in");
+    // Sockets count as open until their closing handshake is over (at most ~1.5 s).
+    let mut open = during.get("driftfire_sockets_open", &[("transport", "websocket")]);
+    for _ in 0..100 {
+        if open == 1.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        open = Scrape::take(&server).await.get("driftfire_sockets_open", &[("transport", "websocket")]);
+    }
+    assert_eq!(open, 1.0, "alice's socket is the one open");
     assert_eq!(during.get("driftfire_rooms", &[("visibility", "public")]), 1.0);
     assert!(during.get("driftfire_connections", &[]) >= 1.0);
     assert!(during.get("driftfire_connections_opened_total", &[]) >= 4.0);
@@ -113,7 +123,7 @@ async fn metrics_parse_and_move_as_play_happens() {
     for sample in &during.0 {
         for (key, _) in sample.labels.iter() {
             assert!(
-                ["reason", "outcome", "visibility", "version", "protocol", "le"].contains(&key.as_str()),
+                ["reason", "outcome", "visibility", "transport", "version", "protocol", "le"].contains(&key.as_str()),
                 "{}: label {key}",
                 sample.metric
             );

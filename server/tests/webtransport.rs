@@ -133,12 +133,19 @@ async fn a_resume_token_works_from_one_transport_to_the_other() {
     let resumed = until_welcome(&mut wt).await;
     assert_eq!(resumed.player_id, welcome.player_id);
     assert_eq!(resumed.resume, ResumeOutcome::Resumed);
+    // Operators see the session by its transport.
+    let metrics = server.admin_http("GET /metrics HTTP/1.1", "").await;
+    assert!(metrics.contains("driftfire_sockets_open{transport=\"webtransport\"} 1\n"), "{metrics}");
+    assert!(metrics.contains("driftfire_sockets_open{transport=\"websocket\"} 0\n"), "{metrics}");
     // And back: the WebTransport session drops, the WebSocket resumes it.
     drop(wt);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let back = Client::resume(&server.ws_url(), "Traveller", resumed.resume_token).await;
     let again = back.welcome;
     assert_eq!((again.player_id, again.resume), (welcome.player_id, ResumeOutcome::Resumed));
+    let metrics = server.admin_http("GET /metrics HTTP/1.1", "").await;
+    assert!(metrics.contains("driftfire_sockets_open{transport=\"webtransport\"} 0\n"), "{metrics}");
+    assert!(metrics.contains("driftfire_sockets_open{transport=\"websocket\"} 1\n"), "{metrics}");
 }
 
 /// Random datagrams (raw bytes, and runs of well-formed inputs with any values) from sessions in

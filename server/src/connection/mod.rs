@@ -13,6 +13,7 @@
 //! this socket and are logged at debug: bad input from the network is expected, not an error
 //! of the server.
 
+mod h3_datagram;
 mod handshake;
 mod session;
 pub mod socket;
@@ -96,6 +97,7 @@ const PROBE_QUEUE: usize = 4;
 pub async fn serve(wire: Wire, peer: SocketAddr, state: Arc<ServerState>) {
     let metrics = state.services.metrics.clone();
     metrics.sockets_opened.inc();
+    let _open = metrics.socket_open(wire.name());
     let mut socket = Socket::new(wire, metrics.clone());
     tracing::debug!(%peer, transport = socket.transport(), "connection opened");
     let (owner, mut probes) = mpsc::channel(PROBE_QUEUE);
