@@ -6,11 +6,23 @@
 #! core and µs per player-tick), tick p99, and Redis commands per second (from its /metrics);
 #! then Redis' own command rate, and how long a SIGKILLed server's rooms stay in the others'
 #! room lists.
-#! Usage: bash scripts/bench-fleet.sh [BOTS=150] [SECONDS=30]
+#! Usage: bash scripts/bench-fleet.sh [--kill] [BOTS=150] [SECONDS=30]
+#!
+#! --kill: the bots come back after a drop as the game client does (`driftfire-bots --failover`),
+#! and at the end of the steady window the busiest server is SIGKILLed. Then it prints how
+#! long its bots took from the drop to a Welcome elsewhere (p50/p99), how many kept their
+#! score, the survivors' tick p99 while the crowd arrived, and whether Redis holds any key
+#! that never expires.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/driftfire/target}"
+kill_mode=0
+if [[ "${1:-}" == "--kill" ]]; then kill_mode=1; shift; fi
 bots="${1:-150}"; secs="${2:-30}"
+# In --kill mode the bots play on after the crash long enough to come back and be counted.
+after_kill=15
+bot_secs=$secs
+if (( kill_mode )); then bot_secs=$(( secs + after_kill )); fi
 warmup=6; tail_s=2
 (( secs - warmup - tail_s >= 5 )) || { echo "bench-fleet: SECONDS must be at least $((warmup + tail_s + 5))" >&2; exit 2; }
 ulimit -n 65536 2>/dev/null || true
@@ -44,8 +56,9 @@ sleep 3
 
 per=$(( bots / 3 ))
 for i in 1 2 3; do
-    taskset -c 1 "$bin/driftfire-bots" --url "ws://127.0.0.1:${game[$i]}/ws" --count "$per" --seconds "$secs" \
-        --ramp-seconds 2 --name-prefix "s$i-bot-" >"$work/bots$i.log" 2>&1 &
+    failover=(); if (( kill_mode )); then failover=(--failover); fi
+    taskset -c 1 "$bin/driftfire-bots" --url "ws://127.0.0.1:${game[$i]}/ws" --count "$per" --seconds "$bot_secs" \
+        --ramp-seconds 2 --name-prefix "s$i-bot-" "${failover[@]}" >"$work/bots$i.log" 2>&1 &
     pids+=($!)
 done
 
@@ -82,6 +95,42 @@ for i in 1 2 3; do
 done
 printf 'redis-server: %.1f commands/s in all, of which hall-of-fame batches (EVAL): %.1f/s from the 3 servers\n' \
     "$(echo "($r1 - $r0) / $window" | bc -l)" "$(echo "(${e1:-0} - ${e0:-0}) / $window" | bc -l)"
+if (( kill_mode )); then
+    # The busiest server dies with its players on it.
+    busiest=1
+    for i in 2 3; do (( ${players[$i]:-0} > ${players[$busiest]:-0} )) && busiest=$i; done
+    echo "killing s$busiest (${players[$busiest]} players) with SIGKILL"
+    kill -9 "${spid[$busiest]}"
+    worst_p99=0
+    for _ in $(seq "$after_kill"); do
+        sleep 1
+        for i in 1 2 3; do
+            [[ $i == "$busiest" ]] && continue
+            p=$(status_field "${game[$i]}" tick_p99_ms); p=${p:-0}
+            if (( $(echo "$p > $worst_p99" | bc -l) )); then worst_p99=$p; fi
+        done
+    done
+    wait "${pids[@]: -3}" 2>/dev/null || true
+    for i in 1 2 3; do echo "bots via s$i: $(tail -n 1 "$work/bots$i.log")"; done
+    python3 - "$work" <<'PY'
+import json, sys
+drops = back = kept = 0; p50 = []; p99 = []
+for i in (1, 2, 3):
+    report = json.loads(open(f"{sys.argv[1]}/bots{i}.log").read().strip().splitlines()[-1])
+    drops += report["drops"]; back += report["back_in_game"]; kept += report["score_kept"]
+    if report["drops"]:
+        p50.append(report["back_p50_ms"]); p99.append(report["back_p99_ms"])
+print(f"failover: {drops} bots dropped, {back} back in a game, {kept} with their score; "
+      f"drop -> Welcome p50 {max(p50, default=0):.0f} ms, p99 {max(p99, default=0):.0f} ms (worst of the 3 bot processes)")
+PY
+    echo "survivors' tick p99 while the crowd arrived: worst ${worst_p99} ms"
+    forever=$(redis-cli -p "$redis_port" --scan --pattern 'driftfire:*' | while read -r key; do
+        [[ "$key" == driftfire:servers ]] && continue
+        [[ "$(redis-cli -p "$redis_port" ttl "$key")" == -1 ]] && echo "$key"
+    done | wc -l)
+    echo "redis: $(redis-cli -p "$redis_port" dbsize) keys, ${forever} without an expiry (besides the server set)"
+    exit 0
+fi
 wait "${pids[@]: -3}" 2>/dev/null || true
 for i in 1 2 3; do echo "bots via s$i: $(tail -n 1 "$work/bots$i.log")"; done
 

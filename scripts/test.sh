@@ -38,6 +38,8 @@ echo "== phone end-to-end (headless Chromium, 390x844 touch emulation)"
 node tests/e2e/touch.mjs
 echo "== transports (headless Chromium: WebTransport, the WebSocket fallback, a cached second visit)"
 node tests/e2e/transport.mjs
+echo "== failover (headless Chromium: its server SIGKILLed, the page comes back through its entrance)"
+node tests/e2e/failover.mjs
 
 echo "== frame rate and start-up (headless Chromium, SwiftShader, 1280x720, 20 ships)"
 # The game picks its render scale (0.8 here); the floor sits at half the measured 24–26 fps

@@ -120,6 +120,11 @@ pub enum Report<'a> {
         /// 1 for the first retry.
         attempt: u32,
     },
+    /// The session's server refused a reconnect: the next attempts go through the entrance.
+    FailingOver {
+        /// The entrance's game socket.
+        entrance: &'a str,
+    },
     /// The connection ended for good (the Disconnected screen's sentence).
     Disconnected(&'a str),
     /// A connection opened, over this transport (`webtransport` or `websocket`).
@@ -212,6 +217,7 @@ impl Report<'_> {
             | Self::MadeBoard(_)
             | Self::Death { .. }
             | Self::Reconnecting { .. }
+            | Self::FailingOver { .. }
             | Self::Disconnected(_) => Sink::Info,
             Self::SnapshotLost { .. } => Sink::Warn,
             Self::Muted(_) | Self::SoundUnlocked | Self::CameraFollows(_) | Self::Transport(_) => Sink::Console,
@@ -265,6 +271,7 @@ impl std::fmt::Display for Report<'_> {
             Self::Transport(name) => write!(f, "driftfire: transport {name}"),
             Self::Chat { speaker, text } => write!(f, "driftfire: chat {}: {text}", speaker.unwrap_or("(server)")),
             Self::Reconnecting { why, attempt } => write!(f, "driftfire: connection lost ({why}); reconnecting, attempt {attempt}"),
+            Self::FailingOver { entrance } => write!(f, "driftfire: server gone; reconnecting through {entrance}"),
             Self::Disconnected(why) => write!(f, "driftfire: disconnected: {why}"),
             Self::Hud { health, score, rank, of } => match rank {
                 Some(rank) => write!(f, "driftfire: hud health={health} score={score} rank={rank}/{of}"),
@@ -431,6 +438,10 @@ mod tests {
             "driftfire: connection lost (Connection lost.); reconnecting, attempt 1"
         );
         assert_eq!(Report::Disconnected("Connection lost.").to_string(), "driftfire: disconnected: Connection lost.");
+        assert_eq!(
+            Report::FailingOver { entrance: "ws://a.example/ws" }.to_string(),
+            "driftfire: server gone; reconnecting through ws://a.example/ws"
+        );
         let mut rooms =
             vec![RoomInfo { name: "Private AB2CD".into(), code: None, players: 2, max_players: 8, private: true, server: None }];
         let asked = "ws://127.0.0.1:8080/ws";

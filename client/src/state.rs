@@ -111,11 +111,19 @@ pub struct GameServer {
     pub url: String,
     /// Redirects followed since the attempt started (Play, Retry) or the last Welcome.
     pub hops: u32,
+    /// Where the player came in: the page's origin, or the desktop's `--server`
+    /// ([`Launch::server_url`]). In a fleet its server seats anyone by quick play, and sends a
+    /// resume token back to the server that still holds its seat.
+    pub entrance: String,
+    /// The session's server refused a reconnect (nothing listens there: it died), so the
+    /// attempts go through [`entrance`](Self::entrance) until the next Welcome.
+    pub failed_over: bool,
 }
 
 impl FromWorld for GameServer {
     fn from_world(world: &mut World) -> Self {
-        Self { picked: None, url: world.resource::<Launch>().server_url.clone(), hops: 0 }
+        let entrance = world.resource::<Launch>().server_url.clone();
+        Self { picked: None, url: entrance.clone(), hops: 0, entrance, failed_over: false }
     }
 }
 
@@ -125,6 +133,23 @@ impl GameServer {
     pub fn start(&mut self, launch: &Launch) {
         self.url = self.picked.clone().unwrap_or_else(|| launch.server_url.clone());
         self.hops = 0;
+        self.entrance = launch.server_url.clone();
+        self.failed_over = false;
+    }
+
+    /// The session's server refused a reconnect: the next attempts go through the entrance,
+    /// which seats the player elsewhere (or sends them back, if their seat lives on). Again
+    /// whenever a server the entrance pointed to refuses too. Returns whether anything changed
+    /// (not when the attempt was at the entrance already: a single server that is down is
+    /// simply retried, as before).
+    pub fn fail_over(&mut self) -> bool {
+        if self.url == self.entrance || self.entrance.is_empty() {
+            return false;
+        }
+        self.url = self.entrance.clone();
+        self.hops = 0;
+        self.failed_over = true;
+        true
     }
 
     /// Follows a redirect to `url`, or refuses once this attempt has followed
@@ -142,6 +167,7 @@ impl GameServer {
     /// count afresh.
     pub fn landed(&mut self) {
         self.hops = 0;
+        self.failed_over = false;
     }
 }
 
@@ -288,9 +314,28 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_reconnect_fails_over_to_the_entrance_once_and_only_from_elsewhere() {
+        let launch = Launch { server_url: "ws://entrance.example/ws".into(), ..Launch::default() };
+        let mut server = GameServer { picked: None, url: launch.server_url.clone(), hops: 0, entrance: String::new(), failed_over: false };
+        server.start(&launch);
+        assert!(!server.fail_over(), "a session at the entrance retries the entrance");
+        server.follow("ws://a.example/ws").unwrap();
+        server.landed();
+        assert!(server.fail_over());
+        assert_eq!((server.url.as_str(), server.hops, server.failed_over), ("ws://entrance.example/ws", 0, true));
+        assert!(!server.fail_over(), "the entrance itself is retried");
+        // The entrance passes the player on; the Welcome there ends the failover.
+        server.follow("ws://b.example/ws").unwrap();
+        server.landed();
+        assert!(!server.failed_over);
+        assert!(server.fail_over(), "b may die too");
+    }
+
+    #[test]
     fn redirects_are_capped_per_attempt_and_count_afresh_after_a_welcome_or_a_new_attempt() {
         let launch = Launch { server_url: "ws://a.example/ws".into(), ..Launch::default() };
-        let mut server = GameServer { picked: None, url: launch.server_url.clone(), hops: 0 };
+        let mut server =
+            GameServer { picked: None, url: launch.server_url.clone(), hops: 0, entrance: launch.server_url.clone(), failed_over: false };
         for hop in 1..=MAX_REDIRECTS {
             let url = format!("ws://s{hop}.example/ws");
             assert_eq!(server.follow(&url), Ok(()));

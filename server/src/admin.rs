@@ -15,6 +15,7 @@ use driftfire_shared::protocol::{BOARD_SIZE, BoardEntry, Period};
 use serde::Deserialize;
 use tokio::net::TcpListener;
 
+use crate::fleet::Failover;
 use crate::http::{authorize, send_announcement};
 use crate::metrics::CONTENT_TYPE;
 use crate::state::ServerState;
@@ -110,6 +111,9 @@ async fn page(State(state): State<Arc<ServerState>>) -> Html<String> {
         }
         html.push_str("</table>");
     }
+    if let Some(fleet) = state.fleet.as_ref() {
+        failover_table(&mut html, &fleet.recent_failovers());
+    }
     html.push_str("<h2>Hall of fame</h2>");
     let hof = &status.hall_of_fame;
     if hof.available {
@@ -142,6 +146,30 @@ async fn page(State(state): State<Arc<ServerState>>) -> Html<String> {
     }
     html.push_str("</html>");
     Html(html)
+}
+
+/// The latest players who came here from a server that died.
+fn failover_table(html: &mut String, failovers: &[Failover]) {
+    html.push_str("<h2>Recent failovers</h2>");
+    if failovers.is_empty() {
+        html.push_str("<p>No player has come here from a server that died.</p>");
+        return;
+    }
+    html.push_str("<table><tr><th>When (UTC)</th><th>Player</th><th>Outcome</th><th>Score restored</th></tr>");
+    for failover in failovers.iter().rev() {
+        let secs = failover.at_unix % 86_400;
+        let _ = write!(
+            html,
+            "<tr><td>{:02}:{:02}:{:02}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
+            escape(&failover.name),
+            failover.outcome,
+            failover.score.map_or_else(|| "–".to_string(), |score| score.to_string())
+        );
+    }
+    html.push_str("</table>");
 }
 
 fn board_table(html: &mut String, entries: &[BoardEntry]) {

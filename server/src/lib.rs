@@ -207,7 +207,7 @@ pub async fn run(
     if let Some(fleet) = &state.fleet {
         let (heard, deliveries) = tokio::sync::mpsc::channel(FLEET_ANNOUNCEMENTS_QUEUE);
         let lobby = state.lobby.clone();
-        fleet.start(move || lobby.local_load(), heard, token.clone(), &tasks);
+        fleet.start(move || lobby.local_load(), state.config.resume_window, heard, token.clone(), &tasks);
         let lobby = state.lobby.clone();
         tasks.spawn(async move { lobby.deliver_fleet_announcements(deliveries).await });
     }

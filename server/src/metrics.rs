@@ -38,7 +38,8 @@ pub struct ReasonLabel {
 /// The `outcome` label of resumes.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabel {
-    /// `resumed`, `expired` or `refused_in_use`.
+    /// `resumed`, `expired` or `refused_in_use` (resumes); `restored`, `no_record` or
+    /// `redis_unavailable` (failovers).
     pub outcome: &'static str,
 }
 
@@ -65,6 +66,9 @@ pub struct Metrics {
     pub connections_opened: Counter,
     /// Game sockets opened (upgrades to `/ws`).
     pub sockets_opened: Counter,
+    /// Players seated here whose server had died, by what their record lookup found
+    /// (`restored`, `no_record`, `redis_unavailable`).
+    pub failovers: Family<OutcomeLabel, Counter>,
     /// Game sockets open now, by transport.
     pub sockets_open: Family<TransportLabel, Gauge>,
     /// Game sockets ended, by [`DisconnectReason::label`] or `link_lost`.
@@ -117,6 +121,7 @@ impl Metrics {
             connections_opened: Counter::default(),
             sockets_opened: Counter::default(),
             sockets_open: Family::default(),
+            failovers: Family::default(),
             disconnects: Family::default(),
             resumes: Family::default(),
             messages_rejected: Family::default(),
@@ -145,6 +150,11 @@ impl Metrics {
             self.disconnects.clone(),
         );
         r.register("resumes", "Resume tokens presented, by outcome", self.resumes.clone());
+        r.register(
+            "failovers",
+            "Players seated here after their server died, by outcome (restored: their score came with them)",
+            self.failovers.clone(),
+        );
         r.register("messages_rejected", "Client messages refused, by reason", self.messages_rejected.clone());
         r.register_with_unit("received", "WebSocket payload received from clients", Unit::Bytes, self.received_bytes.clone());
         r.register_with_unit("sent", "WebSocket payload sent to clients", Unit::Bytes, self.sent_bytes.clone());
@@ -194,6 +204,7 @@ impl Metrics {
         let outcome = match outcome {
             ResumeOutcome::Resumed => "resumed",
             ResumeOutcome::Expired => "expired",
+            ResumeOutcome::Restored => "restored",
             ResumeOutcome::Fresh => return,
         };
         self.resumes.get_or_create(&OutcomeLabel { outcome }).inc();

@@ -14,8 +14,16 @@ use driftfire_server::bots::{SwarmConfig, SwarmReport, run_swarm};
 
 /// Runs a bot swarm of `count` against `url` for `duration` (bots joining over `ramp`).
 async fn swarm(url: String, count: usize, duration: Duration, ramp: Duration, name_prefix: &str) -> SwarmReport {
-    let config =
-        SwarmConfig { url, count, duration, ramp, name_prefix: name_prefix.into(), link: Default::default(), transport: Transport::Ws };
+    let config = SwarmConfig {
+        url,
+        count,
+        duration,
+        ramp,
+        name_prefix: name_prefix.into(),
+        link: Default::default(),
+        transport: Transport::Ws,
+        failover: false,
+    };
     run_swarm(config, |_| {}).await
 }
 

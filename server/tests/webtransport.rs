@@ -65,6 +65,7 @@ async fn bots_play_over_webtransport_with_datagram_snapshots() {
         name_prefix: "wt-".into(),
         link: Default::default(),
         transport: Transport::Wt,
+        failover: false,
     };
     let report = run_swarm(config, |_| {}).await;
     assert_eq!((report.connected, report.failed, report.disconnected), (4, 0, 0), "{report:?}");
@@ -216,6 +217,7 @@ async fn with_five_percent_of_datagrams_lost_every_delivered_snapshot_decodes() 
         name_prefix: "lossy-".into(),
         link: Default::default(),
         transport: Transport::Wt,
+        failover: false,
     };
     let report = run_swarm(config, |_| {}).await;
     assert_eq!((report.connected, report.failed, report.disconnected), (4, 0, 0), "no bot lost its stream: {report:?}");

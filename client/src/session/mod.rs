@@ -103,9 +103,11 @@ fn start_connecting(
 }
 
 /// The note for the player after a Welcome, if it is not a plain first join.
-fn welcome_note(resume: ResumeOutcome, reconnecting: bool) -> Option<&'static str> {
+fn welcome_note(resume: ResumeOutcome, reconnecting: bool, failed_over: bool) -> Option<&'static str> {
     match (resume, reconnecting) {
         (ResumeOutcome::Resumed, _) => Some("Reconnected: you are back where you were."),
+        (ResumeOutcome::Restored, _) => Some("Your server went down: you are in a new room, your score came with you."),
+        (_, true) if failed_over => Some("Your server went down: you are in a new room."),
         (ResumeOutcome::Expired, _) => Some("Your session had expired, so you joined as a new pilot."),
         (ResumeOutcome::Fresh, true) => Some("Reconnected as a new pilot."),
         (ResumeOutcome::Fresh, false) => None,
@@ -138,6 +140,7 @@ fn follow_connection(
     mut notice: ResMut<DisconnectNotice>,
     mut publish: Publish,
     time: Res<Time<Real>>,
+    mut opened: Local<bool>,
 ) {
     let now = time.elapsed_secs_f64();
     // The session as of this point of the stream: a Welcome earlier in the batch counts at once.
@@ -151,8 +154,12 @@ fn follow_connection(
             break;
         }
         match event {
-            NetEvent::Opened => crate::console::debug("socket open, Hello sent"),
+            NetEvent::Opened => {
+                *opened = true;
+                crate::console::debug("socket open, Hello sent");
+            }
             NetEvent::Received(ServerMsg::Welcome(welcome)) => {
+                let failed_over = server.failed_over;
                 // The session is on this server now (where redirects led, if any).
                 server.landed();
                 // Kept before anything else: every Welcome retires the token that got us here,
@@ -164,7 +171,7 @@ fn follow_connection(
                     target.0 = RoomTarget::Code(welcome.room.code.clone());
                 }
                 feeds.start(welcome);
-                if let Some(note) = welcome_note(welcome.resume, attempt.is_some()) {
+                if let Some(note) = welcome_note(welcome.resume, attempt.is_some(), failed_over) {
                     report(Report::Note(note));
                     feeds.note(note.to_string(), now);
                 }
@@ -228,9 +235,19 @@ fn follow_connection(
             }
             NetEvent::Closed(end) => {
                 let end = end_reason(said.0.take(), end);
+                // A reconnect that never opened was refused: nothing listens where the session
+                // was (its server died), so the next attempts go through the entrance.
+                let had_opened = std::mem::take(&mut *opened);
+                let refused = attempt.is_some() && !had_opened;
+                if refused && server.fail_over() {
+                    report(Report::FailingOver { entrance: &server.url });
+                }
+                // Through the entrance, a private room that died with its server is not found:
+                // quick play seats the player instead (the Rejected above chose it).
+                let room_gone = server.failed_over && end == EndReason::Server(DisconnectReason::Rejected(RejectReason::RoomNotFound));
                 // A dropped game (not a refusal, not a goodbye) tries to get back by itself.
                 if *screen.get() == Screen::Playing
-                    && end.may_resume()
+                    && (end.may_resume() || room_gone)
                     && let Some((_, token)) = live
                 {
                     let next = attempt.map_or(1, |a| a + 1);

@@ -46,39 +46,74 @@ pub fn listen() -> (TcpListener, String) {
 /// Serves game sockets on `listener` (any number, at once) on a thread of its own, answering
 /// each client message with what `answer` returns; the test learns what was heard.
 pub fn serve(listener: TcpListener, answer: impl Fn(&ClientMsg) -> Vec<ServerMsg> + Send + Sync + 'static) -> Heard {
+    serve_until_killed(listener, answer).0
+}
+
+/// Kills a fake server as `kill -9` would: its listener and every socket close at once, with
+/// no goodbye, and the port refuses connections from then on.
+pub struct Kill(Option<tokio::sync::oneshot::Sender<()>>, Option<std::thread::JoinHandle<()>>);
+
+impl Kill {
+    /// Kills it and waits until its sockets are gone.
+    pub fn kill(mut self) {
+        if let Some(kill) = self.0.take() {
+            let _ = kill.send(());
+        }
+        if let Some(thread) = self.1.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// [`serve`], and the means to kill the server.
+pub fn serve_until_killed(listener: TcpListener, answer: impl Fn(&ClientMsg) -> Vec<ServerMsg> + Send + Sync + 'static) -> (Heard, Kill) {
     let (heard, messages) = std::sync::mpsc::channel();
+    let (kill, killed) = tokio::sync::oneshot::channel::<()>();
     let answer = Arc::new(answer);
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        // Dropping the runtime at the end drops every socket task with it.
         runtime.block_on(async move {
-            listener.set_nonblocking(true).unwrap();
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            while let Ok((tcp, _)) = listener.accept().await {
-                let (answer, heard) = (answer.clone(), heard.clone());
-                tokio::spawn(async move {
-                    let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
-                    while let Some(Ok(frame)) = ws.next().await {
-                        let Message::Binary(bytes) = frame else { continue };
-                        let msg = decode_client(&bytes).expect("the client speaks the protocol");
-                        let replies = answer(&msg);
-                        let _ = heard.send(msg);
-                        for reply in replies {
-                            let bytes = encode_server(&reply).unwrap();
-                            if ws.send(Message::Binary(bytes.into())).await.is_err() {
-                                return;
-                            }
-                            if let ServerMsg::Disconnect(reason) = reply {
-                                let frame = CloseFrame { code: reason.close_code().0.into(), reason: reason.to_string().into() };
-                                let _ = ws.close(Some(frame)).await;
-                                return;
-                            }
-                        }
-                    }
-                });
+            tokio::select! {
+                () = accept_loop(listener, answer, heard) => {}
+                // Only a kill: a dropped `Kill` (`serve`) leaves the server running.
+                Ok(()) = killed => {}
             }
         });
     });
-    Heard(messages)
+    (Heard(messages), Kill(Some(kill), Some(thread)))
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    answer: Arc<impl Fn(&ClientMsg) -> Vec<ServerMsg> + Send + Sync + 'static>,
+    heard: std::sync::mpsc::Sender<ClientMsg>,
+) {
+    listener.set_nonblocking(true).unwrap();
+    let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+    while let Ok((tcp, _)) = listener.accept().await {
+        let (answer, heard) = (answer.clone(), heard.clone());
+        tokio::spawn(async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else { return };
+            while let Some(Ok(frame)) = ws.next().await {
+                let Message::Binary(bytes) = frame else { continue };
+                let msg = decode_client(&bytes).expect("the client speaks the protocol");
+                let replies = answer(&msg);
+                let _ = heard.send(msg);
+                for reply in replies {
+                    let bytes = encode_server(&reply).unwrap();
+                    if ws.send(Message::Binary(bytes.into())).await.is_err() {
+                        return;
+                    }
+                    if let ServerMsg::Disconnect(reason) = reply {
+                        let frame = CloseFrame { code: reason.close_code().0.into(), reason: reason.to_string().into() };
+                        let _ = ws.close(Some(frame)).await;
+                        return;
+                    }
+                }
+            }
+        });
+    }
 }
 
 /// A fake server on a free local port: its game-socket URL and what it hears.

@@ -152,3 +152,60 @@ fn a_listed_room_on_another_server_is_joined_there() {
     assert!(heard_a.hellos().is_empty());
     assert_eq!(app.world().resource::<GameServer>().url, b_url);
 }
+
+/// The server a session is on dies (`kill -9`): its socket drops without a word and the port
+/// refuses the reconnect, so the client goes back through its entrance with the token. The
+/// entrance, finding no live server holding that seat, seats the player afresh; the player
+/// sees "Reconnecting", then a note that the server went down, never the Disconnected screen.
+#[test]
+fn a_session_whose_server_died_comes_back_through_the_entrance() {
+    let (entrance, entrance_url) = listen();
+    let (a, a_url) = listen();
+    let to_a = a_url.clone();
+    let heard_entrance = serve(entrance, move |msg| match msg {
+        // First contact: quick play places the player on A.
+        ClientMsg::Hello { resume: None, .. } => vec![
+            ServerMsg::Redirect(Redirect { url: to_a.clone(), room: RoomTarget::Code("AB2CD".into()) }),
+            ServerMsg::Disconnect(DisconnectReason::Redirected),
+        ],
+        // A token whose server is gone: a fresh seat here.
+        ClientMsg::Hello { resume: Some(_), .. } => {
+            vec![ServerMsg::Welcome(welcome_body(ResumeToken([9; 16]), ResumeOutcome::Expired))]
+        }
+        other => rooms_reply(other, &[]),
+    });
+    let (heard_a, kill_a) = serve_until_killed(a, welcoming);
+    let mut app = interface_app(&entrance_url);
+    app.world_mut().resource_mut::<PilotName>().0 = "Wanderer".into();
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
+    update_until_screen(&mut app, Screen::Playing);
+    assert_eq!(app.world().resource::<GameServer>().url, a_url, "placed on A");
+    assert_eq!(heard_a.hellos().len(), 1);
+    assert_eq!(heard_entrance.hellos().len(), 1);
+
+    kill_a.kill();
+    let mut screens = Vec::new();
+    update_until(&mut app, 3000, NET_PAUSE, |app| {
+        let screen = current_screen(app);
+        if screens.last() != Some(&screen) {
+            screens.push(screen);
+        }
+        app.world().resource::<StartedLog>().0.len() == 2
+    });
+    let chat = &app.world().resource::<ChatLog>().0;
+    let notes: Vec<_> = chat.iter().filter(|line| line.text == "Your server went down: you are in a new room.").collect();
+    assert_eq!(screens, [Screen::Playing], "no Disconnected screen on the way");
+    assert!(app.world().resource::<EndedLog>().0.is_empty(), "{:?}", app.world().resource::<EndedLog>().0);
+    assert_eq!(app.world().resource::<StartedLog>().0[1], SessionStarted { me: ME, resume: ResumeOutcome::Expired });
+    assert_eq!(notes.len(), 1, "the player is told why they are in a new room: {chat:?}");
+    // Through the entrance, with the dead session's token, by quick play.
+    let back = ClientMsg::Hello {
+        version: PROTOCOL_VERSION,
+        name: "Wanderer".into(),
+        room: RoomTarget::QuickPlay,
+        resume: Some(ResumeToken([4; 16])),
+    };
+    assert_eq!(heard_entrance.hellos(), [back]);
+    let server = app.world().resource::<GameServer>();
+    assert_eq!((server.url.as_str(), server.failed_over), (entrance_url.as_str(), false));
+}

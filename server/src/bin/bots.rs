@@ -39,6 +39,11 @@ struct Args {
     /// Transport: `ws`, `wt` (WebTransport datagrams), or `auto` (WebTransport where offered).
     #[arg(long, value_enum, default_value_t = Transport::Ws)]
     transport: Transport,
+    /// After a dropped link, come back as the game client does: the session's server first,
+    /// then (once it refuses) the entrance `--url`, with the resume token. Reported as drops,
+    /// back_in_game, score_kept and back_p50/p99_ms.
+    #[arg(long)]
+    failover: bool,
 }
 
 #[tokio::main]
@@ -62,6 +67,7 @@ async fn main() -> std::process::ExitCode {
             datagram_loss_percent: 0,
         },
         transport: args.transport,
+        failover: args.failover,
     };
     println!("driftfire-bots: {} bots against {} for {:.0} s", config.count, config.url, config.duration.as_secs_f64());
     let report = run_swarm(config, |p| {
@@ -72,5 +78,6 @@ async fn main() -> std::process::ExitCode {
     })
     .await;
     println!("{}", serde_json::to_string(&report).expect("report serialises"));
-    if report.failed > 0 || report.disconnected > 0 { std::process::ExitCode::FAILURE } else { std::process::ExitCode::SUCCESS }
+    let stranded = report.drops > report.back_in_game;
+    if report.failed > 0 || report.disconnected > 0 || stranded { std::process::ExitCode::FAILURE } else { std::process::ExitCode::SUCCESS }
 }

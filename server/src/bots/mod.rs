@@ -2,6 +2,7 @@
 //! ([`link`]), for load tests, benchmarks and for watching a lively server. Used by the
 //! `driftfire-bots` binary.
 
+mod failover;
 pub mod link;
 
 use std::collections::VecDeque;
@@ -11,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use driftfire_shared::codec::{CodecError, decode_server};
 use driftfire_shared::delta::DeltaError;
-use driftfire_shared::protocol::{ClientMsg, DisconnectReason, PROTOCOL_VERSION, Redirect, RejectReason, RoomTarget, ServerMsg, Welcome};
+use driftfire_shared::protocol::{
+    ClientMsg, DisconnectReason, PROTOCOL_VERSION, Redirect, RejectReason, ResumeToken, RoomTarget, ServerMsg, Welcome,
+};
 use driftfire_shared::sim::SimConfig;
 use driftfire_shared::snapshot::{Snapshot, SnapshotReader};
 use serde::Serialize;
@@ -39,6 +42,9 @@ pub struct SwarmConfig {
     pub link: LinkConditions,
     /// WebSocket, WebTransport, or WebTransport where offered.
     pub transport: Transport,
+    /// After a dropped link, come back as the game client does (`failover`): the session's
+    /// server, then the entrance once that refuses, with the resume token.
+    pub failover: bool,
 }
 
 /// The swarm's final figures: the last stdout line of `driftfire-bots`, as JSON.
@@ -84,6 +90,16 @@ pub struct SwarmReport {
     pub skipped: u64,
     /// Sessions over WebTransport.
     pub over_webtransport: usize,
+    /// Links that died under a bot in session (with `failover`).
+    pub drops: usize,
+    /// Of those, bots back in a game (a Welcome) before the run ended.
+    pub back_in_game: usize,
+    /// Of those, bots whose score came back with them (resumed, or restored elsewhere).
+    pub score_kept: usize,
+    /// From a drop to the Welcome back, median, ms.
+    pub back_p50_ms: f64,
+    /// 99th percentile of the same, ms.
+    pub back_p99_ms: f64,
     /// Seconds the swarm ran.
     pub seconds: f64,
 }
@@ -108,6 +124,10 @@ struct Counters {
     ticks_spanned: AtomicU64,
     skipped: AtomicU64,
     over_webtransport: AtomicUsize,
+    drops: AtomicUsize,
+    back_in_game: AtomicUsize,
+    score_kept: AtomicUsize,
+    back_ms: Mutex<Vec<f64>>,
 }
 
 /// A progress line, printed once per second by the binary.
@@ -134,10 +154,11 @@ pub async fn run_swarm(config: SwarmConfig, mut on_progress: impl FnMut(Progress
     for n in 0..config.count {
         let delay = config.ramp.mul_f64(n as f64 / config.count.max(1) as f64);
         let (url, name, counters) = (config.url.clone(), format!("{}{n}", config.name_prefix), counters.clone());
-        let (link, transport) = (config.link, config.transport);
+        let (link, transport, failover) = (config.link, config.transport, config.failover);
         bots.spawn(async move {
             sleep(delay).await;
-            run_bot(&url, name, n as u64, link, transport, end.into(), &counters).await;
+            let how = How { link, transport, failover, seed: n as u64 };
+            run_bot(&url, name, how, end.into(), &counters).await;
         });
     }
     let mut ticker = interval(Duration::from_secs(1));
@@ -165,6 +186,7 @@ fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
     let mut acks = c.input_acks_ms.lock().expect("ack lock").clone();
     let mut late = c.lateness_ms.lock().expect("lateness lock").clone();
     let spanned = c.ticks_spanned.load(Ordering::Relaxed);
+    let mut back = c.back_ms.lock().expect("back lock").clone();
     let mut pct = |p: f64| percentile(&mut rtts, p);
     SwarmReport {
         connected: c.connected.load(Ordering::Relaxed),
@@ -186,6 +208,11 @@ fn report(c: &Counters, elapsed: Duration) -> SwarmReport {
         delivered_ratio: if spanned > 0 { snapshots as f64 / spanned as f64 } else { 0.0 },
         skipped: c.skipped.load(Ordering::Relaxed),
         over_webtransport: c.over_webtransport.load(Ordering::Relaxed),
+        drops: c.drops.load(Ordering::Relaxed),
+        back_in_game: c.back_in_game.load(Ordering::Relaxed),
+        score_kept: c.score_kept.load(Ordering::Relaxed),
+        back_p50_ms: percentile(&mut back, 50.0),
+        back_p99_ms: percentile(&mut back, 99.0),
         seconds: elapsed.as_secs_f64(),
     }
 }
@@ -216,8 +243,17 @@ enum BotError {
     CorruptSnapshot(DeltaError),
 }
 
-async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, transport: Transport, end: tokio::time::Instant, c: &Counters) {
-    match play(url, &name, seed, link, transport, end, c).await {
+/// How a bot plays: its network, transport, whether it comes back after a drop, its seed.
+#[derive(Clone, Copy)]
+struct How {
+    link: LinkConditions,
+    transport: Transport,
+    failover: bool,
+    seed: u64,
+}
+
+async fn run_bot(url: &str, name: String, how: How, end: tokio::time::Instant, c: &Counters) {
+    match play(url, &name, how, end, c).await {
         Ok(()) => {}
         Err(error @ (BotError::Connect(_) | BotError::Rejected(_) | BotError::NoWelcome)) => {
             c.failed.fetch_add(1, Ordering::Relaxed);
@@ -233,20 +269,13 @@ async fn run_bot(url: &str, name: String, seed: u64, link: LinkConditions, trans
 /// Redirects a bot follows before it gives up (as the game client does).
 const MAX_REDIRECTS: usize = 3;
 
-async fn play(
-    url: &str,
-    name: &str,
-    seed: u64,
-    link: LinkConditions,
-    transport: Transport,
-    end: tokio::time::Instant,
-    c: &Counters,
-) -> Result<(), BotError> {
-    let mut url = url.to_string();
+async fn play(entrance: &str, name: &str, how: How, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
+    let How { link, transport, failover, seed } = how;
+    let mut url = entrance.to_string();
     let mut room = RoomTarget::QuickPlay;
     let mut hops = 0;
-    let (mut ws, welcome) = loop {
-        match join(&url, name, room, transport).await? {
+    let (mut ws, mut welcome) = loop {
+        match join(&url, name, room, transport, None).await? {
             Joined::Welcome(ws, welcome) => break (ws, welcome),
             // Several servers acting as one game: the seat is on another server.
             Joined::Redirect(redirect) if hops < MAX_REDIRECTS => {
@@ -261,16 +290,35 @@ async fn play(
     if matches!(*ws, BotLink::Wt(_)) {
         c.over_webtransport.fetch_add(1, Ordering::Relaxed);
     }
-    c.live.fetch_add(1, Ordering::Relaxed);
-    let session_start = Instant::now();
-    let result = session(&mut ws, *welcome, seed, link.downstream(seed), end, c).await;
-    c.live.fetch_sub(1, Ordering::Relaxed);
-    c.session_micros.fetch_add(session_start.elapsed().as_micros() as u64, Ordering::Relaxed);
-    if result.is_ok() {
-        let _ = ws.send(&ClientMsg::Leave).await;
-        ws.drain(Duration::from_secs(2)).await;
+    loop {
+        c.live.fetch_add(1, Ordering::Relaxed);
+        let session_start = Instant::now();
+        let token = welcome.resume_token;
+        let result = session(&mut ws, *welcome, seed, link.downstream(seed), end, c).await;
+        c.live.fetch_sub(1, Ordering::Relaxed);
+        c.session_micros.fetch_add(session_start.elapsed().as_micros() as u64, Ordering::Relaxed);
+        match result {
+            Ok(()) => {
+                let _ = ws.send(&ClientMsg::Leave).await;
+                ws.drain(Duration::from_secs(2)).await;
+                return Ok(());
+            }
+            // The link died under a running game: come back as the game client would.
+            Err(BotError::Link(error)) if failover && tokio::time::Instant::now() < end => {
+                c.drops.fetch_add(1, Ordering::Relaxed);
+                let Some(back) = failover::come_back(entrance, &url, name, token, transport, seed, Instant::now()).await else {
+                    return Err(BotError::Link(error));
+                };
+                c.back_in_game.fetch_add(1, Ordering::Relaxed);
+                if failover::kept_score(&back.welcome) {
+                    c.score_kept.fetch_add(1, Ordering::Relaxed);
+                }
+                c.back_ms.lock().expect("back lock").push(back.took.as_secs_f64() * 1e3);
+                (ws, welcome, url) = (back.link, back.welcome, back.url);
+            }
+            Err(error) => return Err(error),
+        }
     }
-    result
 }
 
 /// What a Hello got.
@@ -281,10 +329,10 @@ enum Joined {
     Redirect(Redirect),
 }
 
-/// Connects to `url` and says Hello for `room`.
-async fn join(url: &str, name: &str, room: RoomTarget, transport: Transport) -> Result<Joined, BotError> {
+/// Connects to `url` and says Hello for `room` (with a resume token after a drop).
+async fn join(url: &str, name: &str, room: RoomTarget, transport: Transport, resume: Option<ResumeToken>) -> Result<Joined, BotError> {
     let mut link = BotLink::open(url, transport).await.map_err(BotError::Connect)?;
-    let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.to_string(), room, resume: None };
+    let hello = ClientMsg::Hello { version: PROTOCOL_VERSION, name: name.to_string(), room, resume };
     link.send(&hello).await.map_err(BotError::Connect)?;
     timeout(Duration::from_secs(10), async {
         loop {

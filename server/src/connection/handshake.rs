@@ -6,7 +6,7 @@
 use driftfire_shared::input::{InputError, sanitize_name};
 use driftfire_shared::protocol::{
     BOARD_SIZE, Board, ClientMsg, DisconnectReason, PROTOCOL_VERSION, Period, PlayerId, Redirect, RejectReason, Reply, RequestId,
-    ResumeOutcome, ServerMsg, Violation,
+    ResumeOutcome, RoomTarget, ServerMsg, Violation,
 };
 use std::net::IpAddr;
 use std::time::Duration;
@@ -16,9 +16,10 @@ use tokio::time::timeout;
 
 use super::socket::{Inbound, Socket};
 use super::{Ending, Seat};
-use crate::fleet::Seating;
+use crate::fleet::{RecordLookup, Seating};
 use crate::lobby::tickets::{Owner, Redeemed};
-use crate::room::{OUTBOUND_QUEUE, RoomCommand, RoomHandle};
+use crate::metrics::OutcomeLabel;
+use crate::room::{OUTBOUND_QUEUE, RoomCommand, RoomHandle, Tally};
 use crate::state::ServerState;
 
 /// Waits for Hello, checks it, and resumes the player's dropped session or seats them where
@@ -60,6 +61,8 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
         Err(reason) => return Err(reject(socket, reason).await),
     };
     let mut outcome = ResumeOutcome::Fresh;
+    // A token no live server of the fleet holds: its server may have died, leaving a record.
+    let mut orphaned = None;
     if let Some(token) = resume {
         let ticket = match state.lobby.tickets.redeem(&token) {
             Redeemed::Ticket(ticket) => Some(ticket),
@@ -82,6 +85,7 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
                     socket.send(&ServerMsg::Redirect(Redirect { url, room: target })).await?;
                     return Err(Ending::Server(DisconnectReason::Redirected));
                 }
+                orphaned = state.fleet.is_some().then_some(token);
                 None
             }
         };
@@ -104,6 +108,13 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
         }
         state.services.metrics.resumed(outcome);
     }
+    // A player whose server died is seated by the server they reached, which is alive: the
+    // directory may list the dead server's rooms for a few seconds more (a code still goes to
+    // its room, wherever that lives on).
+    let target = match target {
+        RoomTarget::QuickPlay if orphaned.is_some() => RoomTarget::QuickPlayHere,
+        other => other,
+    };
     if let Seating::Elsewhere(redirect) = state.lobby.placement(&target) {
         tracing::debug!(url = %redirect.url, room = ?redirect.room, "redirected to another server");
         socket.send(&ServerMsg::Redirect(redirect)).await?;
@@ -113,8 +124,27 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
         Ok(room) => room,
         Err(reason) => return Err(reject(socket, reason).await),
     };
+    // Seated here: a crashed server's player gets the standing it recorded (taken only now, so
+    // a redirect above carries the token, and the record, to the server that seats them).
+    let mut restored = None;
+    if let (Some(token), Some(fleet)) = (orphaned, state.fleet.as_ref()) {
+        let lookup = fleet.take_record(&token, &name).await;
+        state.services.metrics.failovers.get_or_create(&OutcomeLabel { outcome: lookup.label() }).inc();
+        if let RecordLookup::Found(record) = lookup {
+            outcome = ResumeOutcome::Restored;
+            restored = Some(record.tally);
+        }
+    }
     let player = state.lobby.new_player_id();
-    join(state, player, name, room, outcome, owner, socket.has_datagrams()).await
+    join(state, player, name, room, Entry { resume: outcome, restored }, owner, socket.has_datagrams()).await
+}
+
+/// How a player enters a room: the Welcome's resume outcome, and a restored standing.
+pub(super) struct Entry {
+    /// Goes into Welcome.
+    pub resume: ResumeOutcome,
+    /// A crashed server's record of them.
+    pub restored: Option<Tally>,
 }
 
 /// How long the connection that owns a session has to prove it is alive (its client answers a
@@ -145,14 +175,15 @@ pub(super) async fn join(
     player: PlayerId,
     name: String,
     room: RoomHandle,
-    resume: ResumeOutcome,
+    entry: Entry,
     owner: Owner,
     datagrams: bool,
 ) -> Result<Seat, Ending> {
+    let Entry { resume, restored } = entry;
     let (outbound_tx, outbound) = mpsc::channel(OUTBOUND_QUEUE);
     let attach = state.lobby.new_attach_id();
     let token = state.lobby.tickets.issue(player, &room, &owner);
-    let command = RoomCommand::Join { player, name: name.clone(), outbound: outbound_tx, attach, token, resume, datagrams };
+    let command = RoomCommand::Join { player, name: name.clone(), outbound: outbound_tx, attach, token, resume, datagrams, restored };
     if room.inbox.send(command).await.is_err() {
         state.lobby.tickets.revoke(&token);
         return Err(Ending::Server(DisconnectReason::ShuttingDown));

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, interval_at, sleep_until};
 
-use super::handshake::{hall_of_fame, join, room_list};
+use super::handshake::{Entry, hall_of_fame, join, room_list};
 use super::socket::{Inbound, Socket};
 use super::{Ending, Seat};
 use crate::fleet::Seating;
@@ -156,6 +156,7 @@ async fn move_rooms(state: &ServerState, seat: &mut Seat, target: &RoomTarget, f
     };
     state.lobby.tickets.revoke(&seat.token);
     let _ = seat.room.inbox.send(RoomCommand::Leave { player: seat.player, attach: seat.attach }).await;
-    *seat = join(state, seat.player, seat.name.clone(), room, ResumeOutcome::Fresh, seat.owner.clone(), seat.datagrams).await?;
+    let entry = Entry { resume: ResumeOutcome::Fresh, restored: None };
+    *seat = join(state, seat.player, seat.name.clone(), room, entry, seat.owner.clone(), seat.datagrams).await?;
     Ok(Reply::Joined)
 }

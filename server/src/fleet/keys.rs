@@ -9,6 +9,7 @@
 //! | `driftfire:server:{id}` | string, JSON [`ServerEntry`](super::ServerEntry) (its rooms included) | each heartbeat (`SET … EX`) | [`ENTRY_TTL`](super::ENTRY_TTL) (8 s) |
 //! | `driftfire:announce` | pub/sub channel, JSON `{from, text}` | `POST /api/announce` on any server | — |
 //! | `driftfire:session:{id}` | string, the owning server's public URL | when a player drops (their resume window starts) | the resume window |
+//! | `driftfire:record:{id}` | string, JSON [`StoredRecord`](super::StoredRecord): name, score, kills, deaths | each heartbeat, for every player (`SET … EX`) | the resume window; taken (`GETDEL`) when restored |
 //!
 //! A session's `{id}` is the hex of the first 8 of its resume token's 16 bytes: enough to find
 //! the owner, useless for taking the session over (that needs all 16).
@@ -34,4 +35,15 @@ pub fn session(token: &ResumeToken) -> String {
 /// The public half of a resume token: hex of its first 8 bytes.
 pub fn session_id(token: &ResumeToken) -> String {
     token.0[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A player's record (name and tally), keyed by its [`session_id`].
+pub fn record(token: &ResumeToken) -> String {
+    format!("driftfire:record:{}", session_id(token))
+}
+
+/// The secret half of a resume token, as a record keeps it to check a claim: hex of its last 8
+/// bytes.
+pub fn token_check(token: &ResumeToken) -> String {
+    token.0[8..].iter().map(|b| format!("{b:02x}")).collect()
 }

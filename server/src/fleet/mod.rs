@@ -12,12 +12,16 @@
 //! - `keys`: the Redis key layout, in one place.
 //! - `registry`: the heartbeat that publishes this server and refreshes the directory.
 //! - `announce`: operator announcements over Redis pub/sub.
+//! - `liveness`: which servers of the directory still beat (a dead one leaves at once).
+//! - `records`: each player's name and tally, so a crashed server's players keep their score.
 //!
 //! Without `--redis` there is no `Fleet` and the server behaves exactly as a single server.
 
 mod announce;
 pub mod keys;
+mod liveness;
 mod placement;
+mod records;
 mod registry;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -32,9 +36,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use placement::{Seating, place};
+pub use records::{Failover, RECENT_FAILOVERS, RecordLookup, StoredRecord};
 
 use crate::config::FleetConfig;
-use crate::room::RoomSummary;
+use crate::room::{LiveRecord, RoomSummary};
 
 /// How often a server re-publishes itself and re-reads the directory.
 pub const HEARTBEAT: Duration = Duration::from_secs(2);
@@ -59,6 +64,8 @@ pub struct LocalLoad {
     pub tick_p99_ms: f64,
     /// Its rooms.
     pub rooms: Vec<RoomSummary>,
+    /// Its players' records, for the heartbeat to store (empty where only seats matter).
+    pub records: Vec<LiveRecord>,
 }
 
 impl LocalLoad {
@@ -85,6 +92,9 @@ pub struct ServerEntry {
     pub tick_p99_ms: f64,
     /// Its rooms (private ones with their codes: the registry is internal).
     pub rooms: Vec<RoomSummary>,
+    /// Its heartbeat count: readers drop a server whose count stops moving (`liveness`).
+    #[serde(default)]
+    pub beat: u64,
 }
 
 /// The shared handle to the scale-out mode.
@@ -104,6 +114,12 @@ struct Inner {
     registry_size: AtomicU64,
     /// Redis commands sent, for `/metrics`.
     commands: AtomicU64,
+    /// This server's heartbeats so far.
+    beats: AtomicU64,
+    /// The other servers' heartbeat counts, to tell the live from the silent.
+    liveness: std::sync::Mutex<liveness::Liveness>,
+    /// The latest players seated here after their server died (`records`).
+    failovers: std::sync::Mutex<std::collections::VecDeque<Failover>>,
     /// Where pub/sub connections come from (a subscription needs a connection of its own).
     client: redis::Client,
     /// The one connection every command goes through: multiplexed, reconnecting by itself,
@@ -137,6 +153,9 @@ impl Fleet {
                 redis_up: AtomicBool::new(false),
                 registry_size: AtomicU64::new(0),
                 commands: AtomicU64::new(0),
+                beats: AtomicU64::new(0),
+                liveness: std::sync::Mutex::new(liveness::Liveness::default()),
+                failovers: std::sync::Mutex::new(std::collections::VecDeque::with_capacity(RECENT_FAILOVERS)),
                 client,
                 redis,
             }),
@@ -147,14 +166,16 @@ impl Fleet {
     /// subscriber, which sends other servers' announcements to `announcements`. Redis being
     /// down is no error: both retry until it is back, and the server runs on its local rooms
     /// meanwhile. Both stop at `shutdown`.
+    /// Players' records live `record_ttl` unless refreshed (the resume window).
     pub fn start(
         &self,
         local_load: impl Fn() -> LocalLoad + Send + Sync + 'static,
+        record_ttl: Duration,
         announcements: mpsc::Sender<String>,
         shutdown: CancellationToken,
         tasks: &TaskTracker,
     ) {
-        tasks.spawn(registry::heartbeat(self.clone(), local_load, shutdown.clone()));
+        tasks.spawn(registry::heartbeat(self.clone(), local_load, record_ttl, shutdown.clone()));
         tasks.spawn(announce::subscribe(self.clone(), announcements, shutdown));
     }
 

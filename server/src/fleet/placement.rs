@@ -96,7 +96,7 @@ mod tests {
     }
 
     fn here(rooms: Vec<RoomSummary>) -> LocalLoad {
-        LocalLoad { draining: false, free_rooms: 8, tick_p99_ms: 0.0, rooms }
+        LocalLoad { draining: false, free_rooms: 8, tick_p99_ms: 0.0, rooms, records: Vec::new() }
     }
 
     fn server(url: &str, rooms: Vec<RoomSummary>) -> ServerEntry {
@@ -108,6 +108,7 @@ mod tests {
             free_rooms: 8,
             tick_p99_ms: 0.0,
             rooms,
+            beat: 1,
         }
     }
 

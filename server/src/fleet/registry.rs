@@ -4,16 +4,18 @@
 //! the loop keeps trying; Redis back: the next beat re-registers without help.
 
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use tokio_util::sync::CancellationToken;
 
-use super::{ENTRY_TTL, Fleet, HEARTBEAT, LocalLoad, ServerEntry, keys};
+use super::{ENTRY_TTL, Fleet, HEARTBEAT, LocalLoad, ServerEntry, keys, records};
+use crate::room::LiveRecord;
 
 /// Runs until shutdown, publishing what `local_load` reads each beat; on the way out, removes
 /// this server's entry so its rooms leave the lists at once instead of after the TTL.
-pub(super) async fn heartbeat(fleet: Fleet, local_load: impl Fn() -> LocalLoad, shutdown: CancellationToken) {
+pub(super) async fn heartbeat(fleet: Fleet, local_load: impl Fn() -> LocalLoad, record_ttl: Duration, shutdown: CancellationToken) {
     let mut redis = fleet.redis();
     let mut ticker = tokio::time::interval(HEARTBEAT);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -22,9 +24,12 @@ pub(super) async fn heartbeat(fleet: Fleet, local_load: impl Fn() -> LocalLoad, 
             () = shutdown.cancelled() => break,
             _ = ticker.tick() => {}
         }
-        let entry = local_entry(&fleet, local_load());
-        match beat(&fleet, &mut redis, &entry).await {
+        let mut load = local_load();
+        let records = std::mem::take(&mut load.records);
+        let entry = local_entry(&fleet, load);
+        match beat(&fleet, &mut redis, &entry, &records, record_ttl).await {
             Ok(others) => {
+                let others = fleet.inner.liveness.lock().expect("liveness lock").live(others, Instant::now());
                 if !fleet.inner.redis_up.swap(true, Ordering::Relaxed) {
                     tracing::info!(server = fleet.server_id(), "registered in the fleet directory");
                 }
@@ -50,6 +55,7 @@ pub(super) async fn heartbeat(fleet: Fleet, local_load: impl Fn() -> LocalLoad, 
 /// This server's entry as of now.
 fn local_entry(fleet: &Fleet, load: LocalLoad) -> ServerEntry {
     ServerEntry {
+        beat: fleet.inner.beats.fetch_add(1, Ordering::Relaxed) + 1,
         id: fleet.server_id().to_string(),
         url: fleet.public_url().to_string(),
         draining: load.draining,
@@ -60,22 +66,25 @@ fn local_entry(fleet: &Fleet, load: LocalLoad) -> ServerEntry {
     }
 }
 
-/// One heartbeat: publish this server, then read the others. Four commands, whatever the
-/// number of players: `SET`+`SADD` in one round trip, `SMEMBERS`, `MGET` (and an `SREM` when
-/// a server has expired).
-async fn beat(fleet: &Fleet, redis: &mut ConnectionManager, entry: &ServerEntry) -> redis::RedisResult<Vec<ServerEntry>> {
+/// One heartbeat: publish this server and its players' records, then read the others. Three
+/// round trips whatever the number of players: `SET`+`SADD`+one `SET` per player's record in
+/// one pipeline, `SMEMBERS`, `MGET` (and an `SREM` when a server has expired).
+async fn beat(
+    fleet: &Fleet,
+    redis: &mut ConnectionManager,
+    entry: &ServerEntry,
+    records: &[LiveRecord],
+    record_ttl: Duration,
+) -> redis::RedisResult<Vec<ServerEntry>> {
     let json = serde_json::to_string(entry).map_err(|e| redis::RedisError::from((redis::ErrorKind::Client, "encode", e.to_string())))?;
     let ttl = ENTRY_TTL.as_secs();
-    let () = redis::pipe()
-        .set_ex(keys::server(&entry.id), json, ttl)
-        .ignore()
-        .sadd(keys::SERVERS, &entry.id)
-        .ignore()
-        .query_async(redis)
-        .await?;
+    let mut pipe = redis::pipe();
+    pipe.set_ex(keys::server(&entry.id), json, ttl).ignore().sadd(keys::SERVERS, &entry.id).ignore();
+    let stored = records::store(&mut pipe, records, record_ttl);
+    let () = pipe.query_async(redis).await?;
     let ids: Vec<String> = redis.smembers(keys::SERVERS).await?;
     let ids: Vec<String> = ids.into_iter().filter(|id| *id != entry.id).collect();
-    fleet.count_commands(3);
+    fleet.count_commands(3 + stored);
     if ids.is_empty() {
         return Ok(Vec::new());
     }

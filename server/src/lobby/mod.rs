@@ -126,11 +126,14 @@ impl Lobby {
     /// This server as the fleet sees it: what it publishes each heartbeat, and what placement
     /// weighs against the other servers.
     pub fn local_load(&self) -> LocalLoad {
-        self.load_with(self.summaries(), self.pooled_ticks().p99_ms())
+        let mut load = self.load_with(self.summaries(), self.pooled_ticks().p99_ms());
+        load.records = self.rooms().iter().flat_map(|r| r.shared.records.lock().expect("records lock").clone()).collect();
+        load
     }
 
     fn load_with(&self, rooms: Vec<RoomSummary>, tick_p99_ms: f64) -> LocalLoad {
-        LocalLoad { draining: self.is_draining(), free_rooms: self.config.max_rooms.saturating_sub(rooms.len()), tick_p99_ms, rooms }
+        let free_rooms = self.config.max_rooms.saturating_sub(rooms.len());
+        LocalLoad { draining: self.is_draining(), free_rooms, tick_p99_ms, rooms, records: Vec::new() }
     }
 
     /// Every open room's summary.

@@ -4,10 +4,10 @@
 use driftfire_shared::delta::DeltaEncoder;
 use driftfire_shared::input::{ValidInput, name_skeleton};
 use driftfire_shared::protocol::{PlayerId, PlayerInfo, RoomWelcome, ServerMsg, Welcome};
-use driftfire_shared::sim::{self, Ship, ShipControl, SimConfig, SimTick};
+use driftfire_shared::sim::{self, Score, Ship, ShipControl, SimConfig, SimTick};
 
 use super::inputs::InputQueue;
-use super::{AttachId, Attachment, Member, Room};
+use super::{AttachId, Attachment, Member, Room, Tally};
 
 /// A member's snapshot encoder: deltas against the previous frame on a WebSocket, against the
 /// newest acknowledged frame over datagrams.
@@ -16,13 +16,20 @@ fn new_encoder(tick_hz: u16, datagrams: bool) -> DeltaEncoder {
 }
 
 impl Room {
-    pub(super) fn join(&mut self, player: PlayerId, requested: String, attachment: Attachment) {
+    pub(super) fn join(&mut self, player: PlayerId, requested: String, attachment: Attachment, restored: Option<Tally>) {
         let name = self.unique_name(requested);
         let ship = sim::spawn_ship(&mut self.world, player);
+        // A fresh ship (spawn shield and all) with the standing a crashed server recorded.
+        if let Some(tally) = restored
+            && let Some(mut score) = self.world.get_mut::<Score>(ship)
+        {
+            *score = tally.into();
+        }
         let info = PlayerInfo { id: player, name: name.clone(), ai: false };
         self.broadcast(&ServerMsg::PlayerJoined(info));
         let member = Member {
             name: name.clone(),
+            token: attachment.token,
             ship,
             outbound: attachment.outbound.clone(),
             attach: attachment.attach,
@@ -41,6 +48,7 @@ impl Room {
     pub(super) fn resume(&mut self, player: PlayerId, attachment: Attachment) -> bool {
         let spawn_shield = self.world.resource::<SimConfig>().spawn_shield_ticks;
         let Some(member) = self.members.get_mut(&player) else { return false };
+        member.token = attachment.token;
         member.outbound = attachment.outbound.clone();
         member.attach = attachment.attach;
         member.detached_at = None;

@@ -13,6 +13,7 @@
 //! - `results`: each ended life goes to the hall of fame; placements come back to the player.
 //! - `snapshots`: interest management and per-client delta encoding of each tick.
 //! - `summary`: [`RoomSummary`], the one readout of a room for lists, registry and status.
+//! - `records`: each player's name and tally for the fleet, so a crash does not cost a game.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,11 +39,13 @@ use snapshots::{FrameBuffers, TickView};
 mod inputs;
 mod membership;
 mod pilots;
+mod records;
 mod results;
 mod snapshots;
 mod summary;
 mod tick;
 
+pub use records::{LiveRecord, Tally};
 pub use summary::RoomSummary;
 
 /// Room inbox capacity. Players send ~30 inputs/s each; a room of 50 produces ~50 commands per
@@ -91,6 +94,8 @@ pub enum RoomCommand {
         resume: ResumeOutcome,
         /// Snapshots go out as datagrams (WebTransport): deltas against acknowledged frames.
         datagrams: bool,
+        /// The standing their crashed server last recorded (`ResumeOutcome::Restored`).
+        restored: Option<Tally>,
     },
     /// A dropped player is back on a new connection: same ship, score and seat. The room
     /// answers `true` (and sends Welcome and a full snapshot) or `false` if their place is gone.
@@ -177,6 +182,8 @@ pub struct RoomShared {
     pub stats: Mutex<TickStats>,
     /// AI pilots flying in the room now (not players: they hold no seat).
     pub ai_pilots: AtomicUsize,
+    /// Its players' records as of the last second (`records`).
+    pub records: Mutex<Vec<LiveRecord>>,
 }
 
 impl RoomShared {
@@ -217,6 +224,8 @@ pub struct RoomHandle {
 /// A player in the room, connected or waiting for a resume.
 struct Member {
     name: String,
+    /// The resume token of the member's current session (for its fleet record).
+    token: ResumeToken,
     ship: Entity,
     outbound: mpsc::Sender<Bytes>,
     /// The connection currently playing this member.
@@ -298,6 +307,7 @@ pub fn spawn_room(
         seats: AtomicUsize::new(0),
         stats: Mutex::new(TickStats::default()),
         ai_pilots: AtomicUsize::new(0),
+        records: Mutex::new(Vec::new()),
     });
     let (inbox, commands) = mpsc::channel(ROOM_INBOX);
     let tick_hz = config.tick_hz;

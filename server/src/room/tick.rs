@@ -101,6 +101,7 @@ impl Room {
         if tick.is_multiple_of(u64::from(self.tick_hz)) {
             let entries = self.scoreboard();
             self.broadcast(&ServerMsg::Scoreboard { entries });
+            self.publish_records();
         }
         if tick.is_multiple_of(u64::from((self.tick_hz / LEADERS_PER_SECOND).max(1))) {
             let leaders = self.leaders();
@@ -112,8 +113,8 @@ impl Room {
     /// Acts on one command from a connection task.
     fn handle(&mut self, command: RoomCommand) {
         match command {
-            RoomCommand::Join { player, name, outbound, attach, token, resume, datagrams } => {
-                self.join(player, name, Attachment { outbound, attach, token, resume, datagrams })
+            RoomCommand::Join { player, name, outbound, attach, token, resume, datagrams, restored } => {
+                self.join(player, name, Attachment { outbound, attach, token, resume, datagrams }, restored)
             }
             RoomCommand::Resume { player, outbound, attach, token, datagrams, reply } => {
                 let resumed = self.resume(player, Attachment { outbound, attach, token, resume: ResumeOutcome::Resumed, datagrams });

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 /// Bumped on every incompatible change to any type in this module. `Hello` is variant 0 of
 /// [`ClientMsg`] and `version` its first field, so every past and future build can decode it
 /// and a mismatch gets a typed [`RejectReason::VersionMismatch`] instead of garbage.
-pub const PROTOCOL_VERSION: u32 = 12;
+pub const PROTOCOL_VERSION: u32 = 13;
 
 /// Characters of a room code ([`ROOM_CODE_ALPHABET`]): 32^5 ≈ 33 million codes, short enough to
 /// read out loud, too many to guess while a room exists.

@@ -193,6 +193,9 @@ pub enum ResumeOutcome {
     Resumed,
     /// The token was unknown or older than [`RESUME_WINDOW_SECS`]: a fresh join instead.
     Expired,
+    /// The token's server is gone (it crashed) and another server of the fleet seated the
+    /// player in a fresh ship with the score, kills and deaths that server last recorded.
+    Restored,
 }
 
 /// The room you are in, as Welcome describes it.
