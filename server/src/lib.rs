@@ -141,8 +141,13 @@ fn extra_connect_origins(config: &ServerConfig, webtransport: Option<&webtranspo
     if let Some(port) = webtransport.and_then(|wt| wt.socket.local_addr().ok()).map(|addr| addr.port()) {
         origins.push(format!("https://*:{port}"));
     }
-    if config.fleet.is_some() {
+    if let Some(fleet) = &config.fleet {
         origins.extend(["ws:", "wss:", "https:"].map(String::from));
+        // The page asks a redirect's server for its WebTransport advert over the scheme of its
+        // socket: plain HTTP in a fleet without TLS (a LAN, a test), never where it is wss://.
+        if fleet.public_url.starts_with("ws://") {
+            origins.push("http:".into());
+        }
     }
     origins
 }

@@ -59,11 +59,8 @@ try {
   if (!lastMatch(lines, /driftfire: server gone; reconnecting through/)) fail("the page did not say it failed over");
   if (!lastMatch(lines, /driftfire: Your server went down: you are in a new room, your score came with you\./)) fail("no note for the player");
   if (lastMatch(lines, /driftfire: disconnected/)) fail("the page went to the Disconnected screen");
-  await waitFor("ships drawn again", async () => {
-    const at = lines.length;
-    await sleep(500);
-    return lines.slice(at).some((l) => /driftfire: ships=[1-9]/.test(l.text));
-  }, 10000);
+  const rejoinedAt = lines.findLastIndex((l) => /driftfire: joined as/.test(l.text));
+  await waitFor("the HUD of a live ship again", () => lines.slice(rejoinedAt).some((l) => /driftfire: hud health=[1-9]/.test(l.text)), 10000);
   await page.screenshot({ path: path.join(artifacts, "failover-after.png") });
   console.log(`failover: the page was back in a game ${backAfter} ms after its server was killed (its score restored)`);
 } finally {
