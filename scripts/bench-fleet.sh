@@ -56,8 +56,13 @@ sleep 3
 
 per=$(( bots / 3 ))
 for i in 1 2 3; do
-    failover=(); if (( kill_mode )); then failover=(--failover); fi
-    taskset -c 1 "$bin/driftfire-bots" --url "ws://127.0.0.1:${game[$i]}/ws" --count "$per" --seconds "$bot_secs" \
+    url="ws://127.0.0.1:${game[$i]}/ws"; failover=()
+    if (( kill_mode )); then
+        # As behind a round-robin name: this server first, the others to fail over to.
+        for j in 1 2 3; do [[ $j == "$i" ]] || url="$url,ws://127.0.0.1:${game[$j]}/ws"; done
+        failover=(--failover)
+    fi
+    taskset -c 1 "$bin/driftfire-bots" --url "$url" --count "$per" --seconds "$bot_secs" \
         --ramp-seconds 2 --name-prefix "s$i-bot-" "${failover[@]}" >"$work/bots$i.log" 2>&1 &
     pids+=($!)
 done
@@ -124,11 +129,15 @@ print(f"failover: {drops} bots dropped, {back} back in a game, {kept} with their
       f"drop -> Welcome p50 {max(p50, default=0):.0f} ms, p99 {max(p99, default=0):.0f} ms (worst of the 3 bot processes)")
 PY
     echo "survivors' tick p99 while the crowd arrived: worst ${worst_p99} ms"
-    forever=$(redis-cli -p "$redis_port" --scan --pattern 'driftfire:*' | while read -r key; do
-        [[ "$key" == driftfire:servers ]] && continue
-        [[ "$(redis-cli -p "$redis_port" ttl "$key")" == -1 ]] && echo "$key"
-    done | wc -l)
-    echo "redis: $(redis-cli -p "$redis_port" dbsize) keys, ${forever} without an expiry (besides the server set)"
+    # Keys that never expire, by design: the server set (readers prune it) and the all-time
+    # board of the hall of fame. Anything else without a TTL would grow without bound.
+    forever=$(redis-cli -p "$redis_port" --scan --pattern 'driftfire:*' | sort | {
+        while read -r key; do
+            case "$key" in driftfire:servers|driftfire:hof:all|driftfire:hof:all:entries) continue ;; esac
+            if [[ "$(redis-cli -p "$redis_port" ttl "$key")" == -1 ]]; then printf '%s ' "$key"; fi
+        done
+    })
+    echo "redis: $(redis-cli -p "$redis_port" dbsize) keys; without an expiry besides the server set and the all-time board: ${forever:-none}"
     exit 0
 fi
 wait "${pids[@]: -3}" 2>/dev/null || true

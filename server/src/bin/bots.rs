@@ -14,7 +14,8 @@ use tracing_subscriber::EnvFilter;
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Game socket URL.
+    /// Game socket URL; several, comma-separated, are entrances the bots come in by in turn and
+    /// fail over to (as behind a round-robin name in front of a fleet).
     #[arg(long, env = "DRIFTFIRE_URL", default_value = "ws://127.0.0.1:8080/ws")]
     url: String,
     /// Number of bots.

@@ -1,8 +1,9 @@
 //! A bot's way back into the game after its link died, as the game client does it
 //! (`client/src/session/reconnect.rs` and `session/mod.rs`): retries with backoff and jitter at
 //! the session's server, presenting the resume token; once that server refuses the connection
-//! (nothing listens: it died), through the entrance the bot came in by, which seats it by fleet
-//! quick play and restores its recorded score. Timed from the drop to the next Welcome.
+//! (nothing listens: it died), through an entrance (`--url`, which may list several, as a
+//! round-robin name in front of a fleet does), which seats it and restores its recorded score.
+//! Timed from the drop to the next Welcome.
 
 use std::time::{Duration, Instant};
 
@@ -39,9 +40,10 @@ fn backoff(attempt: u32, seed: u64) -> Duration {
 }
 
 /// Comes back into the game after the link to `session_url` died at `dropped`: retries there,
-/// fails over to `entrance` when refused, follows redirects; `None` after [`MAX_ATTEMPTS`].
+/// fails over to an entrance when refused (the next of `entrances` after one that refuses too:
+/// a round-robin name in front of a fleet), follows redirects; `None` after [`MAX_ATTEMPTS`].
 pub(super) async fn come_back(
-    entrance: &str,
+    entrances: &[String],
     session_url: &str,
     name: &str,
     token: ResumeToken,
@@ -67,10 +69,13 @@ pub(super) async fn come_back(
                 wait = false;
                 continue;
             }
-            // Refused: nothing listens where the session was; the entrance seats us elsewhere.
-            Err(BotError::Connect(_)) if url != entrance => {
-                (url, room, hops) = (entrance.to_string(), RoomTarget::QuickPlay, 0);
-                wait = false;
+            // Refused: nothing listens there; an entrance seats us elsewhere.
+            Err(BotError::Connect(_)) => {
+                let next = entrances.iter().position(|e| *e == url).map_or(0, |i| i + 1);
+                if let Some(entrance) = entrances.iter().cycle().skip(next).take(entrances.len()).find(|e| **e != url) {
+                    (url, room, hops) = (entrance.clone(), RoomTarget::QuickPlay, 0);
+                    wait = false;
+                }
             }
             Ok(Joined::Redirect(_)) | Err(_) => {}
         }

@@ -28,7 +28,8 @@ use link::{BotLink, LinkError, Transport};
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct SwarmConfig {
-    /// Game socket URL, e.g. `ws://127.0.0.1:8080/ws`.
+    /// Game socket URL, e.g. `ws://127.0.0.1:8080/ws`; several, comma-separated, are entrances
+    /// the bots come in by in turn (and fail over to).
     pub url: String,
     /// Number of bots.
     pub count: usize,
@@ -269,9 +270,12 @@ async fn run_bot(url: &str, name: String, how: How, end: tokio::time::Instant, c
 /// Redirects a bot follows before it gives up (as the game client does).
 const MAX_REDIRECTS: usize = 3;
 
-async fn play(entrance: &str, name: &str, how: How, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
+async fn play(urls: &str, name: &str, how: How, end: tokio::time::Instant, c: &Counters) -> Result<(), BotError> {
     let How { link, transport, failover, seed } = how;
-    let mut url = entrance.to_string();
+    // Several entrances (comma-separated): each bot comes in by one in turn, and fails over to
+    // the others.
+    let entrances: Vec<String> = urls.split(',').map(str::trim).filter(|u| !u.is_empty()).map(String::from).collect();
+    let mut url = entrances.get(seed as usize % entrances.len().max(1)).cloned().unwrap_or_default();
     let mut room = RoomTarget::QuickPlay;
     let mut hops = 0;
     let (mut ws, mut welcome) = loop {
@@ -306,7 +310,7 @@ async fn play(entrance: &str, name: &str, how: How, end: tokio::time::Instant, c
             // The link died under a running game: come back as the game client would.
             Err(BotError::Link(error)) if failover && tokio::time::Instant::now() < end => {
                 c.drops.fetch_add(1, Ordering::Relaxed);
-                let Some(back) = failover::come_back(entrance, &url, name, token, transport, seed, Instant::now()).await else {
+                let Some(back) = failover::come_back(&entrances, &url, name, token, transport, seed, Instant::now()).await else {
                     return Err(BotError::Link(error));
                 };
                 c.back_in_game.fetch_add(1, Ordering::Relaxed);
