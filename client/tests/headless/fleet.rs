@@ -209,3 +209,21 @@ fn a_session_whose_server_died_comes_back_through_the_entrance() {
     let server = app.world().resource::<GameServer>();
     assert_eq!((server.url.as_str(), server.failed_over), (entrance_url.as_str(), false));
 }
+
+/// A single server (the session is at the entrance) that dies: nothing to fail over to, so the
+/// client keeps retrying it with backoff under the reconnect overlay, as before failover existed.
+#[test]
+fn a_single_server_that_died_is_retried_where_it_was() {
+    let (only, only_url) = listen();
+    let (_heard, kill) = serve_until_killed(only, welcoming);
+    let mut app = interface_app(&only_url);
+    app.world_mut().resource_mut::<PilotName>().0 = "Loner".into();
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
+    update_until_screen(&mut app, Screen::Playing);
+    kill.kill();
+    // Until the second retry is scheduled: the first was refused.
+    update_until(&mut app, 3000, NET_PAUSE, |app| app.world().get_resource::<Reconnecting>().is_some_and(|r| r.attempt >= 2));
+    let server = app.world().resource::<GameServer>();
+    assert_eq!((server.url.as_str(), server.failed_over), (only_url.as_str(), false), "retried where it was");
+    assert_eq!(current_screen(&app), Screen::Playing, "under the reconnect overlay, not Disconnected");
+}
