@@ -38,8 +38,8 @@ pub struct ReasonLabel {
 /// The `outcome` label of resumes.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabel {
-    /// `resumed`, `expired` or `refused_in_use` (resumes); `restored`, `no_record` or
-    /// `redis_unavailable` (failovers).
+    /// `resumed`, `expired` or `refused_in_use` (resumes); `restored` or `redis_unavailable`
+    /// (failovers).
     pub outcome: &'static str,
 }
 
@@ -66,8 +66,9 @@ pub struct Metrics {
     pub connections_opened: Counter,
     /// Game sockets opened (upgrades to `/ws`).
     pub sockets_opened: Counter,
-    /// Players seated here whose server had died, by what their record lookup found
-    /// (`restored`, `no_record`, `redis_unavailable`).
+    /// Players seated here whose server had died: `restored` (their record came with them) or
+    /// `redis_unavailable` (seated without it). A token with no record is counted as an expired
+    /// resume: a stale token looks the same.
     pub failovers: Family<OutcomeLabel, Counter>,
     /// Game sockets open now, by transport.
     pub sockets_open: Family<TransportLabel, Gauge>,
@@ -152,7 +153,7 @@ impl Metrics {
         r.register("resumes", "Resume tokens presented, by outcome", self.resumes.clone());
         r.register(
             "failovers",
-            "Players seated here after their server died, by outcome (restored: their score came with them)",
+            "Players seated here after their server died: restored (score kept) or redis_unavailable (seated without it)",
             self.failovers.clone(),
         );
         r.register("messages_rejected", "Client messages refused, by reason", self.messages_rejected.clone());

@@ -227,3 +227,54 @@ fn a_single_server_that_died_is_retried_where_it_was() {
     assert_eq!((server.url.as_str(), server.failed_over), (only_url.as_str(), false), "retried where it was");
     assert_eq!(current_screen(&app), Screen::Playing, "under the reconnect overlay, not Disconnected");
 }
+
+/// A private room that died with its server: through the entrance its code is not found, so the
+/// client asks for quick play instead and is seated, score restored, without the Disconnected
+/// screen.
+#[test]
+fn a_private_room_that_died_with_its_server_gives_way_to_quick_play() {
+    let (entrance, entrance_url) = listen();
+    let (a, a_url) = listen();
+    let heard_entrance = serve(entrance, move |msg| match msg {
+        ClientMsg::Hello { room: RoomTarget::Code(_), .. } => vec![
+            ServerMsg::Rejected { reason: RejectReason::RoomNotFound },
+            ServerMsg::Disconnect(DisconnectReason::Rejected(RejectReason::RoomNotFound)),
+        ],
+        ClientMsg::Hello { resume: Some(_), .. } => {
+            vec![ServerMsg::Welcome(welcome_body(ResumeToken([9; 16]), ResumeOutcome::Restored))]
+        }
+        other => rooms_reply(other, &[]),
+    });
+    let (_heard_a, kill_a) = serve_until_killed(a, |msg| match msg {
+        ClientMsg::Hello { .. } => {
+            let mut private = welcome_body(ResumeToken([4; 16]), ResumeOutcome::Fresh);
+            private.room.private = true;
+            vec![ServerMsg::Welcome(private)]
+        }
+        other => rooms_reply(other, &[]),
+    });
+    // The page was opened on A's address here (its entrance is the launch's server): move the
+    // entrance to the other server, as a fleet page's origin would be.
+    let mut app = interface_app(&a_url);
+    app.world_mut().resource_mut::<PilotName>().0 = "Host".into();
+    app.world_mut().resource_mut::<NextState<Screen>>().set(Screen::Connecting);
+    update_until_screen(&mut app, Screen::Playing);
+    app.world_mut().resource_mut::<GameServer>().entrance = entrance_url.clone();
+
+    kill_a.kill();
+    update_until(&mut app, 3000, NET_PAUSE, |app| app.world().resource::<StartedLog>().0.len() == 2);
+    assert_eq!(current_screen(&app), Screen::Playing);
+    assert!(app.world().resource::<EndedLog>().0.is_empty(), "{:?}", app.world().resource::<EndedLog>().0);
+    assert_eq!(app.world().resource::<StartedLog>().0[1], SessionStarted { me: ME, resume: ResumeOutcome::Restored });
+    let rooms: Vec<RoomTarget> = heard_entrance
+        .hellos()
+        .into_iter()
+        .map(|hello| match hello {
+            ClientMsg::Hello { room, .. } => room,
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(rooms, [RoomTarget::Code("AB2CD".into()), RoomTarget::QuickPlay], "the room's code first, then quick play");
+    let chat = &app.world().resource::<ChatLog>().0;
+    assert!(chat.iter().any(|line| line.text.ends_with("your score came with you.")), "{chat:?}");
+}

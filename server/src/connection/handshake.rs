@@ -129,7 +129,11 @@ pub(super) async fn handshake(socket: &mut Socket, state: &ServerState, owner: O
     let mut restored = None;
     if let (Some(token), Some(fleet)) = (orphaned, state.fleet.as_ref()) {
         let lookup = fleet.take_record(&token, &name).await;
-        state.services.metrics.failovers.get_or_create(&OutcomeLabel { outcome: lookup.label() }).inc();
+        // No record is also every old token's fate (a reload after the resume window): counted
+        // with the resumes (`expired`), not as a failover.
+        if lookup != RecordLookup::Missing {
+            state.services.metrics.failovers.get_or_create(&OutcomeLabel { outcome: lookup.label() }).inc();
+        }
         if let RecordLookup::Found(record) = lookup {
             outcome = ResumeOutcome::Restored;
             restored = Some(record.tally);

@@ -94,11 +94,14 @@ impl Fleet {
             _ => None,
         };
         let at_unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let mut recent = self.inner.failovers.lock().expect("failovers lock");
-        if recent.len() == RECENT_FAILOVERS {
-            recent.pop_front();
+        // A missing record is what any stale token finds too: not a failover worth listing.
+        if lookup != RecordLookup::Missing {
+            let mut recent = self.inner.failovers.lock().expect("failovers lock");
+            if recent.len() == RECENT_FAILOVERS {
+                recent.pop_front();
+            }
+            recent.push_back(Failover { at_unix, name: name.to_string(), outcome: lookup.label(), score });
         }
-        recent.push_back(Failover { at_unix, name: name.to_string(), outcome: lookup.label(), score });
         lookup
     }
 
