@@ -11,11 +11,13 @@
 //! - [`snapshot`]: decoded snapshots, the one reader of snapshot frames, and the server's
 //!   readout of its world onto the wire's grid.
 //! - [`input`]: validation of player input before it may reach the simulation.
+//! - [`replay`]: the replay file format (a room's recorded stream, with a keyframe index).
 //! - [`sim`]: bevy_ecs components, resources and systems for the game rules, run at a fixed `dt`.
 
 pub mod codec;
 pub mod delta;
 pub mod input;
 pub mod protocol;
+pub mod replay;
 pub mod sim;
 pub mod snapshot;
