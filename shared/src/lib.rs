@@ -4,6 +4,7 @@
 //! the same per-ship rule functions the server's systems call. Nothing here knows about sockets, async runtimes or rendering.
 //!
 //! # Layout
+//! - [`advert`]: finding a server's WebTransport endpoint from its game-socket URL.
 //! - [`protocol`]: `ClientMsg` / `ServerMsg`, the messages that cross the wire,
 //!   [`protocol::PROTOCOL_VERSION`], and the disconnect contract ([`protocol::close`]).
 //! - [`codec`]: the only place that turns messages into bytes and back (bincode, size-limited).
@@ -14,6 +15,7 @@
 //! - [`replay`]: the replay file format (a room's recorded stream, with a keyframe index).
 //! - [`sim`]: bevy_ecs components, resources and systems for the game rules, run at a fixed `dt`.
 
+pub mod advert;
 pub mod codec;
 pub mod delta;
 pub mod input;

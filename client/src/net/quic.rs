@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
+use driftfire_shared::advert;
 use driftfire_shared::codec::{INPUT_TAG, INPUTS_PER_DATAGRAM, MAX_SERVER_MSG_BYTES, encode_input_datagram};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::timeout;
@@ -37,28 +38,14 @@ pub struct QuicLink {
     _endpoint: Endpoint<wtransport::endpoint::endpoint_side::Client>,
 }
 
-/// `host:port` of a `ws://host:port/...` URL (a `wss://` server is reached over TLS, which this
-/// minimal advert fetch does not speak: such servers are reached by the WebSocket).
-fn authority(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("ws://")?;
-    Some(rest.split('/').next().unwrap_or(rest))
-}
-
-fn digest_of_hex(hex: &str) -> Option<Sha256Digest> {
-    let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect::<Option<_>>()?;
-    Some(Sha256Digest::new(bytes.try_into().ok()?))
-}
-
 /// The server's WebTransport advert (`port`, `path`, `certificate_sha256`), if it has one.
-async fn advert(host: &str) -> Option<serde_json::Value> {
+async fn fetch_advert(host: &str) -> Option<serde_json::Value> {
     let fetch = async {
         let mut stream = tokio::net::TcpStream::connect(host).await.ok()?;
-        let request = format!("GET /api/transport HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.ok()?;
+        stream.write_all(advert::request(host).as_bytes()).await.ok()?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await.ok()?;
-        let text = String::from_utf8(response).ok()?;
-        let value: serde_json::Value = serde_json::from_str(text.split_once("\r\n\r\n")?.1).ok()?;
+        let value: serde_json::Value = serde_json::from_str(advert::response_body(&response)?).ok()?;
         value.get("webtransport").filter(|wt| !wt.is_null()).cloned()
     };
     timeout(ADVERT_TIMEOUT, fetch).await.ok().flatten()
@@ -67,18 +54,17 @@ async fn advert(host: &str) -> Option<serde_json::Value> {
 impl QuicLink {
     /// Opens a session to the server behind the WebSocket URL `url`.
     pub async fn open(url: &str) -> Result<Self, String> {
-        let host = authority(url).ok_or("not a ws:// server")?;
-        let offer = advert(host).await.ok_or("the server offers no WebTransport")?;
+        let host = advert::authority(url).ok_or("not a ws:// server")?;
+        let offer = fetch_advert(host).await.ok_or("the server offers no WebTransport")?;
         let port = offer["port"].as_u64().ok_or("bad advert")?;
         let path = offer["path"].as_str().unwrap_or("/wt");
-        let hostname = host.rsplit_once(':').map_or(host, |(name, _)| name);
         let builder = ClientConfig::builder().with_bind_default();
-        let config = match offer["certificate_sha256"].as_str().and_then(digest_of_hex) {
-            Some(digest) => builder.with_server_certificate_hashes([digest]).build(),
+        let config = match offer["certificate_sha256"].as_str().and_then(advert::certificate_digest) {
+            Some(digest) => builder.with_server_certificate_hashes([Sha256Digest::new(digest)]).build(),
             None => builder.with_native_certs().build(),
         };
         let endpoint = Endpoint::client(config).map_err(|e| e.to_string())?;
-        let connection = endpoint.connect(format!("https://{hostname}:{port}{path}")).await.map_err(|e| e.to_string())?;
+        let connection = endpoint.connect(advert::session_url(host, port, path)).await.map_err(|e| e.to_string())?;
         let (send, recv) = connection.open_bi().await.map_err(|e| e.to_string())?.await.map_err(|e| e.to_string())?;
         Ok(Self {
             connection,

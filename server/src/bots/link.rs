@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
+use driftfire_shared::advert;
 use driftfire_shared::codec::{INPUTS_PER_DATAGRAM, encode_client, encode_input_datagram};
 use driftfire_shared::protocol::ClientMsg;
 use futures_util::{SinkExt, StreamExt};
@@ -163,46 +164,31 @@ struct Advert {
     certificate_sha256: Option<String>,
 }
 
-/// `host:port` of a `ws://host:port/...` URL.
-fn authority(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("ws://")?;
-    Some(rest.split('/').next().unwrap_or(rest))
-}
-
 /// Asks the server how to reach it over WebTransport (plain HTTP/1.1 on the game port, as the
 /// page does with `fetch`). `None` if it offers none or cannot be asked.
 async fn fetch_advert(url: &str) -> Option<Advert> {
-    let host = authority(url)?;
+    let host = advert::authority(url)?;
     let fetch = async {
         let mut stream = tokio::net::TcpStream::connect(host).await.ok()?;
-        let request = format!("GET /api/transport HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.ok()?;
+        stream.write_all(advert::request(host).as_bytes()).await.ok()?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await.ok()?;
-        let text = String::from_utf8(response).ok()?;
-        let body = text.split_once("\r\n\r\n")?.1;
-        let value: serde_json::Value = serde_json::from_str(body).ok()?;
+        let value: serde_json::Value = serde_json::from_str(advert::response_body(&response)?).ok()?;
         serde_json::from_value::<Advert>(value.get("webtransport")?.clone()).ok()
     };
     timeout(ADVERT_TIMEOUT, fetch).await.ok().flatten()
 }
 
-fn digest_of_hex(hex: &str) -> Option<Sha256Digest> {
-    let bytes: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect::<Option<_>>()?;
-    Some(Sha256Digest::new(bytes.try_into().ok()?))
-}
-
 impl WtLink {
-    async fn open(url: &str, advert: &Advert) -> Result<Self, LinkError> {
-        let host = authority(url).ok_or_else(|| LinkError::Connect(format!("not a ws:// URL: {url}")))?;
-        let hostname = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    async fn open(url: &str, offer: &Advert) -> Result<Self, LinkError> {
+        let host = advert::authority(url).ok_or_else(|| LinkError::Connect(format!("not a ws:// URL: {url}")))?;
         let builder = ClientConfig::builder().with_bind_default();
-        let config = match advert.certificate_sha256.as_deref().and_then(digest_of_hex) {
-            Some(digest) => builder.with_server_certificate_hashes([digest]).build(),
+        let config = match offer.certificate_sha256.as_deref().and_then(advert::certificate_digest) {
+            Some(digest) => builder.with_server_certificate_hashes([Sha256Digest::new(digest)]).build(),
             None => builder.with_native_certs().build(),
         };
         let endpoint = Endpoint::client(config).map_err(|e| LinkError::Connect(e.to_string()))?;
-        let target = format!("https://{hostname}:{}{}", advert.port, advert.path);
+        let target = advert::session_url(host, u64::from(offer.port), &offer.path);
         let connection = endpoint.connect(&target).await.map_err(|e| LinkError::Connect(format!("{target}: {e}")))?;
         let opening = connection.open_bi().await.map_err(|e| LinkError::Connect(e.to_string()))?;
         let (send, recv) = opening.await.map_err(|e| LinkError::Connect(e.to_string()))?;
@@ -262,19 +248,5 @@ impl WtLink {
                 },
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_and_hashes_parse() {
-        assert_eq!(authority("ws://127.0.0.1:8080/ws"), Some("127.0.0.1:8080"));
-        assert_eq!(authority("wss://example.com/ws"), None);
-        let hex = "00".repeat(31) + "ff";
-        assert!(digest_of_hex(&hex).is_some());
-        assert!(digest_of_hex("abc").is_none());
     }
 }
