@@ -334,7 +334,11 @@ impl WebTransportWire {
                 self.write_frame(&bytes).await.ok()?;
             }
             // Completes once the client has acknowledged everything on the stream.
-            self.send.finish().await.ok()
+            self.send.finish().await.ok()?;
+            // As in a WebSocket's closing handshake, the client (having read the notice) closes
+            // first: a connection closed under it discards stream data it has not read yet.
+            self.connection.closed().await;
+            Some(())
         };
         let _ = timeout(CLOSE_HANDSHAKE_TIMEOUT, goodbye).await;
         let code = VarInt::from_u32(u32::from(reason.close_code().0));
